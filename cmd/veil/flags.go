@@ -32,6 +32,8 @@ func parse(fs *pflag.FlagSet, args []string) (code int, done bool) {
 	case errors.Is(err, pflag.ErrHelp):
 		return exitOK, true
 	case err != nil:
+		fmt.Fprintf(fs.Output(), "veil %s: %v\n", fs.Name(), err)
+		fs.Usage()
 		return exitError, true
 	}
 	return exitOK, false
