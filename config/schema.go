@@ -74,6 +74,13 @@ type Policy struct {
 	// rules. Turning it off is loosening: user file only.
 	Defaults bool         `koanf:"defaults"`
 	Rules    []PolicyRule `koanf:"rules"`
+	// Workspace holds the policy.rules of the workspace file (.veil.yaml),
+	// kept apart from the user's Rules because that file is untrusted. The
+	// loader fills it; it is never read from a `policy.workspace` key.
+	// policy.Compile consults these rules only when the defaults and the
+	// user rules route a request local, and only a block route takes effect
+	// (a workspace file can turn local into block, never the reverse).
+	Workspace []PolicyRule `koanf:"-"`
 }
 
 // PolicyRule matches when every non-empty condition matches.
