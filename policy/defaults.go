@@ -1,0 +1,53 @@
+package policy
+
+import "github.com/veil-dev/veil/config"
+
+// defaultDenyPaths returns the files no prompt may be built from, in the
+// order they become "default policy rule 1..n". One rule per glob, so a
+// decision's rule number says exactly which glob blocked it.
+func defaultDenyPaths() []string {
+	return []string{
+		"**/.env",
+		"**/.env.*",
+		"**/*.pem",
+		"**/*.key",
+		"**/*.p12",
+		"**/*.pfx",
+		"**/*.jks",
+		"**/*.kdbx",
+		"**/id_rsa*",
+		"**/id_ed25519*",
+		"**/.ssh/**",
+		"**/secrets/**",
+		"**/*.tfstate*",
+		"**/.aws/credentials",
+		"**/.npmrc",
+		"**/.pypirc",
+		"**/.netrc",
+		"**/.git-credentials",
+		"**/.kube/config",
+		"**/kubeconfig*",
+		"**/.docker/config.json",
+	}
+}
+
+// privateKeyRuleIDs matches the redact rules that find private-key material;
+// they all carry this prefix.
+const privateKeyRuleIDs = "private-key*"
+
+// DefaultRules returns the built-in deny list: one block rule per sensitive
+// path glob, then a rule blocking any request whose findings include
+// private-key material. Compile puts these ahead of the user's rules when
+// config.Policy.Defaults is true. Each call returns a fresh slice.
+func DefaultRules() []config.PolicyRule {
+	paths := defaultDenyPaths()
+	rules := make([]config.PolicyRule, 0, len(paths)+1)
+	for _, g := range paths {
+		rules = append(rules, config.PolicyRule{Paths: []string{g}, Route: string(Block)})
+	}
+	return append(rules, config.PolicyRule{
+		Name:    "private-key material",
+		RuleIDs: []string{privateKeyRuleIDs},
+		Route:   string(Block),
+	})
+}
