@@ -94,6 +94,10 @@ type PolicyRule struct {
 	MinFindings int      `koanf:"min_findings"`
 	Workspaces  []string `koanf:"workspaces"` // doublestar globs over the workspace root path
 	Route       string   `koanf:"route"`      // local | block | upstream
+	// Source names where the rule came from, for decision reasons:
+	// "/home/u/.config/veil/veil.yaml rule 2", "workspace /repo/.veil.yaml
+	// rule 1". The loader fills it; it is never read from a file.
+	Source string `koanf:"-"`
 }
 
 // Audit configures the audit log. User-only.

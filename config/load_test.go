@@ -1,0 +1,143 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testEnv returns a Getenv over a fixed map: tests never see the real
+// environment.
+func testEnv(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDefaultsAreValidAndComplete(t *testing.T) {
+	home := t.TempDir()
+	l, errs := build(inputs{getenv: testEnv(map[string]string{"HOME": home})})
+	if len(errs) > 0 || len(l.Warnings) > 0 {
+		t.Fatalf("defaults: errors %v, warnings %v", errs, l.Warnings)
+	}
+	c := l.Config
+	want := Config{
+		Model: Model{Backend: "builtin", FIM: "suffix", MaxTokens: 128, Temperature: 0.2,
+			Timeout: 10 * time.Second, FirstTokenTimeout: 4 * time.Second, Pin: []string{}},
+		Detect:      Detect{Secrets: true, PII: true, Identifiers: true, Disable: []string{}, MaxFileBytes: 1 << 20},
+		Identifiers: Identifiers{Terms: []string{}, Patterns: []string{}},
+		Allow:       Allow{Regexes: []string{}, Paths: []string{}},
+		Policy:      Policy{Defaults: true, Rules: []PolicyRule{}},
+		Audit:       Audit{Enabled: true, Path: filepath.Join(home, ".local/state/veil/audit.jsonl"), MaxBytes: 64 << 20},
+		LSP: LSP{LatencyBudget: 2 * time.Second, MaxFrameBytes: 16 << 20, ContextBytes: 8192,
+			NeighborBytes: 4096, NeighborFiles: 3, Diagnostics: true},
+		Log: Log{Level: "info"},
+	}
+	c.Rules = nil
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	// Every leaf of the schema is in defaults.yaml, so `veil config show`
+	// lists them all and each has a source.
+	for _, f := range newSchema().leaves() {
+		if l.Sources[f.path] != "default" {
+			t.Errorf("key %s: source %q, want default (missing from defaults.yaml?)", f.path, l.Sources[f.path])
+		}
+	}
+}
+
+func TestSchemaKnowsEveryField(t *testing.T) {
+	for path, f := range newSchema().byPath {
+		if f.kind < 0 {
+			t.Errorf("key %s has a Go type the strict parser does not handle", path)
+		}
+	}
+}
+
+func TestEnvNamesAreUnique(t *testing.T) {
+	seen := map[string]string{}
+	for _, f := range newSchema().leaves() {
+		n := envName(f.path)
+		if other, dup := seen[n]; dup {
+			t.Errorf("%s and %s both map to %s", f.path, other, n)
+		}
+		seen[n] = f.path
+	}
+}
+
+func TestLoadUserAndWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(dir, "user.yaml")
+	writeFile(t, user, `
+model:
+  endpoint: http://127.0.0.1:11434/v1
+  name: qwen2.5-coder
+identifiers:
+  terms: [acme]
+policy:
+  rules:
+    - name: no chat on infra
+      kinds: [chat]
+      paths: ["infra/**"]
+      route: block
+`)
+	root := filepath.Join(dir, "repo")
+	writeFile(t, filepath.Join(root, ".veil.yaml"), `
+identifiers:
+  terms: [projectx]
+detect:
+  private_ips: true
+policy:
+  rules:
+    - paths: ["deploy/**"]
+      route: block
+`)
+	l, err := Load(LoadOptions{UserFile: user, WorkspaceRoots: []string{root}, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := l.Config
+	if c.Model.Backend != "openai" || c.Model.Name != "qwen2.5-coder" {
+		t.Errorf("model: %+v", c.Model)
+	}
+	if got := strings.Join(c.Identifiers.Terms, ","); got != "acme,projectx" {
+		t.Errorf("terms %q, want user's then workspace's", got)
+	}
+	if !c.Detect.PrivateIPs {
+		t.Error("workspace detect.private_ips: true not applied")
+	}
+	if len(c.Policy.Rules) != 1 || c.Policy.Rules[0].Source != user+" rule 1" {
+		t.Errorf("user policy rules: %+v", c.Policy.Rules)
+	}
+	ws := filepath.Join(root, ".veil.yaml")
+	if len(c.Policy.Workspace) != 1 || c.Policy.Workspace[0].Route != "block" ||
+		c.Policy.Workspace[0].Source != "workspace "+ws+" rule 1" {
+		t.Errorf("workspace policy rules: %+v", c.Policy.Workspace)
+	}
+	for key, want := range map[string]string{
+		"model.name":          user,
+		"model.timeout":       "default",
+		"identifiers.terms":   user + " + workspace " + ws,
+		"detect.private_ips":  "workspace " + ws,
+		"policy.workspace[0]": "workspace " + ws,
+		"policy.rules[0]":     user,
+	} {
+		if l.Sources[key] != want {
+			t.Errorf("source of %s = %q, want %q", key, l.Sources[key], want)
+		}
+	}
+	if len(l.Warnings) != 0 {
+		t.Errorf("warnings: %v", l.Warnings)
+	}
+}
