@@ -1,0 +1,131 @@
+package localmodel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// systemPrompt tells the model about the placeholders: veil restores them in
+// the reply, so they must come back exactly as sent.
+const systemPrompt = "You are a coding assistant inside the user's editor. " +
+	"Before you see any text, some values in it (secrets, personal data, internal names) are replaced by placeholder tokens. " +
+	"Treat each placeholder as an opaque name: repeat it exactly as written when you refer to it, and never guess or invent the value behind it. " +
+	"Answer concisely; put code in fenced blocks."
+
+// Chat implements Model: a streamed chat completion with the system prompt,
+// the session's earlier turns (within historyBudget bytes) and this turn. The
+// turn is added to the history only when the reply completed. req holds
+// redacted text only.
+func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string) error) (string, error) {
+	const op = "chat"
+	if err := c.ensureVerified(ctx); err != nil {
+		return "", err
+	}
+	user := chatUserContent(req)
+	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: systemPrompt}}
+	sent := []string{user}
+	for _, t := range c.sessions.history(req.SessionID) {
+		msgs = append(msgs,
+			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: t.user},
+			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: t.assistant})
+		sent = append(sent, t.user, t.assistant)
+	}
+	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: user})
+	creq := openai.ChatCompletionRequest{
+		Model:       c.name,
+		Messages:    msgs,
+		Temperature: c.temperature,
+		Stream:      true,
+	}
+	cl := c.start(ctx, c.firstToken)
+	defer cl.end()
+	stream, err := c.api.CreateChatCompletionStream(cl.ctx, creq)
+	if err != nil {
+		return "", c.fail(ctx, cl, op, false, err, sent...)
+	}
+	defer stream.Close()
+
+	var reply strings.Builder
+	finished := false
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
+			break
+		}
+		if err != nil {
+			return "", c.fail(ctx, cl, op, true, err, sent...)
+		}
+		cl.gotFirst()
+		if err := c.checkServed(resp.Model); err != nil {
+			return "", err
+		}
+		for _, ch := range resp.Choices {
+			if ch.Index != 0 {
+				continue
+			}
+			finished = finished || ch.FinishReason != ""
+			piece := ch.Delta.Content
+			if piece == "" {
+				continue
+			}
+			reply.WriteString(piece)
+			if onChunk != nil {
+				if err := onChunk(piece); err != nil {
+					return "", fmt.Errorf("localmodel: chat: delivering a chunk: %w", err)
+				}
+			}
+		}
+	}
+	if !finished {
+		return "", &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
+	}
+	c.sessions.add(req.SessionID, turn{user: user, assistant: reply.String()})
+	c.done(cl, op, totalLen(sent), reply.Len())
+	return reply.String(), nil
+}
+
+// chatUserContent puts the referenced documents ahead of the message, each
+// under its path in a fence longer than any backtick run inside it.
+func chatUserContent(req ChatRequest) string {
+	if len(req.References) == 0 {
+		return req.Message
+	}
+	var b strings.Builder
+	b.WriteString("Referenced files:\n\n")
+	for _, r := range req.References {
+		fence := strings.Repeat("`", max(3, longestRun(r.Text, '`')+1))
+		b.WriteString("Path: " + r.Path + "\n" + fence + "\n" + r.Text)
+		if !strings.HasSuffix(r.Text, "\n") {
+			b.WriteByte('\n')
+		}
+		b.WriteString(fence + "\n\n")
+	}
+	b.WriteString(req.Message)
+	return b.String()
+}
+
+func longestRun(s string, c byte) int {
+	best, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
+}
+
+func totalLen(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		n += len(s)
+	}
+	return n
+}

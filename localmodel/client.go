@@ -1,0 +1,335 @@
+package localmodel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/veil-dev/veil/config"
+)
+
+// client talks to one OpenAI-compatible server. It sends to the configured
+// endpoint and nowhere else: no proxy from the environment, no redirects, no
+// second endpoint to fall back to.
+type client struct {
+	api         *openai.Client
+	httpc       *http.Client
+	base        string // endpoint without a trailing slash, for requests
+	endpoint    string // the same with user info removed, for messages
+	name        string
+	fim         string
+	maxTokens   int
+	temperature float32
+	timeout     time.Duration
+	firstToken  time.Duration
+	pins        []pin
+	log         *slog.Logger
+	sessions    *sessions
+
+	// verify serialises the digest check; verified is set once it passed.
+	// Only needed when a pin carries a digest.
+	verify   chan struct{}
+	verified bool // guarded by holding verify
+}
+
+var _ io.Closer = (*client)(nil)
+
+// pin is one model.pin entry: a model id and, optionally, an Ollama digest
+// (lower-case hex, 12 to 64 digits, compared as a prefix).
+type pin struct {
+	name, digest string
+}
+
+var (
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	digestRE  = regexp.MustCompile(`^[0-9a-f]{12,64}$`)
+)
+
+// minTemperature is sent for temperature 0: the client library omits a zero
+// temperature from the request, which would leave the server's default
+// (often 0.8) in force.
+const minTemperature = 1e-4
+
+func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) (*client, error) {
+	d := DefaultConfig()
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, configErr("model.endpoint %q: want an http:// or https:// URL like http://127.0.0.1:11434/v1", redactURL(c.Endpoint))
+	}
+	cl := &client{
+		base:        strings.TrimRight(c.Endpoint, "/"),
+		endpoint:    strings.TrimRight(u.Redacted(), "/"),
+		name:        c.Name,
+		fim:         c.FIM,
+		maxTokens:   c.MaxTokens,
+		temperature: float32(c.Temperature),
+		timeout:     c.Timeout,
+		firstToken:  c.FirstTokenTimeout,
+		log:         logger,
+		sessions:    newSessions(historyBudget, maxSessions),
+		verify:      make(chan struct{}, 1),
+	}
+	if cl.name == "" {
+		return nil, configErr("model.name is empty: set the model id the server serves, e.g. qwen2.5-coder:1.5b")
+	}
+	if cl.fim == "" {
+		cl.fim = d.FIM
+	}
+	if _, ok := fimFormats[cl.fim]; !ok && cl.fim != FIMSuffix {
+		return nil, configErr("model.fim %q: want suffix, qwen, starcoder, codellama or deepseek", c.FIM)
+	}
+	switch {
+	case c.MaxTokens < 0:
+		return nil, configErr("model.max_tokens %d is negative", c.MaxTokens)
+	case c.Temperature < 0 || c.Temperature > 2:
+		return nil, configErr("model.temperature %g: want 0 to 2", c.Temperature)
+	case c.Timeout < 0 || c.FirstTokenTimeout < 0:
+		return nil, configErr("model.timeout and model.first_token_timeout must not be negative")
+	}
+	if cl.maxTokens == 0 {
+		cl.maxTokens = d.MaxTokens
+	}
+	if cl.temperature == 0 {
+		cl.temperature = minTemperature
+	}
+	if cl.timeout == 0 {
+		cl.timeout = d.Timeout
+	}
+	if cl.firstToken == 0 {
+		cl.firstToken = min(d.FirstTokenTimeout, cl.timeout)
+	}
+	if cl.firstToken > cl.timeout {
+		return nil, configErr("model.first_token_timeout %s exceeds model.timeout %s", cl.firstToken, cl.timeout)
+	}
+	key := ""
+	if c.APIKeyEnv != "" {
+		if !envNameRE.MatchString(c.APIKeyEnv) {
+			// Never echo the value: it may be the key itself.
+			return nil, configErr("model.api_key_env must be the NAME of an environment variable holding the key, not the key")
+		}
+		if key = getenv(c.APIKeyEnv); key == "" {
+			return nil, configErr("model.api_key_env names %s, which is unset or empty", c.APIKeyEnv)
+		}
+	}
+	if cl.pins, err = parsePins(c.Pin); err != nil {
+		return nil, err
+	}
+	if len(cl.pins) > 0 && !slices.ContainsFunc(cl.pins, func(p pin) bool { return sameModel(p.name, cl.name) }) {
+		return nil, &Error{Kind: ErrModelRefused, Detail: fmt.Sprintf("model.name %q is not in model.pin (allowed: %s)", cl.name, pinNames(cl.pins))}
+	}
+	if !isLoopback(u.Hostname()) {
+		logger.Warn("model endpoint is not on this machine; redacted code will cross the network", "endpoint", cl.endpoint)
+	}
+
+	transport := &http.Transport{
+		Proxy:               nil, // never route the local model through HTTP(S)_PROXY
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        4,
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	cl.httpc = &http.Client{
+		Transport: transport,
+		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+			return &redirectError{status: req.Response.StatusCode}
+		},
+	}
+	oc := openai.DefaultConfig(key)
+	oc.BaseURL = cl.base
+	oc.HTTPClient = cl.httpc
+	cl.api = openai.NewClientWithConfig(oc)
+	return cl, nil
+}
+
+func (c *client) ID() string { return c.name }
+
+// Close drops idle connections to the server.
+func (c *client) Close() error {
+	c.httpc.CloseIdleConnections()
+	return nil
+}
+
+func parsePins(entries []string) ([]pin, error) {
+	var out []pin
+	for _, e := range entries {
+		name, digest, hasDigest := strings.Cut(strings.TrimSpace(e), "@")
+		if name == "" {
+			return nil, configErr("model.pin entry %q has no model id", e)
+		}
+		p := pin{name: name}
+		if hasDigest {
+			hex, ok := strings.CutPrefix(digest, "sha256:")
+			if !ok || !digestRE.MatchString(hex) {
+				return nil, configErr("model.pin entry %q: want name@sha256:<12 to 64 lower-case hex digits>", e)
+			}
+			p.digest = hex
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func pinNames(pins []pin) string {
+	names := make([]string, len(pins))
+	for i, p := range pins {
+		names[i] = p.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// sameModel compares model ids the way Ollama resolves them: a missing tag
+// means ":latest".
+func sameModel(a, b string) bool {
+	norm := func(s string) string {
+		if !strings.Contains(s, ":") {
+			return s + ":latest"
+		}
+		return s
+	}
+	return a == b || norm(a) == norm(b)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
+}
+
+// redirectError stops the HTTP client from following a redirect: the model
+// endpoint is exactly the configured one.
+type redirectError struct{ status int }
+
+func (e *redirectError) Error() string { return fmt.Sprintf("redirect (HTTP %d) refused", e.status) }
+
+// Deadline causes, told apart with context.Cause.
+var (
+	errOverallDeadline    = errors.New("overall deadline")
+	errFirstTokenDeadline = errors.New("first-token deadline")
+)
+
+// call is the lifetime of one request: the overall deadline and, for
+// streams, the first-token deadline, both as causes on one context.
+type call struct {
+	ctx         context.Context
+	cancel      context.CancelCauseFunc
+	stopTimeout context.CancelFunc
+	first       *time.Timer
+	started     time.Time
+}
+
+func (c *client) start(parent context.Context, firstToken time.Duration) *call {
+	ctx, cancel := context.WithCancelCause(parent)
+	ctx, stop := context.WithTimeoutCause(ctx, c.timeout, errOverallDeadline)
+	cl := &call{ctx: ctx, cancel: cancel, stopTimeout: stop, started: time.Now()}
+	if firstToken > 0 {
+		cl.first = time.AfterFunc(firstToken, func() { cancel(errFirstTokenDeadline) })
+	}
+	return cl
+}
+
+// gotFirst disarms the first-token deadline.
+func (cl *call) gotFirst() {
+	if cl.first != nil {
+		cl.first.Stop()
+	}
+}
+
+func (cl *call) end() {
+	cl.gotFirst()
+	cl.stopTimeout()
+	cl.cancel(nil)
+}
+
+// fail turns err from a call into the error the caller gets: the caller's own
+// cancellation as is (wrapped), a deadline as ErrTimeout, anything else
+// classified. sent is the text of the request, which server messages quoted in
+// errors are checked against.
+func (c *client) fail(parent context.Context, cl *call, op string, reading bool, err error, sent ...string) error {
+	if perr := parent.Err(); perr != nil {
+		return fmt.Errorf("localmodel: %s: %w", op, perr)
+	}
+	var e *Error
+	switch context.Cause(cl.ctx) {
+	case errOverallDeadline:
+		e = &Error{Kind: ErrTimeout, Endpoint: c.endpoint, Detail: fmt.Sprintf("no complete answer within %s (model.timeout)", c.timeout)}
+	case errFirstTokenDeadline:
+		e = &Error{Kind: ErrTimeout, Endpoint: c.endpoint, Detail: fmt.Sprintf("no first token within %s (model.first_token_timeout)", c.firstToken)}
+	default:
+		e = c.classify(err, reading, sent)
+	}
+	c.log.Debug("model call failed", "op", op, "model", c.name, "kind", e.Kind.Error(), "status", e.Status, "elapsed", time.Since(cl.started))
+	return e
+}
+
+func (c *client) classify(err error, reading bool, sent []string) *Error {
+	e := &Error{Endpoint: c.endpoint}
+	var (
+		redir  *redirectError
+		apiErr *openai.APIError
+		reqErr *openai.RequestError
+	)
+	switch {
+	case errors.As(err, &redir):
+		e.Kind, e.Status = ErrHTTP, redir.status
+		e.Detail = "a redirect, which veil does not follow: the model endpoint is exactly model.endpoint"
+	case errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
+		e.Kind, e.Detail = ErrMalformedStream, "too many lines without data (keep-alive flood)"
+	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode > 0:
+		e.Kind, e.Status = ErrHTTP, apiErr.HTTPStatusCode
+		e.Detail = orStatus(scrubServerMessage(apiErr.Message, sent...), e.Status)
+	case errors.As(err, &apiErr):
+		e.Kind, e.Detail = ErrStreamError, scrubServerMessage(apiErr.Message, sent...)
+	case errors.As(err, &reqErr):
+		e.Kind, e.Status = ErrHTTP, reqErr.HTTPStatusCode
+		e.Detail = orStatus(scrubServerMessage(bodyMessage(reqErr.Body), sent...), e.Status)
+	case isJSONError(err):
+		e.Kind, e.Detail = ErrMalformedStream, "invalid JSON"
+	case reading && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		e.Kind, e.Detail = ErrMalformedStream, "the stream ended before the model finished"
+	case reading:
+		e.Kind, e.Detail = ErrMalformedStream, "reading the stream: "+netDetail(err)
+	default:
+		e.Kind, e.Detail = ErrUnreachable, netDetail(err)
+	}
+	return e
+}
+
+// done reports a finished call in the debug log: sizes and timing, never text.
+func (c *client) done(cl *call, op string, sentBytes, gotBytes int) {
+	c.log.Debug("model call", "op", op, "model", c.name, "sent_bytes", sentBytes, "got_bytes", gotBytes, "elapsed", time.Since(cl.started))
+}
+
+// checkServed refuses an answer from a model other than the one asked for,
+// when model.pin is set (the server names the model in every chunk).
+func (c *client) checkServed(model string) error {
+	if len(c.pins) == 0 || model == "" || sameModel(model, c.name) {
+		return nil
+	}
+	for _, p := range c.pins {
+		if sameModel(p.name, model) && p.digest == "" {
+			return nil
+		}
+	}
+	return &Error{Kind: ErrModelRefused, Endpoint: c.endpoint,
+		Detail: fmt.Sprintf("asked for %q, the server answered with %q, which model.pin does not allow; the answer was discarded", c.name, model)}
+}

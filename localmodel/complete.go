@@ -1,0 +1,77 @@
+package localmodel
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Complete implements Model. It streams from /v1/completions so that the
+// first-token deadline means something and so that it can hang up as soon as
+// the suggestion reaches its boundary (end of line or block) instead of
+// waiting for max_tokens. req holds redacted text only.
+func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, error) {
+	const op = "completion"
+	if err := c.ensureVerified(ctx); err != nil {
+		return Completion{}, err
+	}
+	p := buildFIM(c.fim, req)
+	maxTokens := req.MaxTokens
+	if maxTokens <= 0 {
+		maxTokens = c.maxTokens
+	}
+	creq := openai.CompletionRequest{
+		Model:       c.name,
+		Prompt:      p.prompt,
+		Suffix:      p.suffix,
+		Stop:        p.stops,
+		MaxTokens:   maxTokens,
+		Temperature: c.temperature,
+		Stream:      true,
+	}
+	cl := c.start(ctx, c.firstToken)
+	defer cl.end()
+	stream, err := c.api.CreateCompletionStream(cl.ctx, creq)
+	if err != nil {
+		return Completion{}, c.fail(ctx, cl, op, false, err, p.prompt, p.suffix)
+	}
+	defer stream.Close()
+
+	sh := newShaper(req, p.stops)
+	var out strings.Builder
+	finished, early := false, false
+	// Read to the end of the stream (normally a [DONE] right after the
+	// finish reason) so the connection is reused; hang up early only when
+	// the suggestion is complete.
+	for !early {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
+			break
+		}
+		if err != nil {
+			return Completion{}, c.fail(ctx, cl, op, true, err, p.prompt, p.suffix)
+		}
+		cl.gotFirst()
+		if err := c.checkServed(resp.Model); err != nil {
+			return Completion{}, err
+		}
+		for _, ch := range resp.Choices {
+			if ch.Index != 0 {
+				continue
+			}
+			out.WriteString(ch.Text)
+			finished = finished || ch.FinishReason != ""
+		}
+		// Hang up once more output cannot change the suggestion.
+		_, early = sh.cut(out.String(), false)
+	}
+	if !finished && !early {
+		return Completion{}, &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
+	}
+	text, _ := sh.cut(out.String(), finished)
+	c.done(cl, op, len(p.prompt)+len(p.suffix), out.Len())
+	return Completion{Text: sh.finish(text), Model: c.name}, nil
+}
