@@ -462,10 +462,14 @@ func (b *builder) finish(c *Config) {
 	}
 
 	for _, p := range []struct {
-		key string
-		val *string
-	}{{"audit.path", &c.Audit.Path}, {"log.file", &c.Log.File}} {
+		key  string
+		val  *string
+		used bool
+	}{{"audit.path", &c.Audit.Path, c.Audit.Enabled}, {"log.file", &c.Log.File, true}} {
 		v, err := expandPath(*p.val, b.getenv)
+		if err != "" && !p.used {
+			continue // audit off: an unresolvable path does not matter
+		}
 		if err != "" {
 			b.errs = append(b.errs, b.problemAt(p.key, err))
 			continue
