@@ -25,7 +25,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "editors: making temp dir:", err)
 		os.Exit(2)
 	}
-	built.path, built.err = buildVeil(dir)
+	// VEIL_EDITORS_BIN tests an installed veil instead of building one.
+	if p := os.Getenv("VEIL_EDITORS_BIN"); p != "" {
+		built.path = p
+	} else {
+		built.path, built.err = buildVeil(dir)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -83,7 +88,8 @@ func isolatedEnv(t *testing.T) []string {
 	env := []string{}
 	for _, kv := range os.Environ() {
 		switch {
-		case strings.HasPrefix(kv, "HOME="), strings.HasPrefix(kv, "XDG_"), strings.HasPrefix(kv, "VEIL_"):
+		case strings.HasPrefix(kv, "HOME="), strings.HasPrefix(kv, "XDG_"),
+			strings.HasPrefix(kv, "VEIL_") && !strings.HasPrefix(kv, "VEIL_REQUIRE_EDITORS="):
 			continue
 		}
 		env = append(env, kv)

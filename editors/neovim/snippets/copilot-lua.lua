@@ -1,0 +1,11 @@
+-- copilot.lua (zbirenbaum/copilot.lua) talking to veil instead of GitHub.
+-- copilot.lua runs `<custom_server_filepath> --stdio`; veil-copilot execs
+-- `veil lsp --stdio`, and veil answers checkStatus with OK, so no sign-in.
+require('copilot').setup({
+  server = {
+    type = 'binary',
+    custom_server_filepath = vim.fn.expand('~/.local/bin/veil-copilot'),
+  },
+  suggestion = { enabled = true, auto_trigger = true },
+  panel = { enabled = false },
+})

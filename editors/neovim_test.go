@@ -1,0 +1,177 @@
+package editors
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nvimResult is what neovim/test/driver.lua writes.
+type nvimResult struct {
+	Steps         []string `json:"steps"`
+	Error         string   `json:"error"`
+	Attached      bool     `json:"attached"`
+	SrcRoute      string   `json:"src_route"`
+	SrcBufferVar  string   `json:"src_buffer_var"`
+	CompletionErr any      `json:"completion_error"`
+	Items         []struct {
+		Label string `json:"label"`
+		Text  string `json:"text"`
+	} `json:"completion_items"`
+	ChatDone      bool   `json:"chat_done"`
+	ChatText      string `json:"chat_text"`
+	EnvAttached   bool   `json:"env_attached"`
+	EnvWarned     bool   `json:"env_warned"`
+	EnvRoute      string `json:"env_route"`
+	EnvItems      int    `json:"env_items"`
+	Statusline    string `json:"statusline"`
+	Notifications []struct {
+		Msg   string `json:"msg"`
+		Level int    `json:"level"`
+	} `json:"notifications"`
+}
+
+// TestNeovimPlugin runs the real Neovim (Debian's 0.7.2 in CI) headless with
+// this plugin on its runtimepath, exactly as the README's setup does, against
+// the veil binary on the built-in model.
+func TestNeovimPlugin(t *testing.T) {
+	nvim := lookTool(t, "nvim", "apt-get install -y neovim")
+	veil := veilBinary(t)
+	work, secret := workspace(t)
+	plugin, err := filepath.Abs("neovim")
+	must(t, err)
+	resultFile := filepath.Join(t.TempDir(), "result.json")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"-c", "luafile "+filepath.Join(plugin, "test", "driver.lua"))
+	cmd.Dir = work
+	cmd.Env = append(isolatedEnv(t),
+		"VEIL_PLUGIN="+plugin,
+		"VEIL_BIN="+veil,
+		"VEIL_WORKDIR="+work,
+		"VEIL_RESULT="+resultFile,
+	)
+	out, runErr := cmd.CombinedOutput()
+	raw, readErr := os.ReadFile(resultFile)
+	if readErr != nil {
+		t.Fatalf("nvim wrote no result (run error %v): %v\noutput:\n%s", runErr, readErr, out)
+	}
+	if strings.Contains(string(raw), secret) || strings.Contains(string(out), secret) {
+		t.Fatalf("the .env secret %s reached the editor", mask(secret))
+	}
+	var r nvimResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("decoding result: %v\n%s", err, raw)
+	}
+	t.Logf("nvim steps: %v", r.Steps)
+	if r.Error != "" || runErr != nil {
+		t.Fatalf("driver failed after steps %v: %s (exit: %v)\noutput:\n%s\nresult:\n%s", r.Steps, r.Error, runErr, out, raw)
+	}
+
+	if !r.Attached {
+		t.Error("veil did not attach to main.py")
+	}
+	if r.SrcRoute != "local" || r.SrcBufferVar != "local" {
+		t.Errorf("main.py route = %q (b:veil_route %q), want local", r.SrcRoute, r.SrcBufferVar)
+	}
+	if r.CompletionErr != nil {
+		t.Errorf("completion error: %v", r.CompletionErr)
+	}
+	aiText := 0
+	for _, it := range r.Items {
+		if strings.TrimSpace(it.Text) != "" {
+			aiText++
+		}
+	}
+	if aiText == 0 {
+		t.Errorf("no completion item with text from the built-in model: %+v", r.Items)
+	}
+	if !r.ChatDone || !strings.Contains(r.ChatText, "> what does this line do?") {
+		t.Errorf(":VeilChat did not finish (done %v); chat buffer:\n%s", r.ChatDone, r.ChatText)
+	} else if len(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.ChatText), "> what does this line do?"))) == 0 {
+		t.Errorf(":VeilChat reply is empty; chat buffer:\n%s", r.ChatText)
+	}
+
+	if !r.EnvAttached {
+		t.Error("veil did not attach to .env")
+	}
+	if !r.EnvWarned {
+		t.Errorf("no warning notification for .env; notifications: %+v", r.Notifications)
+	}
+	warnings := 0
+	for _, n := range r.Notifications {
+		if n.Level == 3 { // vim.log.levels.WARN
+			warnings++
+			if !strings.HasPrefix(n.Msg, "veil: ") {
+				t.Errorf("warning not prefixed by the plugin: %q", n.Msg)
+			}
+		}
+	}
+	if warnings != 1 {
+		t.Errorf("got %d warnings, want exactly one (for .env): %+v", warnings, r.Notifications)
+	}
+	if r.EnvRoute != "block" {
+		t.Errorf(".env route = %q, want block", r.EnvRoute)
+	}
+	if r.EnvItems != 0 {
+		t.Errorf(".env got %d completion items, want none", r.EnvItems)
+	}
+	if r.Statusline != "veil:BLOCKED" {
+		t.Errorf("statusline on .env = %q, want veil:BLOCKED", r.Statusline)
+	}
+	for _, n := range r.Notifications {
+		t.Logf("notification (level %d): %s", n.Level, n.Msg)
+	}
+}
+
+// TestCopilotWrapper checks the veil-copilot wrapper the copilot.lua and
+// copilot.vim snippets point at: it must start `veil lsp` and accept the
+// --stdio those plugins always pass.
+func TestCopilotWrapper(t *testing.T) {
+	sh := lookTool(t, "sh", "a POSIX shell")
+	veil := veilBinary(t)
+	wrapper, err := filepath.Abs(filepath.Join("neovim", "bin", "veil-copilot"))
+	must(t, err)
+	fi, err := os.Stat(wrapper)
+	must(t, err)
+	if fi.Mode()&0o111 == 0 {
+		t.Errorf("%s is not executable", wrapper)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, wrapper, "--stdio")
+	cmd.Env = append(isolatedEnv(t), "VEIL_BIN="+veil)
+	cmd.Dir = t.TempDir()
+	c := startLSP(t, cmd)
+	res := c.call(t, "initialize", map[string]any{
+		"processId":    nil,
+		"rootUri":      nil,
+		"capabilities": map[string]any{},
+		"initializationOptions": map[string]any{
+			"editorInfo":       map[string]any{"name": "Neovim", "version": "0.7.2"},
+			"editorPluginInfo": map[string]any{"name": "copilot.lua", "version": "test"},
+		},
+	})
+	if res.Error != nil {
+		t.Fatalf("initialize through the wrapper: %s", res.Error)
+	}
+	c.notify(t, "initialized", map[string]any{})
+	st := c.call(t, "checkStatus", map[string]any{})
+	if st.Error != nil {
+		t.Fatalf("checkStatus: %s", st.Error)
+	}
+	var status struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(st.Result, &status); err != nil || status.Status != "OK" {
+		t.Errorf("checkStatus = %s, want status OK (copilot plugins refuse to run otherwise)", st.Result)
+	}
+	c.shutdown(t)
+}
