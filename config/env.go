@@ -52,7 +52,7 @@ func (b *builder) env(environ []string) {
 		f := byName[name]
 		if f == nil {
 			if name != "VEIL_CONFIG" {
-				b.warns = append(b.warns, Problem{File: label, Msg: "unknown variable: no config key has this name"})
+				b.warns = append(b.warns, Problem{File: label, Msg: "unknown variable: no config key has this name", Warning: true})
 			}
 			return "", nil
 		}

@@ -48,6 +48,7 @@ type field struct {
 	name     string   // the YAML key
 	path     string   // "model.endpoint"; list elements are "rules[]", "rules[].regex"
 	kind     kind     //
+	index    int      // the struct field's index, for reading a Config
 	children []*field // for kindSection and kindStructList (the element's keys)
 }
 
@@ -63,7 +64,7 @@ func schemaOf(t reflect.Type, prefix string) []*field {
 		if name == "" || name == "-" || !sf.IsExported() {
 			continue
 		}
-		f := &field{name: name, path: join(prefix, name)}
+		f := &field{name: name, path: join(prefix, name), index: i}
 		ft := sf.Type
 		switch {
 		case ft == durationType:

@@ -126,10 +126,11 @@ func (o LoadOptions) getenv() func(string) string {
 	return os.Getenv
 }
 
-// userFile resolves the user config path; explicit reports that the file
-// was named (and so must exist). An empty path means there is none to read
-// (no HOME and no XDG_CONFIG_HOME).
-func (o LoadOptions) userFile() (path string, explicit bool) {
+// UserPath resolves the user config file: UserFile, else $VEIL_CONFIG, else
+// $XDG_CONFIG_HOME/veil/veil.yaml, else ~/.config/veil/veil.yaml. explicit
+// reports that the file was named and so must exist. An empty path means
+// there is none to read (neither HOME nor XDG_CONFIG_HOME is set).
+func (o LoadOptions) UserPath() (path string, explicit bool) {
 	getenv := o.getenv()
 	if o.UserFile != "" {
 		return o.UserFile, true
@@ -159,7 +160,7 @@ func (o LoadOptions) workspaceFiles() []string {
 // read gathers the inputs with readFile.
 func (o LoadOptions) read(readFile func(string) ([]byte, error)) (inputs, error) {
 	in := inputs{environ: o.Environ, flags: o.Flags, getenv: o.getenv()}
-	if path, explicit := o.userFile(); path != "" {
+	if path, explicit := o.UserPath(); path != "" {
 		data, err := readFile(path)
 		switch {
 		case err == nil:
@@ -447,8 +448,9 @@ func (b *builder) finish(c *Config) {
 		b.errs = append(b.errs, b.problemAt("model.backend", "backend openai needs model.endpoint"))
 	}
 	if m.Endpoint != "" && !isLoopback(m.Endpoint) {
-		b.warns = append(b.warns, b.problemAt("model.endpoint",
-			"the model endpoint is not on this machine: redacted code will leave it"))
+		p := b.problemAt("model.endpoint", "the model endpoint is not on this machine: redacted code will leave it")
+		p.Warning = true
+		b.warns = append(b.warns, p)
 	}
 
 	seen := map[string]int{}

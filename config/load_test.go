@@ -141,3 +141,36 @@ policy:
 		t.Errorf("warnings: %v", l.Warnings)
 	}
 }
+
+func TestShowNamesSources(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(dir, "user.yaml")
+	writeFile(t, user, "model:\n  name: local-coder\npolicy:\n  rules:\n    - paths: [\"infra/**\"]\n      route: block\n")
+	root := filepath.Join(dir, "repo")
+	writeFile(t, filepath.Join(root, ".veil.yaml"), "identifiers:\n  terms: [projectx]\npolicy:\n  rules:\n    - kinds: [chat]\n      route: block\n")
+	l, err := Load(LoadOptions{UserFile: user, WorkspaceRoots: []string{root}, Getenv: testEnv(map[string]string{"HOME": dir}),
+		Environ: []string{"VEIL_LSP_LATENCY_BUDGET=1500ms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := l.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	t.Logf("show:\n%s", s)
+	ws := "workspace " + filepath.Join(root, ".veil.yaml")
+	for _, want := range []string{
+		"name: local-coder # " + user,
+		"timeout: 10s # default",
+		"latency_budget: 1.5s # env VEIL_LSP_LATENCY_BUDGET",
+		"terms: [projectx] # " + ws,
+		"# from " + user,
+		"# from " + ws,
+		"workspace:",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("show output lacks %q", want)
+		}
+	}
+}

@@ -11,11 +11,15 @@ import (
 // (or "env VEIL_X", "flag --x" for those layers), Key the dotted key path
 // ("policy.rules[2].route"), Line the 1-based line in File (0 when unknown).
 // Msg never contains a configured value, only its type or a masked preview.
+// Warning marks advice that does not make the config wrong (a non-local
+// model endpoint, an unknown VEIL_* variable); a rejected key in a
+// workspace file is not a Warning even though it does not stop the load.
 type Problem struct {
-	File string
-	Key  string
-	Line int
-	Msg  string
+	File    string
+	Key     string
+	Line    int
+	Msg     string
+	Warning bool
 }
 
 // Error formats the problem as "file:line: key: msg", leaving out the parts

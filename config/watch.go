@@ -257,7 +257,7 @@ func (w *Watcher) noteSizes(in inputs) {
 // was deleted and recreated has a new identity and is watched afresh.
 func (w *Watcher) rewatch(o LoadOptions) {
 	var targets []string
-	if p, _ := o.userFile(); p != "" {
+	if p, _ := o.UserPath(); p != "" {
 		targets = append(targets, p)
 	}
 	targets = append(targets, o.workspaceFiles()...)
