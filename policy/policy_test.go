@@ -339,6 +339,23 @@ func TestWorkspaceTightenOnly(t *testing.T) {
 	}
 }
 
+func TestReasonNamesSourceFile(t *testing.T) {
+	p := mustCompile(t, config.Policy{
+		Rules:     []config.PolicyRule{{Name: "md", Paths: []string{"**/*.md"}, Route: "block", Source: "/home/dev/.config/veil/veil.yaml rule 1"}},
+		Workspace: []config.PolicyRule{{Paths: []string{"gen/**"}, Route: "block", Source: "workspace /home/dev/proj/.veil.yaml rule 1"}},
+	})
+	cases := []struct{ path, want string }{
+		{"a.md", "blocked: path matches **/*.md (user policy rule 1 (md): /home/dev/.config/veil/veil.yaml rule 1)"},
+		{"gen/x.go", "blocked: path matches gen/** (workspace policy rule 1: workspace /home/dev/proj/.veil.yaml rule 1)"},
+	}
+	for _, c := range cases {
+		d := p.Decide(Request{Kind: Inline, Path: root + "/" + c.path, WorkspaceRoot: root})
+		if d.Reason != c.want {
+			t.Errorf("%s: reason %q\nwant %q", c.path, d.Reason, c.want)
+		}
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	cases := []struct {
 		rule config.PolicyRule

@@ -17,6 +17,7 @@ import (
 // `.env` and a deny list must not be dodged by case.
 type rule struct {
 	label       string
+	where       string // label, plus the config file the rule came from
 	route       Route
 	kinds       []Kind
 	paths       []glob
@@ -28,7 +29,10 @@ type rule struct {
 }
 
 func compileRule(r config.PolicyRule, label string) (rule, error) {
-	c := rule{label: label, route: Route(r.Route), languages: r.Languages, ruleIDs: r.RuleIDs, minFindings: r.MinFindings}
+	c := rule{label: label, where: label, route: Route(r.Route), languages: r.Languages, ruleIDs: r.RuleIDs, minFindings: r.MinFindings}
+	if r.Source != "" {
+		c.where += ": " + r.Source
+	}
 	switch c.route {
 	case Local, Block, Upstream:
 	case "":
@@ -229,11 +233,11 @@ func (c *rule) decision(h hit) Decision {
 	what := strings.Join(why, ", ")
 	switch c.route {
 	case Block:
-		return Decision{Route: Block, Rule: c.label, Reason: "blocked: " + what + " (" + c.label + ")"}
+		return Decision{Route: Block, Rule: c.label, Reason: "blocked: " + what + " (" + c.where + ")"}
 	case Upstream:
 		return Decision{Route: Block, Rule: c.label,
-			Reason: "blocked: route upstream is not available yet (" + what + ", " + c.label + ")"}
+			Reason: "blocked: route upstream is not available yet (" + what + ", " + c.where + ")"}
 	default:
-		return Decision{Route: Local, Rule: c.label, Reason: "local: findings masked, " + what + " (" + c.label + ")"}
+		return Decision{Route: Local, Rule: c.label, Reason: "local: findings masked, " + what + " (" + c.where + ")"}
 	}
 }

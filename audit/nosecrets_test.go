@@ -1,0 +1,162 @@
+package audit_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func randFrom(t *testing.T, alphabet string, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	for i := range b {
+		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[i] = alphabet[k.Int64()]
+	}
+	return string(b)
+}
+
+// githubPAT generates a classic token: ghp_, 30 random base62 characters,
+// then the CRC-32 of those in 6 base62 digits.
+func githubPAT(t *testing.T) string {
+	body := randFrom(t, base62, 30)
+	n := crc32.ChecksumIEEE([]byte(body))
+	sum := make([]byte, 6)
+	for i := 5; i >= 0; i-- {
+		sum[i] = base62[n%62]
+		n /= 62
+	}
+	return "ghp_" + body + string(sum)
+}
+
+// planted is one generated secret in a document, with the finding a detector
+// would report for it.
+type planted struct {
+	value    string
+	rule     string
+	category redact.Category
+}
+
+// TestAuditHoldsNoSecrets runs requests whose text carries generated secrets
+// through policy and the real writer (plain and hashed paths, with
+// rotation), building records the way the LSP does, then searches every byte
+// written for each planted value and its hex and base64 forms.
+func TestAuditHoldsNoSecrets(t *testing.T) {
+	secrets := []planted{
+		{githubPAT(t), "github-pat-classic", redact.Secret},
+		{"AKIA" + randFrom(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "aws-access-key-id", redact.Secret},
+		{"-----BEGIN OPENSSH PRIVATE KEY-----\n" + randFrom(t, base62+"+/", 64) + "\n-----END OPENSSH PRIVATE KEY-----", "private-key-openssh", redact.Secret},
+		{"dev." + strings.ToLower(randFrom(t, base62, 10)) + "@example.com", "email", redact.PII},
+		{"Proj" + randFrom(t, base62, 12), "identifier-term", redact.Identifier},
+	}
+	docs := []struct{ path, lang string }{
+		{"/home/dev/proj/internal/billing.go", "go"},
+		{"/home/dev/proj/.env", "dotenv"},
+		{"/home/dev/proj/deploy/id_ed25519", "plaintext"},
+		{"/home/dev/proj/README.md", "markdown"},
+	}
+	pol, err := policy.Compile(config.Policy{Defaults: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, hashPaths := range []bool{false, true} {
+		c := config.Audit{Path: filepath.Join(dir, "audit-"+map[bool]string{false: "plain", true: "hashed"}[hashPaths]+".jsonl"), HashPaths: hashPaths, MaxBytes: 2048}
+		l, err := audit.Open(c, bytes.Repeat([]byte{0x5a}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range docs {
+			for k := range secrets {
+				// The text the model would see before masking: the secrets
+				// of this round, in code.
+				var text strings.Builder
+				var findings []redact.Finding
+				for _, s := range secrets[:k+1] {
+					text.WriteString("const x = \"")
+					start := text.Len()
+					text.WriteString(s.value)
+					findings = append(findings, redact.Finding{RuleID: s.rule, Category: s.category, Description: s.rule, Start: start, End: text.Len()})
+					text.WriteString("\"\n")
+				}
+				req := policy.Request{Kind: policy.Chat, Path: d.path, WorkspaceRoot: "/home/dev/proj", LanguageID: d.lang, Findings: findings}
+				dec := pol.Decide(req)
+				if err := l.Write(recordFor(req, dec, text.Len(), i*10+k)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	if !bytes.Contains(all, []byte(`"route":"block"`)) || !bytes.Contains(all, []byte(`"route":"local"`)) || len(ents) < 4 {
+		t.Fatalf("the test did not exercise both routes and rotation (%d files)", len(ents))
+	}
+	for _, s := range secrets {
+		for _, form := range []string{s.value, hex.EncodeToString([]byte(s.value)), base64.StdEncoding.EncodeToString([]byte(s.value))} {
+			if bytes.Contains(all, []byte(form)) {
+				t.Errorf("audit output holds planted %s %s", s.rule, preview(s.value))
+			}
+		}
+		// No 12-byte stretch of the random part either.
+		mid := s.value[len(s.value)/2-6 : len(s.value)/2+6]
+		if bytes.Contains(all, []byte(mid)) {
+			t.Errorf("audit output holds part of planted %s %s", s.rule, preview(s.value))
+		}
+	}
+}
+
+// preview masks a test secret for failure messages: first 4 chars + length.
+func preview(v string) string { return fmt.Sprintf("%.4s… (%d chars)", v, len(v)) }
+
+// recordFor builds a record from a request and its decision the way veil lsp
+// does: counts by category and rule id, the workspace-relative path.
+func recordFor(req policy.Request, d policy.Decision, sent, n int) audit.Record {
+	r := audit.Record{
+		Session: "session-1", Request: "req-" + string(rune('a'+n%26)), Kind: string(req.Kind),
+		Document: strings.TrimPrefix(req.Path, req.WorkspaceRoot+"/"), Language: req.LanguageID,
+		Route: string(d.Route), Rule: d.Rule, Reason: d.Reason,
+		Findings: map[string]int{}, Rules: map[string]int{}, Model: "builtin", LatencyMS: 3.5, Outcome: audit.OutcomeOK,
+	}
+	for _, f := range req.Findings {
+		r.Findings[string(f.Category)]++
+		r.Rules[f.RuleID]++
+	}
+	if d.Route == policy.Block {
+		r.Outcome = audit.OutcomeBlocked
+	} else {
+		r.BytesSent = sent
+	}
+	return r
+}
