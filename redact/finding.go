@@ -31,7 +31,16 @@ type RuleSpec struct {
 	// around a keyword hit (Aho-Corasick prefilter). Rules without keywords
 	// name a Trigger instead.
 	Keywords []string `yaml:"keywords" koanf:"keywords"`
-	Regex    string   `yaml:"regex" koanf:"regex"`
+	// Trigger names a cheap byte-level trigger for a rule without keywords:
+	// "at" (every '@'), "digits" (runs of 8+ digits), "ipv4" (digit '.'
+	// digit), or "always" (the regex runs over the whole text: slow, meant
+	// for small user rules). Empty when Keywords are given.
+	Trigger string `yaml:"trigger" koanf:"trigger"`
+	Regex   string `yaml:"regex" koanf:"regex"`
+	// Window is how many bytes after a keyword hit the regex sees (default
+	// 256, max 16384; the window is widened to whole lines and whole
+	// tokens). Raise it for multi-line values such as PEM blocks.
+	Window int `yaml:"window" koanf:"window"`
 	// SecretGroup is the capture group holding the value (0: whole match).
 	SecretGroup int     `yaml:"secret_group" koanf:"secret_group"`
 	Entropy     float64 `yaml:"entropy" koanf:"entropy"`     // minimum Shannon entropy (bits/char) of the value

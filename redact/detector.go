@@ -1,0 +1,619 @@
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/coregx/ahocorasick"
+)
+
+// Options turns detectors on and off and adds what the configuration adds.
+// The zero value detects everything with the built-in rules.
+type Options struct {
+	Extra   []RuleSpec // from config `rules`
+	Disable []string   // rule ids turned off
+	// NoSecrets, NoPII and NoIdentifiers switch a whole category off.
+	NoSecrets, NoPII, NoIdentifiers bool
+	PrivateIPs                      bool     // also mask private-range IPs
+	Terms                           []string // identifiers.terms, case-insensitive, also inside longer identifiers/host names
+	Patterns                        []string // identifiers.patterns (Go regexp)
+	AllowRegexes                    []string // finding values matching are dropped
+	AllowPaths                      []string // doublestar globs; matching paths yield no findings
+}
+
+// Detector finds secrets, PII and identifiers in text. It is immutable after
+// NewDetector and safe for concurrent use.
+type Detector struct {
+	rules []*rule // regex rules, enabled only
+
+	// ac finds every keyword (lower-cased text); actions[pattern id] says
+	// what each hit starts.
+	ac      *ahocorasick.Automaton
+	actions [][]action
+	// triggered lists regex rules per trigger (rules without keywords).
+	triggered map[string][]int32
+
+	code       map[string]bool // enabled code detectors by rule id
+	codeSpecs  map[string]RuleSpec
+	privateIPs bool
+
+	terms    *ahocorasick.Automaton
+	termLens []int
+	patterns []*regexp.Regexp
+
+	allowRes   []*regexp.Regexp
+	allowPaths []string
+
+	ruleCount int
+	scratch   sync.Pool // *scratch
+}
+
+type actionKind uint8
+
+const (
+	actRegex actionKind = iota
+	actGeneric
+	actPrivateKey
+)
+
+type action struct {
+	kind actionKind
+	rule int32 // index into Detector.rules for actRegex
+}
+
+// span is a half-open byte range.
+type span struct{ start, end int }
+
+// scratch is per-scan working memory, pooled so a scan allocates little.
+type scratch struct {
+	lower   []byte
+	pending []span // per regex rule; start < 0 when none
+	active  []int32
+	cands   []Finding
+	genEnd  int // end of the last key name the generic detector looked at
+}
+
+// Rule ids of the detectors written in Go rather than as YAML rules.
+const (
+	RuleGenericPassword  = "generic-password"
+	RuleGenericSecret    = "generic-secret"
+	RuleGenericToken     = "generic-token"
+	RuleGenericAPIKey    = "generic-api-key"
+	RuleGenericAuth      = "generic-credential"
+	RulePrivateKey       = "private-key-block"
+	RuleEmail            = "pii-email"
+	RulePhone            = "pii-phone"
+	RuleCard             = "pii-card"
+	RuleIBAN             = "pii-iban"
+	RuleSSN              = "pii-ssn"
+	RuleIPv4             = "pii-ipv4"
+	RuleIPv6             = "pii-ipv6"
+	RuleTerm             = "identifier-term"
+	RulePattern          = "identifier-pattern"
+	RuleTypingPartial    = "typing-partial-secret"
+	genericKeywordMarker = "\x00generic"
+)
+
+// genericKeywords start the generic key = value detector.
+var genericKeywords = []string{
+	"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
+	"accesskey", "access_key", "access-key", "privatekey", "private_key", "auth", "credential",
+}
+
+// NewDetector compiles the built-in rules and the options. The error names
+// the rule id (or the option) that is wrong.
+func NewDetector(o Options) (*Detector, error) {
+	builtin, err := BuiltinRules()
+	if err != nil {
+		return nil, err
+	}
+	d := &Detector{
+		triggered:  map[string][]int32{},
+		code:       map[string]bool{},
+		codeSpecs:  map[string]RuleSpec{},
+		privateIPs: o.PrivateIPs,
+	}
+	disabled := map[string]bool{}
+	for _, id := range o.Disable {
+		disabled[id] = true
+	}
+	on := func(c Category) bool {
+		switch c {
+		case Secret:
+			return !o.NoSecrets
+		case PII:
+			return !o.NoPII
+		default:
+			return !o.NoIdentifiers
+		}
+	}
+	seen := map[string]bool{}
+	for _, spec := range codeRuleSpecs() {
+		seen[spec.ID] = true
+		d.codeSpecs[spec.ID] = spec
+		if on(spec.Category) && !disabled[spec.ID] {
+			d.code[spec.ID] = true
+		}
+	}
+	for i, spec := range append(append([]RuleSpec(nil), builtin...), o.Extra...) {
+		if seen[spec.ID] && spec.ID != "" {
+			return nil, fmt.Errorf("redact: rule %q: duplicate id", spec.ID)
+		}
+		seen[spec.ID] = true
+		r, err := compileRule(spec)
+		if err != nil {
+			return nil, err
+		}
+		if i < len(builtin) {
+			if err := checkSamples(spec); err != nil {
+				return nil, err
+			}
+		}
+		if !on(spec.Category) || disabled[spec.ID] {
+			continue
+		}
+		d.rules = append(d.rules, r)
+	}
+	d.ruleCount = len(d.rules) + len(d.code)
+	if err := d.buildKeywords(); err != nil {
+		return nil, err
+	}
+	if !o.NoIdentifiers {
+		if err := d.buildIdentifiers(o.Terms, o.Patterns); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range o.AllowRegexes {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("redact: allow regex %q: %v", preview(s, 40), err)
+		}
+		d.allowRes = append(d.allowRes, re)
+	}
+	for _, g := range o.AllowPaths {
+		if !doublestar.ValidatePattern(g) {
+			return nil, fmt.Errorf("redact: allow path %q: not a valid glob", g)
+		}
+		d.allowPaths = append(d.allowPaths, g)
+	}
+	d.scratch.New = func() any { return &scratch{pending: make([]span, len(d.rules))} }
+	return d, nil
+}
+
+func (d *Detector) buildKeywords() error {
+	index := map[string]int{}
+	var pats []string
+	add := func(kw string, a action) {
+		i, ok := index[kw]
+		if !ok {
+			i = len(pats)
+			index[kw] = i
+			pats = append(pats, kw)
+			d.actions = append(d.actions, nil)
+		}
+		d.actions[i] = append(d.actions[i], a)
+	}
+	for i, r := range d.rules {
+		if len(r.spec.Keywords) == 0 {
+			d.triggered[r.spec.Trigger] = append(d.triggered[r.spec.Trigger], int32(i))
+			continue
+		}
+		for _, kw := range r.spec.Keywords {
+			add(kw, action{kind: actRegex, rule: int32(i)})
+		}
+	}
+	if d.anyGeneric() {
+		for _, kw := range genericKeywords {
+			add(kw, action{kind: actGeneric})
+		}
+	}
+	if d.code[RulePrivateKey] {
+		add("-----begin", action{kind: actPrivateKey})
+	}
+	if len(pats) == 0 {
+		return nil
+	}
+	ac, err := ahocorasick.NewBuilder().AddStrings(pats).Build()
+	if err != nil {
+		return fmt.Errorf("redact: building keyword automaton: %w", err)
+	}
+	d.ac = ac
+	return nil
+}
+
+func (d *Detector) anyGeneric() bool {
+	return d.code[RuleGenericPassword] || d.code[RuleGenericSecret] || d.code[RuleGenericToken] ||
+		d.code[RuleGenericAPIKey] || d.code[RuleGenericAuth]
+}
+
+func (d *Detector) buildIdentifiers(terms, patterns []string) error {
+	var pats []string
+	for _, t := range terms {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			return fmt.Errorf("redact: identifiers.terms: empty term")
+		}
+		pats = append(pats, t)
+		d.termLens = append(d.termLens, len(t))
+	}
+	if len(pats) > 0 && d.code[RuleTerm] {
+		ac, err := ahocorasick.NewBuilder().AddStrings(pats).Build()
+		if err != nil {
+			return fmt.Errorf("redact: building term automaton: %w", err)
+		}
+		d.terms = ac
+	}
+	for _, p := range patterns {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return fmt.Errorf("redact: identifiers.patterns %q: %v", preview(p, 40), err)
+		}
+		if d.code[RulePattern] {
+			d.patterns = append(d.patterns, re)
+		}
+	}
+	return nil
+}
+
+// RuleCount is the number of enabled rules, YAML and built-in code rules.
+func (d *Detector) RuleCount() int { return d.ruleCount }
+
+// Scan returns the findings in text, sorted by Start and non-overlapping:
+// where candidates overlap, the more confident, then the longer, wins. A
+// line containing `veil:allow` yields no findings; a path matching an
+// allow glob yields none at all.
+func (d *Detector) Scan(path string, text []byte) []Finding {
+	if d.pathAllowed(path) {
+		return nil
+	}
+	sc := d.scratch.Get().(*scratch)
+	defer d.scratch.Put(sc)
+	sc.cands = sc.cands[:0]
+	d.collect(path, text, sc)
+	return d.finish(text, sc.cands)
+}
+
+// ScanRange returns the findings overlapping [start, end), scanning only a
+// bounded window around it (whole lines, up to 16 KiB beyond each side) so
+// an edit re-scans in time proportional to the edit.
+func (d *Detector) ScanRange(path string, text []byte, start, end int) []Finding {
+	start = max(0, min(start, len(text)))
+	end = max(start, min(end, len(text)))
+	ws := lineStart(text, max(0, start-maxWindow))
+	we := lineEnd(text, min(len(text), end+maxWindow))
+	var out []Finding
+	for _, f := range d.Scan(path, text[ws:we]) {
+		f.Start += ws
+		f.End += ws
+		if f.Start < end && f.End > start || f.Start == start && start == end {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (d *Detector) pathAllowed(path string) bool {
+	if path == "" || len(d.allowPaths) == 0 {
+		return false
+	}
+	p := strings.ReplaceAll(path, `\`, "/")
+	for _, g := range d.allowPaths {
+		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// collect appends every candidate finding to sc.cands.
+func (d *Detector) collect(path string, text []byte, sc *scratch) {
+	if d.ac != nil {
+		sc.lower = lowerInto(sc.lower[:0], text)
+		sc.genEnd = -1
+		cfg := configLike(path)
+		for _, m := range d.ac.FindAllOverlapping(sc.lower) {
+			for _, a := range d.actions[m.PatternID] {
+				switch a.kind {
+				case actRegex:
+					d.hitRule(text, sc, a.rule, m.Start, m.End)
+				case actGeneric:
+					d.genericAt(text, sc, m.Start, m.End, cfg)
+				case actPrivateKey:
+					d.privateKeyAt(text, sc, m.Start)
+				}
+			}
+		}
+		d.flushAll(text, sc)
+	}
+	d.runTriggers(text, sc)
+	d.scanPII(text, sc)
+	if d.terms != nil {
+		d.scanTerms(text, sc)
+	}
+	for _, re := range d.patterns {
+		for _, m := range re.FindAllIndex(text, -1) {
+			if m[1] > m[0] {
+				sc.cands = append(sc.cands, Finding{RuleID: RulePattern, Category: Identifier,
+					Description: "configured identifier pattern", Start: m[0], End: m[1], Confidence: 0.9})
+			}
+		}
+	}
+}
+
+// hitRule records a keyword hit for regex rule ri: the window around it is
+// merged with the rule's pending window or the pending one is run first.
+func (d *Detector) hitRule(text []byte, sc *scratch, ri int32, hs, he int) {
+	r := d.rules[ri]
+	w := span{max(0, hs-defaultWindow), min(len(text), he+r.window)}
+	p := &sc.pending[ri]
+	if p.end > p.start {
+		if w.start <= p.end && w.end >= p.start {
+			p.start, p.end = min(p.start, w.start), max(p.end, w.end)
+			return
+		}
+		d.runRule(text, sc, r, *p)
+	} else {
+		sc.active = append(sc.active, ri)
+	}
+	*p = w
+}
+
+func (d *Detector) flushAll(text []byte, sc *scratch) {
+	for _, ri := range sc.active {
+		p := &sc.pending[ri]
+		if p.end > p.start {
+			d.runRule(text, sc, d.rules[ri], *p)
+		}
+		*p = span{}
+	}
+	sc.active = sc.active[:0]
+}
+
+// runRule runs r's regex over window w, widened to whole tokens and lines.
+func (d *Detector) runRule(text []byte, sc *scratch, r *rule, w span) {
+	ws := widenLeft(text, w.start)
+	we := widenRight(text, w.end)
+	win := text[ws:we]
+	for _, m := range r.re.FindAllSubmatchIndex(win, -1) {
+		g := r.spec.SecretGroup
+		s, e := m[2*g], m[2*g+1]
+		if s < 0 || e <= s {
+			continue
+		}
+		d.candidate(sc, r, text, ws+s, ws+e)
+	}
+}
+
+// candidate checks a regex match's value (entropy, validator, doc example)
+// and records it.
+func (d *Detector) candidate(sc *scratch, r *rule, text []byte, s, e int) {
+	v := text[s:e]
+	if isDocExample(v) {
+		return
+	}
+	if r.spec.Entropy > 0 && shannon(v) < r.spec.Entropy {
+		return
+	}
+	conf := r.spec.Confidence
+	if r.validate != nil {
+		ok, floor := r.validate(v)
+		if !ok {
+			return
+		}
+		conf = max(conf, floor)
+	}
+	sc.cands = append(sc.cands, Finding{RuleID: r.spec.ID, Category: r.spec.Category,
+		Description: r.spec.Description, Start: s, End: e, Confidence: conf})
+}
+
+// runTriggers runs the keyword-less regex rules where their trigger fires.
+func (d *Detector) runTriggers(text []byte, sc *scratch) {
+	for trig, ids := range d.triggered {
+		switch trig {
+		case triggerAlways:
+			for _, ri := range ids {
+				d.runRule(text, sc, d.rules[ri], span{0, len(text)})
+			}
+			continue
+		}
+		for i := 0; i < len(text); i++ {
+			hit := false
+			switch trig {
+			case triggerAt:
+				j := bytes.IndexByte(text[i:], '@')
+				if j < 0 {
+					i = len(text)
+					continue
+				}
+				i += j
+				hit = true
+			case triggerDigits:
+				if isDigit(text[i]) {
+					j := i
+					for j < len(text) && isDigit(text[j]) {
+						j++
+					}
+					hit = j-i >= 8
+					if !hit {
+						i = j
+						continue
+					}
+				}
+			case triggerIPv4:
+				hit = text[i] == '.' && i > 0 && i+1 < len(text) && isDigit(text[i-1]) && isDigit(text[i+1])
+			}
+			if hit {
+				for _, ri := range ids {
+					d.hitRule(text, sc, ri, i, i+1)
+				}
+				// Skip the rest of this window: its hits would merge anyway.
+				i += defaultWindow / 2
+			}
+		}
+		d.flushAll(text, sc)
+	}
+}
+
+// finish drops allowed candidates and resolves overlaps.
+func (d *Detector) finish(text []byte, cands []Finding) []Finding {
+	if len(cands) == 0 {
+		return nil
+	}
+	allowLines := bytes.Contains(text, []byte("veil:allow"))
+	kept := cands[:0]
+	for _, f := range cands {
+		if allowLines && lineHasAllow(text, f.Start) {
+			continue
+		}
+		if d.valueAllowed(text[f.Start:f.End]) {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return resolveOverlaps(kept)
+}
+
+func (d *Detector) valueAllowed(v []byte) bool {
+	for _, re := range d.allowRes {
+		if re.Match(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func lineHasAllow(text []byte, at int) bool {
+	return bytes.Contains(text[lineStart(text, at):lineEnd(text, at)], []byte("veil:allow"))
+}
+
+// resolveOverlaps keeps, among overlapping candidates, the more confident,
+// then the longer, then the earlier one. The result is sorted by Start and
+// is a fresh slice.
+func resolveOverlaps(cands []Finding) []Finding {
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.Confidence != b.Confidence {
+			return a.Confidence > b.Confidence
+		}
+		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
+			return la > lb
+		}
+		return a.Start < b.Start
+	})
+	var out []Finding // sorted by Start, non-overlapping
+	for _, f := range cands {
+		i := sort.Search(len(out), func(i int) bool { return out[i].End > f.Start })
+		if i < len(out) && out[i].Start < f.End {
+			continue
+		}
+		out = append(out, Finding{})
+		copy(out[i+1:], out[i:])
+		out[i] = f
+	}
+	return out
+}
+
+// Preview is the only way a value is shown: its first 4 characters and
+// its length, e.g. "ghp_…(len 40)". Values shorter than 8 bytes show only
+// their length.
+func Preview(value string) string {
+	n := len(value)
+	if n < 8 {
+		return fmt.Sprintf("…(len %d)", n)
+	}
+	cut, k := n, 0
+	for i := range value {
+		if k == 4 {
+			cut = i
+			break
+		}
+		k++
+	}
+	return fmt.Sprintf("%s…(len %d)", value[:cut], n)
+}
+
+// lowerInto appends the ASCII lower-case of text to dst.
+func lowerInto(dst, text []byte) []byte {
+	if cap(dst) < len(text) {
+		dst = make([]byte, len(text), len(text)+len(text)/4)
+	}
+	dst = dst[:len(text)]
+	for i, c := range text {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return dst
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// isTokenByte reports bytes that may continue a secret-like token.
+func isTokenByte(c byte) bool {
+	return isAlnum(c) || c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.'
+}
+
+func lineStart(text []byte, at int) int {
+	at = min(at, len(text))
+	i := bytes.LastIndexByte(text[:at], '\n')
+	return i + 1
+}
+
+func lineEnd(text []byte, at int) int {
+	at = min(at, len(text))
+	i := bytes.IndexByte(text[at:], '\n')
+	if i < 0 {
+		return len(text)
+	}
+	return at + i
+}
+
+// widenLeft moves at back to the start of its line, at most 256 bytes, and
+// then never into the middle of a token.
+func widenLeft(text []byte, at int) int {
+	for i := at; i > 0 && at-i < defaultWindow; i-- {
+		if text[i-1] == '\n' {
+			return i
+		}
+	}
+	limit := max(0, at-4*defaultWindow)
+	for at > limit && isTokenByte(text[at-1]) {
+		at--
+	}
+	return at
+}
+
+// widenRight moves at forward to the end of its line, at most 256 bytes,
+// and then never into the middle of a token.
+func widenRight(text []byte, at int) int {
+	for i := at; i < len(text) && i-at < defaultWindow; i++ {
+		if text[i] == '\n' {
+			return i
+		}
+	}
+	limit := min(len(text), at+4*defaultWindow)
+	for at < limit && isTokenByte(text[at]) {
+		at++
+	}
+	return at
+}
+
+// candidates returns every candidate before allowlists and overlap
+// resolution; the per-rule sample tests use it to see what one rule finds.
+func (d *Detector) candidates(path string, text []byte) []Finding {
+	sc := d.scratch.Get().(*scratch)
+	defer d.scratch.Put(sc)
+	sc.cands = sc.cands[:0]
+	d.collect(path, text, sc)
+	return append([]Finding(nil), sc.cands...)
+}

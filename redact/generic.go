@@ -1,0 +1,366 @@
+package redact
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+)
+
+// The generic detector looks at every occurrence of a secret-ish word
+// (password, secret, token, api_key, ...), takes the key name around it and
+// reports the value assigned to it:
+//
+//	password = "hunter22"          name = 'value'         name := `value`
+//	"client_secret": "..."         Password: "..."        api_key => "..."
+//	DB_PASSWORD=hunter22 (.env, shell, properties, YAML: unquoted values)
+//	--password hunter22, --token=abc123 (CLI flags, anywhere)
+//
+// The key name must END in the secret word (dbPassword, GITHUB_TOKEN,
+// client-secret), so tokenType, password_hash or secretName are not keys.
+// Values that are references or placeholders are skipped: ${VAR}, $VAR,
+// {{ .X }}, <your-token>, %(x)s, xxxx, ****, changeit, calls, paths, prose.
+
+// codeExts are source files where a value must be a quoted literal: an
+// unquoted value there is an identifier or an expression.
+var codeExts = map[string]bool{
+	".go": true, ".py": true, ".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".jsx": true, ".tsx": true,
+	".java": true, ".kt": true, ".kts": true, ".c": true, ".h": true, ".cc": true, ".cpp": true, ".hpp": true,
+	".rs": true, ".rb": true, ".php": true, ".cs": true, ".swift": true, ".scala": true, ".m": true, ".lua": true,
+	".pl": true, ".dart": true, ".vue": true, ".svelte": true, ".groovy": true, ".ex": true, ".exs": true,
+	".s": true, ".tmpl": true, ".html": true, ".md": true,
+}
+
+// configLike reports whether unquoted values at the start of a line count
+// (.env, YAML, properties, shell, ini, unknown files).
+func configLike(path string) bool {
+	return !codeExts[strings.ToLower(filepath.Ext(path))]
+}
+
+func isKeyByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+// secretWord classifies a key name by its last word(s); "" means the name
+// is not a secret key.
+func secretWord(name []byte) string {
+	// Split into lower-case words on _ - . and camelCase boundaries, keeping
+	// only the last two.
+	var last, prev [24]byte
+	var nl, np int
+	wordStart := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' || c == '-' || c == '.' {
+			wordStart = true
+			continue
+		}
+		upper := c >= 'A' && c <= 'Z'
+		if upper && i > 0 && name[i-1] >= 'a' && name[i-1] <= 'z' {
+			wordStart = true
+		}
+		if wordStart {
+			prev, np = last, nl
+			nl = 0
+			wordStart = false
+		}
+		if upper {
+			c += 'a' - 'A'
+		}
+		if nl < len(last) {
+			last[nl] = c
+			nl++
+		}
+	}
+	w, p := string(last[:nl]), string(prev[:np])
+	switch w {
+	case "password", "passwd", "pwd", "passphrase", "pass":
+		if w == "pass" && p == "" {
+			return ""
+		}
+		return RuleGenericPassword
+	case "secret":
+		return RuleGenericSecret
+	case "token":
+		return RuleGenericToken
+	case "apikey":
+		return RuleGenericAPIKey
+	case "key":
+		switch p {
+		case "api", "access", "secret", "private", "signing", "encryption", "master", "client", "app", "consumer", "auth":
+			if p == "api" {
+				return RuleGenericAPIKey
+			}
+			return RuleGenericSecret
+		}
+	case "credential", "credentials", "auth":
+		return RuleGenericAuth
+	}
+	return ""
+}
+
+// genericAt handles a generic keyword hit at [hs, he).
+func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
+	ns, ne := hs, he
+	for ns > 0 && isKeyByte(text[ns-1]) && he-ns < 80 {
+		ns--
+	}
+	for ne < len(text) && isKeyByte(text[ne]) && ne-hs < 80 {
+		ne++
+	}
+	if ne == sc.genEnd {
+		return // same key name as the previous hit
+	}
+	sc.genEnd = ne
+	flag := false
+	nameStart := ns
+	for nameStart < ne && text[nameStart] == '-' {
+		nameStart++
+		flag = true
+	}
+	flag = flag && nameStart-ns <= 2
+	name := bytes.TrimRight(text[nameStart:ne], ".-")
+	id := secretWord(name)
+	if id == "" || !d.code[id] {
+		return
+	}
+	i := ne
+	// Close a quoted key: "password": / 'password' => / \"password\":
+	for i < len(text) && (text[i] == '"' || text[i] == '\'' || text[i] == '\\' || text[i] == '`') && i-ne < 3 {
+		i++
+	}
+	i = skipBlanks(text, i)
+	if i >= len(text) {
+		return
+	}
+	opLen := 0
+	switch c := text[i]; {
+	case c == ':' && i+1 < len(text) && text[i+1] == '=':
+		opLen = 2
+	case c == '=' && i+1 < len(text) && text[i+1] == '>':
+		opLen = 2
+	case c == '=' && (i+1 >= len(text) || text[i+1] != '='):
+		opLen = 1
+	case c == ':' && (i+1 >= len(text) || text[i+1] != ':'):
+		opLen = 1
+	case flag && i > ne:
+		opLen = 0 // --password value
+	default:
+		return
+	}
+	i = skipBlanks(text, i+opLen)
+	if i >= len(text) {
+		return
+	}
+	unquotedOK := flag || cfg && atLineStart(text, ns)
+	vs, ve, quoted := readValue(text, i, unquotedOK)
+	if ve <= vs {
+		return
+	}
+	v := text[vs:ve]
+	if isPlaceholder(v, quoted) || isDocExample(v) {
+		return
+	}
+	conf := 0.7
+	if shannon(v) >= 3.5 && len(v) >= 16 {
+		conf = 0.85
+	}
+	spec := d.codeSpecs[id]
+	sc.cands = append(sc.cands, Finding{RuleID: id, Category: Secret, Description: spec.Description,
+		Start: vs, End: ve, Confidence: conf})
+}
+
+func skipBlanks(text []byte, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// atLineStart reports whether only indentation, "export ", "set ", "- " or
+// an opening quote precede at on its line.
+func atLineStart(text []byte, at int) bool {
+	ls := lineStart(text, at)
+	pre := bytes.TrimSpace(text[ls:at])
+	pre = bytes.TrimRight(pre, `"'`)
+	pre = bytes.TrimSpace(pre)
+	switch string(pre) {
+	case "", "export", "set", "-", "ENV", "ARG", "setx", "$env:", "declare", "readonly", "local":
+		return true
+	}
+	return false
+}
+
+// readValue reads the value starting at i. A quoted value ends at its
+// closing quote on the same line; an unquoted one (only when unquotedOK)
+// at blank, comma, semicolon, comment or line end.
+func readValue(text []byte, i int, unquotedOK bool) (vs, ve int, quoted bool) {
+	q := text[i]
+	escaped := false
+	if q == '\\' && i+1 < len(text) && (text[i+1] == '"' || text[i+1] == '\'') {
+		escaped = true
+		i++
+		q = text[i]
+	}
+	if q == '"' || q == '\'' || q == '`' {
+		vs = i + 1
+		for j := vs; j < len(text) && j-vs < 512; j++ {
+			c := text[j]
+			if c == '\n' {
+				return 0, 0, true
+			}
+			if c == '\\' {
+				if escaped && j+1 < len(text) && text[j+1] == q {
+					return vs, j, true
+				}
+				j++
+				continue
+			}
+			if c == q && !escaped {
+				return vs, j, true
+			}
+		}
+		return 0, 0, true
+	}
+	if !unquotedOK {
+		return 0, 0, false
+	}
+	vs = i
+	j := i
+	for j < len(text) && j-vs < 512 {
+		c := text[j]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ';' || c == '"' || c == '\'' || c == '}' || c == ')' || c == ']' {
+			break
+		}
+		j++
+	}
+	return vs, j, false
+}
+
+// placeholderWords are values that stand for a secret rather than being one.
+var placeholderWords = map[string]bool{
+	"password": true, "passwd": true, "secret": true, "token": true, "test": true, "testing": true, "foobar": true,
+	"none": true, "null": true, "nil": true, "true": true, "false": true, "undefined": true, "default": true,
+	"changeit": true, "changeme": true, "guest": true, "username": true, "string": true, "required": true,
+	"optional": true, "hidden": true, "redacted": true, "masked": true, "placeholder": true, "secret123": true,
+	"password123": true, "example": true, "sample": true, "dummy": true, "notasecret": true, "empty": true,
+	"apikey": true, "api_key": true, "access_token": true, "bearer": true, "basic": true,
+}
+
+// placeholderParts are substrings that mark a documentation value.
+var placeholderParts = []string{"xxx", "***", "...", "your", "changeme", "changeit", "example", "placeholder",
+	"redacted", "dummy", "insert", "replace", "todo", "fixme", "<", ">", "${", "{{", "%(", "%s", "%v", "%d", "()"}
+
+func isPlaceholder(v []byte, quoted bool) bool {
+	if len(v) < 5 || len(v) > 400 {
+		return true
+	}
+	switch v[0] {
+	case '$', '<', '{', '[', '%', '!', '&', '*', '#', '@', '-', '/', '~', '.', '(':
+		return true
+	}
+	lv := strings.ToLower(string(v))
+	if placeholderWords[lv] {
+		return true
+	}
+	for _, p := range placeholderParts {
+		if strings.Contains(lv, p) {
+			return true
+		}
+	}
+	distinct := 0
+	var seen [256]bool
+	for _, c := range v {
+		if c == ' ' || c == '\t' {
+			return true // prose, not a secret
+		}
+		if c < 0x20 {
+			return true
+		}
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+	}
+	if distinct <= 2 {
+		return true
+	}
+	if strings.Contains(lv, "://") || strings.HasPrefix(lv, "env.") || strings.HasPrefix(lv, "process.env") ||
+		strings.HasPrefix(lv, "os.") || strings.HasPrefix(lv, "secrets.") || strings.HasPrefix(lv, "vault:") {
+		return true
+	}
+	if !quoted {
+		// Unquoted: an identifier-like reference (other.setting, SOME_CONST)
+		// or a number is not a secret.
+		if isDottedIdent(v) || isUpperConst(v) || isNumber(v) {
+			return true
+		}
+	} else if isDottedIdent(v) && bytes.IndexByte(v, '.') > 0 && lv == string(v) {
+		return true // "config.password"-style reference inside quotes
+	}
+	return false
+}
+
+func isDottedIdent(v []byte) bool {
+	for _, c := range v {
+		if !(isAlnum(c) || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return bytes.IndexByte(v, '.') > 0 && !isDigit(v[0])
+}
+
+func isUpperConst(v []byte) bool {
+	letters := 0
+	for _, c := range v {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			letters++
+		case c == '_':
+		default:
+			return false
+		}
+	}
+	return letters > 0
+}
+
+func isNumber(v []byte) bool {
+	for _, c := range v {
+		if !isDigit(c) && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// privateKeyAt reports a PEM/OpenSSH/PGP private key block starting at the
+// "-----BEGIN" at hs, also inside JSON or code strings with \n escapes.
+func (d *Detector) privateKeyAt(text []byte, sc *scratch, hs int) {
+	const begin = "-----BEGIN "
+	if !bytes.HasPrefix(text[hs:], []byte(begin)) {
+		return
+	}
+	hdrEnd := bytes.Index(text[hs+len(begin):min(len(text), hs+len(begin)+48)], []byte("-----"))
+	if hdrEnd < 0 {
+		return
+	}
+	label := text[hs+len(begin) : hs+len(begin)+hdrEnd]
+	if !bytes.Contains(label, []byte("PRIVATE KEY")) {
+		return
+	}
+	bodyStart := hs + len(begin) + hdrEnd + 5
+	limit := min(len(text), bodyStart+maxWindow*4)
+	end := -1
+	if k := bytes.Index(text[bodyStart:limit], []byte("-----END ")); k >= 0 {
+		e := bodyStart + k + len("-----END ")
+		if k2 := bytes.Index(text[e:min(len(text), e+64)], []byte("-----")); k2 >= 0 {
+			end = e + k2 + 5
+		}
+	}
+	if end < 0 {
+		// Truncated block: mask the body as far as it goes.
+		end = bodyStart
+		for end < limit && (isTokenByte(text[end]) || text[end] == '\n' || text[end] == '\r' || text[end] == '\\' || text[end] == ' ') {
+			end++
+		}
+	}
+	sc.cands = append(sc.cands, Finding{RuleID: RulePrivateKey, Category: Secret,
+		Description: d.codeSpecs[RulePrivateKey].Description, Start: hs, End: end, Confidence: 0.99})
+}

@@ -1,0 +1,200 @@
+package redact
+
+import (
+	"container/list"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Vault maps masked values to tokens and back for one session. It lives in
+// memory only, holds at most maxEntries values (the least recently used is
+// evicted first), and is safe for concurrent use. Its String, GoString and
+// Format methods print counts, never values.
+type Vault struct {
+	key        []byte
+	maxEntries int
+
+	// mu guards everything below.
+	mu      sync.Mutex
+	byValue map[string]*list.Element
+	byToken map[string]*list.Element
+	lru     *list.List // of *vaultEntry, front = most recently used
+	next    uint64     // last counter issued; never reused
+	gen     uint64     // Mask call generation, protects entries in use from eviction
+}
+
+type vaultEntry struct {
+	value string
+	token string
+	gen   uint64
+}
+
+// NewVault returns an empty vault. key must be random per session (the
+// caller reads it from crypto/rand); maxEntries <= 0 means 10,000.
+func NewVault(key []byte, maxEntries int) *Vault {
+	if maxEntries <= 0 {
+		maxEntries = 10000
+	}
+	return &Vault{
+		key:        append([]byte(nil), key...),
+		maxEntries: maxEntries,
+		byValue:    map[string]*list.Element{},
+		byToken:    map[string]*list.Element{},
+		lru:        list.New(),
+	}
+}
+
+// Len is the number of values held.
+func (v *Vault) Len() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.lru.Len()
+}
+
+func (v *Vault) String() string   { return fmt.Sprintf("redact.Vault{entries: %d}", v.Len()) }
+func (v *Vault) GoString() string { return v.String() }
+
+// Format prints the same as String for every verb, so %v, %+v and %#v
+// never reach the values.
+func (v *Vault) Format(f fmt.State, verb rune) { fmt.Fprint(f, v.String()) }
+
+// Span is one masked value: where it was in the original text, where its
+// token is in the masked text, and what it was.
+type Span struct {
+	Start, End         int // in the original text
+	MaskStart, MaskEnd int // in the masked text
+	Token              string
+	RuleID             string
+	Category           Category
+}
+
+// Masked is a masked text and the spans that map it to the original.
+type Masked struct {
+	Text  string
+	Spans []Span // sorted, non-overlapping
+}
+
+// Mask replaces every finding's span in text with its token. The same
+// value always gets the same token while the vault holds it; a new token is
+// never one that already occurs in text. Overlapping findings are merged.
+// The error reports a finding outside text (its rule id and span, never
+// the value).
+func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
+	fs := append([]Finding(nil), findings...)
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
+	merged := fs[:0]
+	for _, f := range fs {
+		if f.Start < 0 || f.End > len(text) || f.Start >= f.End {
+			return Masked{}, fmt.Errorf("redact: masking: finding %s span [%d,%d) outside text of %d bytes", f.RuleID, f.Start, f.End, len(text))
+		}
+		if n := len(merged); n > 0 && f.Start < merged[n-1].End {
+			merged[n-1].End = max(merged[n-1].End, f.End)
+			continue
+		}
+		merged = append(merged, f)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.gen++
+	var b strings.Builder
+	b.Grow(len(text))
+	spans := make([]Span, 0, len(merged))
+	prev := 0
+	for _, f := range merged {
+		b.WriteString(text[prev:f.Start])
+		tok := v.tokenFor(text, text[f.Start:f.End], f)
+		ms := b.Len()
+		b.WriteString(tok)
+		spans = append(spans, Span{Start: f.Start, End: f.End, MaskStart: ms, MaskEnd: b.Len(),
+			Token: tok, RuleID: f.RuleID, Category: f.Category})
+		prev = f.End
+	}
+	b.WriteString(text[prev:])
+	v.evict()
+	return Masked{Text: b.String(), Spans: spans}, nil
+}
+
+// tokenFor returns value's token, issuing one if needed. v.mu is held.
+func (v *Vault) tokenFor(text, value string, f Finding) string {
+	if el, ok := v.byValue[value]; ok {
+		e := el.Value.(*vaultEntry)
+		e.gen = v.gen
+		v.lru.MoveToFront(el)
+		return e.token
+	}
+	label := tokenLabel(f)
+	lower := f.Category == Identifier && value[0] >= 'a' && value[0] <= 'z'
+	var tok string
+	for {
+		v.next++
+		tok = formatToken(v.key, label, v.next, lower)
+		if !strings.Contains(text, tok) {
+			break
+		}
+	}
+	e := &vaultEntry{value: value, token: tok, gen: v.gen}
+	el := v.lru.PushFront(e)
+	v.byValue[value] = el
+	v.byToken[tok] = el
+	return tok
+}
+
+// evict drops least recently used entries beyond maxEntries, but never one
+// used by the current Mask call. v.mu is held.
+func (v *Vault) evict() {
+	for v.lru.Len() > v.maxEntries {
+		el := v.lru.Back()
+		e := el.Value.(*vaultEntry)
+		if e.gen == v.gen {
+			return
+		}
+		v.lru.Remove(el)
+		delete(v.byValue, e.value)
+		delete(v.byToken, e.token)
+	}
+}
+
+// lookup returns the value for tok. It takes v.mu.
+func (v *Vault) lookup(tok string) (string, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	el, ok := v.byToken[tok]
+	if !ok {
+		return "", false
+	}
+	v.lru.MoveToFront(el)
+	return el.Value.(*vaultEntry).value, true
+}
+
+// ToMasked maps an offset in the original text to the masked text. An
+// offset inside a masked value maps to the start of its token.
+func (m Masked) ToMasked(orig int) int {
+	i := sort.Search(len(m.Spans), func(i int) bool { return m.Spans[i].End > orig })
+	// Spans before i end at or before orig.
+	delta := 0
+	if i > 0 {
+		s := m.Spans[i-1]
+		delta = s.MaskEnd - s.End
+	}
+	if i < len(m.Spans) && m.Spans[i].Start < orig {
+		return m.Spans[i].MaskStart
+	}
+	return orig + delta
+}
+
+// ToOriginal maps an offset in the masked text to the original text. An
+// offset inside a token maps to the start of the value it stands for.
+func (m Masked) ToOriginal(masked int) int {
+	i := sort.Search(len(m.Spans), func(i int) bool { return m.Spans[i].MaskEnd > masked })
+	delta := 0
+	if i > 0 {
+		s := m.Spans[i-1]
+		delta = s.End - s.MaskEnd
+	}
+	if i < len(m.Spans) && m.Spans[i].MaskStart < masked {
+		return m.Spans[i].Start
+	}
+	return masked + delta
+}
