@@ -207,7 +207,9 @@ func checkGlob(s string) string {
 	return ""
 }
 
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// envNameRE is the conventional shape of an environment variable name.
+// Upper case only: API keys are mostly mixed-case, so a pasted key fails.
+var envNameRE = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
 // checkEnvName guards against the commonest mistake with api_key_env:
 // pasting the key itself.
@@ -215,7 +217,8 @@ func checkEnvName(s string) string {
 	if s == "" || envNameRE.MatchString(s) && len(s) <= 64 {
 		return ""
 	}
-	return fmt.Sprintf("must be the NAME of an environment variable holding the key, not the key (got a value of %d chars)", len(s))
+	return fmt.Sprintf("must be the NAME of an environment variable holding the key "+
+		"(upper-case letters, digits, _), not the key (got a value of %d chars)", len(s))
 }
 
 func checkEndpoint(s string) string {
