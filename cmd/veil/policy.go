@@ -1,12 +1,197 @@
 package main
 
-import "fmt"
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+)
+
+func policyUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: veil policy explain [flags] PATH")
+	fmt.Fprintln(w, "\n  explain PATH   the decision for the file, its reason, the findings (masked)")
+	fmt.Fprintln(w, "                 and the redacted text the model would see")
+	fmt.Fprintln(w, "\nexit codes: 0 routed local, 1 blocked, 2 usage or runtime error")
+	fmt.Fprintln(w, "run 'veil policy explain --help' for flags")
+}
 
 func runPolicy(e *env, args []string) int {
-	fs := newFlagSet("policy", "", e)
+	if len(args) == 0 {
+		policyUsage(e.stderr)
+		return exitError
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		policyUsage(e.stderr)
+		return exitOK
+	case "explain":
+		return runPolicyExplain(e, args[1:])
+	}
+	fmt.Fprintf(e.stderr, "veil policy: unknown subcommand %q\n\n", args[0])
+	policyUsage(e.stderr)
+	return exitError
+}
+
+// runPolicyExplain decides for one file as veil lsp would: the workspace
+// root is the nearest ancestor holding .git or .veil.yaml, whose
+// .veil.yaml applies (untrusted, tighten-only).
+func runPolicyExplain(e *env, args []string) int {
+	fs := newFlagSet("policy explain", "PATH", e)
+	cfgFile := fs.String("config", "", "user config file (default $VEIL_CONFIG, else $XDG_CONFIG_HOME/veil/veil.yaml)")
+	kind := fs.String("kind", "inline", "request kind: inline, completion or chat")
+	lang := fs.String("language", "", "LSP language id (default: from the file extension)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	fmt.Fprintln(e.stderr, "veil policy: not implemented yet")
-	return exitError
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "veil policy explain: "+format+"\n", a...)
+		return exitError
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitError
+	}
+	switch policy.Kind(*kind) {
+	case policy.Inline, policy.Completion, policy.Chat:
+	default:
+		return fail("--kind %q: want inline, completion or chat", *kind)
+	}
+	abs, err := filepath.Abs(fs.Arg(0))
+	if err != nil {
+		return fail("%v", err)
+	}
+	text, err := os.ReadFile(abs)
+	if err != nil {
+		return fail("%v", err)
+	}
+	root := workspaceRoot(abs)
+	var roots []string
+	if root != "" {
+		roots = []string{root}
+	}
+	loaded, err := config.Load(config.LoadOptions{UserFile: *cfgFile, WorkspaceRoots: roots, Getenv: e.getenv})
+	if err != nil {
+		problems := config.Problems(err)
+		if len(problems) == 0 {
+			return fail("loading config: %v", err)
+		}
+		for _, p := range problems {
+			fmt.Fprintln(e.stderr, p.Error())
+		}
+		return exitError
+	}
+	for _, p := range loaded.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %s\n", p.Error())
+	}
+	cfg := loaded.Config
+	pol, err := policy.Compile(cfg.Policy)
+	if err != nil {
+		return fail("%v", err)
+	}
+	det, err := redact.NewDetector(detectorOptions(cfg))
+	if err != nil {
+		return fail("%v", err)
+	}
+	req := policy.Request{
+		Kind:          policy.Kind(*kind),
+		Path:          filepath.ToSlash(abs),
+		WorkspaceRoot: filepath.ToSlash(root),
+		LanguageID:    *lang,
+	}
+	if req.LanguageID == "" {
+		req.LanguageID = languageID(req.Path)
+	}
+	req.Findings = det.Scan(scanPath(req.Path, req.WorkspaceRoot), text)
+	d := pol.Decide(req)
+
+	w := e.stdout
+	fmt.Fprintf(w, "file:       %s\n", req.Path)
+	if root == "" {
+		fmt.Fprintln(w, "workspace:  (none: no .git or .veil.yaml above the file)")
+	} else {
+		fmt.Fprintf(w, "workspace:  %s\n", req.WorkspaceRoot)
+	}
+	fmt.Fprintf(w, "kind:       %s\nlanguage:   %s\n", req.Kind, req.LanguageID)
+	fmt.Fprintf(w, "decision:   %s\nrule:       %s\nreason:     %s\n", d.Route, d.Rule, d.Reason)
+	fmt.Fprintf(w, "\nfindings:   %d\n", len(req.Findings))
+	for _, f := range req.Findings {
+		line, col := lineCol(text, f.Start)
+		fmt.Fprintf(w, "  %-8s %-10s %-28s %s\n", fmt.Sprintf("%d:%d", line, col), f.Category, f.RuleID, redact.Preview(string(text[f.Start:f.End])))
+	}
+	if d.Route != policy.Local {
+		fmt.Fprintln(w, "\nthe model sees: nothing (the request is blocked)")
+		return exitFindings
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	m, err := redact.NewVault(key, 0).Mask(string(text), req.Findings)
+	if err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintln(w, "\nthe model sees (the whole file, masked; veil lsp sends a window around the cursor):")
+	fmt.Fprint(w, m.Text)
+	if !strings.HasSuffix(m.Text, "\n") {
+		fmt.Fprintln(w)
+	}
+	return exitOK
+}
+
+// workspaceRoot is the nearest directory at or above file's directory that
+// holds .git or .veil.yaml, "" when there is none.
+func workspaceRoot(file string) string {
+	for dir := filepath.Dir(file); ; {
+		for _, marker := range []string{".git", config.WorkspaceFile} {
+			if _, err := os.Lstat(filepath.Join(dir, marker)); err == nil {
+				return dir
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// lineCol is the 1-based line and character column of a byte offset.
+func lineCol(text []byte, off int) (int, int) {
+	before := text[:off]
+	line := 1 + strings.Count(string(before), "\n")
+	start := strings.LastIndexByte(string(before), '\n') + 1
+	return line, 1 + utf8.RuneCount(before[start:])
+}
+
+// languageID guesses the LSP language id from a file name, as editors do.
+func languageID(p string) string {
+	base := strings.ToLower(path.Base(p))
+	if base == ".env" || strings.HasPrefix(base, ".env.") {
+		return "dotenv"
+	}
+	switch base {
+	case "dockerfile":
+		return "dockerfile"
+	case "makefile":
+		return "makefile"
+	}
+	ids := map[string]string{
+		".go": "go", ".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+		".ts": "typescript", ".tsx": "typescriptreact", ".jsx": "javascriptreact", ".java": "java",
+		".kt": "kotlin", ".rs": "rust", ".rb": "ruby", ".php": "php", ".cs": "csharp", ".c": "c", ".h": "c",
+		".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp", ".swift": "swift", ".scala": "scala", ".lua": "lua",
+		".sh": "shellscript", ".bash": "shellscript", ".zsh": "shellscript", ".md": "markdown",
+		".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".ini": "ini", ".xml": "xml",
+		".html": "html", ".css": "css", ".sql": "sql", ".tf": "terraform", ".properties": "properties",
+	}
+	if id, ok := ids[path.Ext(base)]; ok {
+		return id
+	}
+	return "plaintext"
 }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"hash/crc32"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func randString(t *testing.T, alphabet string, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	for i := range b {
+		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[i] = alphabet[k.Int64()]
+	}
+	return string(b)
+}
+
+// genGitHubPAT builds a classic token with a valid checksum: ghp_, 30 random
+// base62 characters, their CRC-32 in 6 base62 digits.
+func genGitHubPAT(t *testing.T) string {
+	body := randString(t, testBase62, 30)
+	n := crc32.ChecksumIEEE([]byte(body))
+	sum := make([]byte, 6)
+	for i := 5; i >= 0; i-- {
+		sum[i] = testBase62[n%62]
+		n /= 62
+	}
+	return "ghp_" + body + string(sum)
+}
+
+// genPrivateKey builds an OpenSSH-style private key block of random bytes.
+func genPrivateKey(t *testing.T) string {
+	raw := make([]byte, 96)
+	rand.Read(raw)
+	b := base64.StdEncoding.EncodeToString(raw)
+	return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + b[:64] + "\n" + b[64:] + "\n-----END OPENSSH PRIVATE KEY-----\n"
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestPolicyExplain(t *testing.T) {
+	ws := t.TempDir()
+	os.Mkdir(filepath.Join(ws, ".git"), 0o755)
+	pat := genGitHubPAT(t)
+	email := "jane.q." + strings.ToLower(randString(t, testBase62, 8)) + "@acme-payments.io"
+	term := "Zephyr" + randString(t, "abcdefghijklmnopqrstuvwxyz", 6)
+	key := genPrivateKey(t)
+	password := randString(t, testBase62, 24)
+	planted := []string{pat, email, key, password, strings.TrimSpace(strings.Split(key, "\n")[1])}
+
+	user := writeFile(t, filepath.Join(t.TempDir(), "veil.yaml"), "identifiers:\n  terms: ["+term+"]\n"+
+		"policy:\n  rules:\n    - name: cloud chat\n      kinds: [chat]\n      paths: [\"docs/**\"]\n      route: upstream\n")
+	code := writeFile(t, filepath.Join(ws, "internal", "billing", "client.go"),
+		"package billing\n\n// "+term+"Client talks to the ledger.\nconst token = \""+pat+"\"\nvar owner = \""+email+"\"\n")
+	dotenv := writeFile(t, filepath.Join(ws, "deploy", ".env.production"), "DB_PASSWORD="+password+"\n")
+	keyInCode := writeFile(t, filepath.Join(ws, "internal", "fixtures.go"), "package internal\n\nvar k = `"+key+"`\n")
+	doc := writeFile(t, filepath.Join(ws, "docs", "guide.md"), "# Guide\n")
+	gen := writeFile(t, filepath.Join(ws, "gen", "api.go"), "package gen\n")
+
+	home := t.TempDir()
+	var all strings.Builder
+	explain := func(args ...string) (int, string) {
+		t.Helper()
+		var out, errOut strings.Builder
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string {
+			if k == "HOME" {
+				return home
+			}
+			return ""
+		}}
+		c := run(e, append([]string{"policy", "explain", "--config", user}, args...))
+		all.WriteString(out.String() + errOut.String())
+		return c, out.String() + errOut.String()
+	}
+
+	c, out := explain(code)
+	for _, want := range []string{
+		"workspace:  " + filepath.ToSlash(ws), "language:   go", "decision:   local", "rule:       no rule matched",
+		"reason:     local: findings masked (no rule matched)",
+		"4:16     secret", "github-pat-classic", "ghp_…(len 40)",
+		"pii-email", "identifier-term", "the model sees",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("local file: output lacks %q:\n%s", want, out)
+		}
+	}
+	if c != exitOK {
+		t.Errorf("local file: exit %d", c)
+	}
+
+	c, out = explain("--kind", "chat", dotenv)
+	if c != exitFindings || !strings.Contains(out, "reason:     blocked: path matches **/.env.* (default policy rule 2)") ||
+		!strings.Contains(out, "the model sees: nothing (the request is blocked)") {
+		t.Errorf(".env: exit %d\n%s", c, out)
+	}
+
+	c, out = explain(keyInCode)
+	if c != exitFindings || !strings.Contains(out, "blocked: finding private-key-block matches private-key* (default policy rule 22 (private-key material))") {
+		t.Errorf("private key: exit %d\n%s", c, out)
+	}
+
+	c, out = explain("--kind", "chat", doc)
+	if c != exitFindings || !strings.Contains(out, "blocked: route upstream is not available yet (kind chat, path matches docs/**, user policy rule 1 (cloud chat)") {
+		t.Errorf("upstream: exit %d\n%s", c, out)
+	}
+	if c, out = explain("--kind", "inline", doc); c != exitOK {
+		t.Errorf("inline on docs: exit %d\n%s", c, out)
+	}
+
+	// The repository's own .veil.yaml tightens.
+	if c, _ = explain(gen); c != exitOK {
+		t.Errorf("gen before .veil.yaml: exit %d", c)
+	}
+	writeFile(t, filepath.Join(ws, ".veil.yaml"), "policy:\n  rules:\n    - paths: [\"gen/**\"]\n      route: block\n")
+	c, out = explain(gen)
+	if c != exitFindings || !strings.Contains(out, "rule:       workspace policy rule 1") || !strings.Contains(out, "path matches gen/**") {
+		t.Errorf("workspace block: exit %d\n%s", c, out)
+	}
+
+	for _, args := range [][]string{{"--kind", "hover", code}, {filepath.Join(ws, "missing.go")}, {}, {code, doc}} {
+		if c, out := explain(args...); c != exitError {
+			t.Errorf("%v: exit %d, want %d\n%s", args, c, exitError, out)
+		}
+	}
+
+	for _, s := range planted {
+		if strings.Contains(all.String(), s) {
+			t.Errorf("veil policy explain printed a planted secret %.4s… (len %d)", s, len(s))
+		}
+	}
+}
+
+func TestPolicyUsage(t *testing.T) {
+	for _, args := range [][]string{{"policy"}, {"policy", "frob"}} {
+		if code, _, errOut := runCLI(t, "", args...); code != exitError || !strings.Contains(errOut, "usage: veil policy") {
+			t.Errorf("%v: exit %d %s", args, code, errOut)
+		}
+	}
+}
+
+func TestWorkspaceRoot(t *testing.T) {
+	top := t.TempDir()
+	os.Mkdir(filepath.Join(top, ".git"), 0o755)
+	inner := filepath.Join(top, "sub", "mod")
+	writeFile(t, filepath.Join(inner, ".veil.yaml"), "")
+	writeFile(t, filepath.Join(inner, "pkg", "a.go"), "")
+	writeFile(t, filepath.Join(top, "sub", "b.go"), "")
+	if got := workspaceRoot(filepath.Join(inner, "pkg", "a.go")); got != inner {
+		t.Errorf("nested .veil.yaml: root %q, want %q", got, inner)
+	}
+	if got := workspaceRoot(filepath.Join(top, "sub", "b.go")); got != top {
+		t.Errorf("root %q, want %q", got, top)
+	}
+}
+
+func TestLineCol(t *testing.T) {
+	text := []byte("ab\nçd=x\n")
+	for _, c := range []struct{ off, line, col int }{{0, 1, 1}, {3, 2, 1}, {6, 2, 3}, {7, 2, 4}} {
+		if l, col := lineCol(text, c.off); l != c.line || col != c.col {
+			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", c.off, l, col, c.line, c.col)
+		}
+	}
+}
