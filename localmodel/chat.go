@@ -48,13 +48,15 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 	if err != nil {
 		return "", c.fail(ctx, cl, op, false, err, sent...)
 	}
-	defer stream.Close()
+	complete := false
+	defer func() { cl.closeStream(stream, complete) }()
 
 	var reply strings.Builder
 	finished := false
 	for {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
+			complete = true
 			break
 		}
 		if err != nil {

@@ -147,7 +147,7 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 	}
 	oc := openai.DefaultConfig(key)
 	oc.BaseURL = cl.base
-	oc.HTTPClient = cl.httpc
+	oc.HTTPClient = drainingDoer{cl.httpc}
 	cl.api = openai.NewClientWithConfig(oc)
 	return cl, nil
 }
@@ -221,10 +221,39 @@ type redirectError struct{ status int }
 
 func (e *redirectError) Error() string { return fmt.Sprintf("redirect (HTTP %d) refused", e.status) }
 
-// Deadline causes, told apart with context.Cause.
+// drainingDoer hands the client library response bodies that drain before
+// they close. A stream reader stops at "data: [DONE]"; the end of the
+// chunked body may still be in flight, and closing before it arrives makes
+// net/http drop the connection instead of reusing it.
+type drainingDoer struct{ c *http.Client }
+
+func (d drainingDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.c.Do(req)
+	if err == nil {
+		resp.Body = drainBody{resp.Body}
+	}
+	return resp, err
+}
+
+// drainLimit bounds what Close reads from a body before giving up on reuse.
+const drainLimit = 64 << 10
+
+type drainBody struct{ io.ReadCloser }
+
+func (b drainBody) Close() error {
+	io.CopyN(io.Discard, b.ReadCloser, drainLimit)
+	return b.ReadCloser.Close()
+}
+
+// drainGrace is how long closing a completed stream waits for the rest of
+// the body; a server that holds the response open after [DONE] costs no more.
+const drainGrace = 50 * time.Millisecond
+
+// Deadline and hang-up causes, told apart with context.Cause.
 var (
 	errOverallDeadline    = errors.New("overall deadline")
 	errFirstTokenDeadline = errors.New("first-token deadline")
+	errHangUp             = errors.New("hung up")
 )
 
 // call is the lifetime of one request: the overall deadline and, for
@@ -252,6 +281,20 @@ func (cl *call) gotFirst() {
 	if cl.first != nil {
 		cl.first.Stop()
 	}
+}
+
+// closeStream closes s. After a complete answer the body may drain for up to
+// drainGrace so the connection is reused; otherwise (early hang-up, error)
+// the call is cancelled first so the close is immediate and the server sees
+// the client leave.
+func (cl *call) closeStream(s io.Closer, complete bool) {
+	if complete {
+		t := time.AfterFunc(drainGrace, func() { cl.cancel(errHangUp) })
+		defer t.Stop()
+	} else {
+		cl.cancel(errHangUp)
+	}
+	s.Close()
 }
 
 func (cl *call) end() {
@@ -294,14 +337,15 @@ func (c *client) classify(err error, reading bool, sent []string) *Error {
 		e.Detail = "a redirect, which veil does not follow: the model endpoint is exactly model.endpoint"
 	case errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
 		e.Kind, e.Detail = ErrMalformedStream, "too many lines without data (keep-alive flood)"
+	case errors.As(err, &reqErr):
+		// Checked before APIError: a RequestError may wrap an empty one.
+		e.Kind, e.Status = ErrHTTP, reqErr.HTTPStatusCode
+		e.Detail = orStatus(scrubServerMessage(bodyMessage(reqErr.Body), sent...), e.Status)
 	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode > 0:
 		e.Kind, e.Status = ErrHTTP, apiErr.HTTPStatusCode
 		e.Detail = orStatus(scrubServerMessage(apiErr.Message, sent...), e.Status)
 	case errors.As(err, &apiErr):
 		e.Kind, e.Detail = ErrStreamError, scrubServerMessage(apiErr.Message, sent...)
-	case errors.As(err, &reqErr):
-		e.Kind, e.Status = ErrHTTP, reqErr.HTTPStatusCode
-		e.Detail = orStatus(scrubServerMessage(bodyMessage(reqErr.Body), sent...), e.Status)
 	case isJSONError(err):
 		e.Kind, e.Detail = ErrMalformedStream, "invalid JSON"
 	case reading && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):

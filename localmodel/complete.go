@@ -38,17 +38,19 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 	if err != nil {
 		return Completion{}, c.fail(ctx, cl, op, false, err, p.prompt, p.suffix)
 	}
-	defer stream.Close()
+	complete := false
+	defer func() { cl.closeStream(stream, complete) }()
 
 	sh := newShaper(req, p.stops)
 	var out strings.Builder
 	finished, early := false, false
-	// Read to the end of the stream (normally a [DONE] right after the
-	// finish reason) so the connection is reused; hang up early only when
-	// the suggestion is complete.
+	// Once the model has finished, read on to the end of the stream (the
+	// [DONE] right after) so the connection is reused. While it is still
+	// generating, hang up as soon as the suggestion is complete.
 	for !early {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
+			complete = true
 			break
 		}
 		if err != nil {
@@ -65,8 +67,9 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 			out.WriteString(ch.Text)
 			finished = finished || ch.FinishReason != ""
 		}
-		// Hang up once more output cannot change the suggestion.
-		_, early = sh.cut(out.String(), false)
+		if _, done := sh.cut(out.String(), false); done && !finished {
+			early = true
+		}
 	}
 	if !finished && !early {
 		return Completion{}, &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}

@@ -1,0 +1,111 @@
+package localmodel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// benchServer answers every POST with the same short completion stream, the
+// way a fast local server would, and counts TCP connections.
+func benchServer(b *testing.B) (*httptest.Server, *atomic.Int64) {
+	var events [][]byte
+	for i, p := range []string{"a + b", " // sum", " of both"} {
+		finish := ""
+		if i == 2 {
+			finish = "stop"
+		}
+		j, _ := json.Marshal(completionChunk(testModel, p, finish))
+		events = append(events, []byte("data: "+string(j)+"\n\n"))
+	}
+	events = append(events, []byte("data: [DONE]\n\n"))
+	conns := new(atomic.Int64)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		// One flush per event: a chunked stream, as real servers send.
+		for _, e := range events {
+			w.Write(e)
+			w.(http.Flusher).Flush()
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	b.Cleanup(srv.Close)
+	return srv, conns
+}
+
+func benchRequest() FIMRequest {
+	var prefix strings.Builder
+	for i := range 40 {
+		prefix.WriteString("\tvalue" + string(rune('a'+i%26)) + " := compute(input, " + strings.Repeat("x", i%7) + ")\n")
+	}
+	prefix.WriteString("\treturn ")
+	return FIMRequest{
+		Prefix: prefix.String(), Suffix: "\n}\n", Path: "calc/sum.go", Language: "go",
+		Neighbors: []Snippet{{Path: "calc/util.go", Text: strings.Repeat("func helper() int { return 1 }\n", 30)}},
+		Trigger:   Automatic,
+	}
+}
+
+// BenchmarkClientOverhead measures what Complete adds over the server's own
+// response time on loopback: each iteration times a plain net/http POST of
+// the same JSON body (read to the end) and a Complete call against the same
+// server, and reports both and their difference.
+func BenchmarkClientOverhead(b *testing.B) {
+	srv, conns := benchServer(b)
+	cfg := DefaultConfig()
+	cfg.Endpoint, cfg.Name = srv.URL+"/v1", testModel
+	m, err := New(cfg, func(string) string { return "" }, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := m.(*client)
+	defer c.Close()
+	req := benchRequest()
+	p := buildFIM(FIMSuffix, req)
+	raw, _ := json.Marshal(openai.CompletionRequest{Model: testModel, Prompt: p.prompt, Suffix: p.suffix, MaxTokens: 128, Temperature: 0.2, Stream: true})
+	plain := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
+	defer plain.CloseIdleConnections()
+	ctx := context.Background()
+
+	var rawTotal, clientTotal time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		resp, err := plain.Post(srv.URL+"/v1/completions", "application/json", bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		t1 := time.Now()
+		got, err := c.Complete(ctx, req)
+		if err != nil || got.Text != "a + b // sum of both" {
+			b.Fatalf("Complete = %q, %v", got.Text, err)
+		}
+		t2 := time.Now()
+		rawTotal += t1.Sub(t0)
+		clientTotal += t2.Sub(t1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(rawTotal.Microseconds())/n, "raw-µs/op")
+	b.ReportMetric(float64(clientTotal.Microseconds())/n, "client-µs/op")
+	b.ReportMetric(float64((clientTotal-rawTotal).Microseconds())/n, "overhead-µs/op")
+	b.ReportMetric(float64(conns.Load())/n, "conns/op")
+}

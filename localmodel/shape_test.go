@@ -1,0 +1,182 @@
+package localmodel
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestShaper(t *testing.T) {
+	tests := []struct {
+		name    string
+		req     FIMRequest
+		stops   []string
+		out     string
+		want    string
+		partial bool // cut(out, false) must already report done
+	}{
+		{name: "automatic: first line", req: FIMRequest{Prefix: "x := ", Trigger: Automatic}, out: "f(1)\ny := 2\n", want: "f(1)", partial: true},
+		{name: "automatic at line end: next line", req: FIMRequest{Prefix: "if ok {", Suffix: "\n}", Trigger: Automatic}, out: "\n\treturn 1\n\treturn 2", want: "\n\treturn 1", partial: true},
+		{name: "automatic mid-line: an empty first line is nothing", req: FIMRequest{Prefix: "f(", Suffix: "x)\n", Trigger: Automatic}, out: "\nfoo", want: ""},
+		{name: "zero trigger behaves as automatic", req: FIMRequest{Prefix: "x := "}, out: "1\n2", want: "1", partial: true},
+		{name: "invoked: opener keeps its closer", req: FIMRequest{Prefix: "func f() {", Trigger: Invoked}, out: "\n\treturn 1\n}\n\nfunc g() {", want: "\n\treturn 1\n}", partial: true},
+		{name: "invoked: stop at a dedent", req: FIMRequest{Prefix: "\tx := 1", Trigger: Invoked}, out: "\n\ty := 2\n}\n", want: "\n\ty := 2", partial: true},
+		{name: "invoked: stop at two blank lines", req: FIMRequest{Prefix: "import os", Trigger: Invoked}, out: "\nimport sys\n\n\nx = 1", want: "\nimport sys", partial: true},
+		{name: "invoked: stop at a blank line before the next top-level item", req: FIMRequest{Prefix: "import os", Trigger: Invoked}, out: "\nimport sys\n\ndef main():\n", want: "\nimport sys", partial: true},
+		{name: "invoked: python block", req: FIMRequest{Prefix: "def f(x):", Trigger: Invoked}, out: "\n    if x:\n        return 1\n    return 2\nprint(f(1))", want: "\n    if x:\n        return 1\n    return 2\nprint(f(1))"},
+		{name: "repeat of the next line is dropped", req: FIMRequest{Prefix: "func f() {\n\tx := 1", Suffix: "\n\treturn x\n}", Trigger: Invoked}, out: "\n\tx++\n\treturn x\n}", want: "\n\tx++"},
+		{name: "an inner closer is not the outer one", req: FIMRequest{Prefix: "func f() {", Suffix: "\n}", Trigger: Invoked}, out: "\n\tif x {\n\t\ty()\n\t}\n}", want: "\n\tif x {\n\t\ty()\n\t}"},
+		{name: "rest of line repeated", req: FIMRequest{Prefix: "f(", Suffix: ");\n", Trigger: Automatic}, out: "a, b);", want: "a, b"},
+		{name: "partial closer overlap", req: FIMRequest{Prefix: "f(", Suffix: ");\n", Trigger: Automatic}, out: "a, b)", want: "a, b"},
+		{name: "a short word overlap is kept", req: FIMRequest{Prefix: "x = ", Suffix: "a + b\n", Trigger: Automatic}, out: "y * a", want: "y * a"},
+		{name: "whitespace only", req: FIMRequest{Prefix: "x", Trigger: Invoked}, out: "  \n\t\n", want: ""},
+		{name: "leaked special token ends the output", req: FIMRequest{Prefix: "x := ", Trigger: Invoked}, stops: []string{"<|endoftext|>"}, out: "1<|endoftext|>garbage", want: "1", partial: true},
+		{name: "CRLF text", req: FIMRequest{Prefix: "a := 1\r\nb := ", Suffix: "\r\n", Trigger: Automatic}, out: "2\r\nc := 3", want: "2", partial: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := newShaper(tt.req, tt.stops)
+			text, _ := sh.cut(tt.out, true)
+			if got := sh.finish(text); got != tt.want {
+				t.Errorf("shaped %q = %q, want %q", tt.out, got, tt.want)
+			}
+			if tt.partial {
+				text, done := sh.cut(tt.out, false)
+				if got := sh.finish(text); !done || got != tt.want {
+					t.Errorf("streaming: cut = %q done %v, want %q done", got, done, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestShaperCaps(t *testing.T) {
+	sh := newShaper(FIMRequest{Prefix: "func f() {", Trigger: Invoked}, nil)
+	long := "\n" + strings.Repeat("\tx++\n", 100)
+	text, done := sh.cut(long, false)
+	if !done || strings.Count(text, "\n") != maxSuggestionLines-1 {
+		t.Errorf("cut kept %d lines (done %v), want %d", strings.Count(text, "\n")+1, done, maxSuggestionLines)
+	}
+	sh = newShaper(FIMRequest{Prefix: "s := \"", Trigger: Automatic}, nil)
+	text, done = sh.cut(strings.Repeat("é", 3000), false)
+	if !done || len(text) > maxSuggestionBytes || !strings.HasSuffix(text, "é") {
+		t.Errorf("cut to %d bytes (done %v), want ≤ %d on a rune boundary", len(text), done, maxSuggestionBytes)
+	}
+}
+
+func TestBuildContext(t *testing.T) {
+	text := "aaaa\nbbbb\ncccc" + "dddd\neeee\nffff\n"
+	cursor := len("aaaa\nbbbb\ncccc")
+	tests := []struct {
+		name           string
+		budget         int
+		prefix, suffix string
+	}{
+		{"window cut on lines", 16, "bbbb\ncccc", "dddd"},
+		{"suffix gets the prefix's spare share", 40, "aaaa\nbbbb\ncccc", "dddd\neeee\nffff\n"},
+		{"no limit", 0, "aaaa\nbbbb\ncccc", "dddd\neeee\nffff\n"},
+		{"a line longer than its share is cut mid-line", 6, "cccc", "d"},
+		{"prefix line longer than its share", 3, "ccc", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, s, _ := BuildContext(text, cursor, tt.budget, nil, 0)
+			if p != tt.prefix || s != tt.suffix {
+				t.Errorf("BuildContext = %q | %q, want %q | %q", p, s, tt.prefix, tt.suffix)
+			}
+			if tt.budget > 0 && len(p)+len(s) > tt.budget {
+				t.Errorf("window %d bytes exceeds budget %d", len(p)+len(s), tt.budget)
+			}
+		})
+	}
+	// A cursor inside a UTF-8 sequence moves to its start; cuts never split one.
+	p, s, _ := BuildContext("ééé", 3, 0, nil, 0)
+	if p != "é" || s != "éé" {
+		t.Errorf("mid-rune cursor: %q | %q", p, s)
+	}
+	p, s, _ = BuildContext("éééééé", 6, 5, nil, 0)
+	if !validCut(p) || !validCut(s) {
+		t.Errorf("split a rune: %q | %q", p, s)
+	}
+	p, _, _ = BuildContext("abc", 99, 0, nil, 0)
+	if p != "abc" {
+		t.Errorf("cursor past the end: prefix %q", p)
+	}
+}
+
+func validCut(s string) bool { return strings.ToValidUTF8(s, "?") == s }
+
+func TestBuildContextNeighbors(t *testing.T) {
+	var long strings.Builder
+	for i := range 40 {
+		long.WriteString("func filler" + string(rune('A'+i%26)) + "() {}\n")
+	}
+	long.WriteString("func parseInvoice(raw []byte) (Invoice, error) {\n\treturn decodeInvoice(raw)\n}\n")
+	for range 40 {
+		long.WriteString("var unrelated = 1\n")
+	}
+	neighbors := []Snippet{
+		{Path: "empty.go", Text: "  \n"},
+		{Path: "billing/invoice.go", Text: long.String()},
+		{Path: "small.go", Text: "package small\n"},
+	}
+	doc := "package billing\n\nfunc handle(raw []byte) {\n\tinv, err := parseInvoice(raw)\n\t"
+	_, _, snips := BuildContext(doc, len(doc), 0, neighbors, 300)
+	if len(snips) != 2 || snips[0].Path != "billing/invoice.go" || snips[1].Path != "small.go" {
+		t.Fatalf("snippets = %+v, want invoice.go then small.go", snips)
+	}
+	total := 0
+	for _, s := range snips {
+		total += len(s.Text)
+	}
+	if total > 300 {
+		t.Errorf("neighbour text %d bytes, budget 300", total)
+	}
+	if !strings.Contains(snips[0].Text, "func parseInvoice(raw []byte) (Invoice, error) {\n") {
+		t.Errorf("window of invoice.go = %q, want the lines about parseInvoice", snips[0].Text)
+	}
+	if !strings.HasSuffix(snips[0].Text, "\n") {
+		t.Errorf("window %q does not end on a line boundary", snips[0].Text)
+	}
+	if _, _, none := BuildContext(doc, len(doc), 0, neighbors, 0); none != nil {
+		t.Errorf("neighborBudget 0 gave %d snippets", len(none))
+	}
+}
+
+func TestSessionsBudget(t *testing.T) {
+	s := newSessions(100, 2)
+	s.add("a", turn{user: strings.Repeat("u", 30), assistant: strings.Repeat("a", 30)})
+	s.add("a", turn{user: "second", assistant: "reply"})
+	s.add("a", turn{user: strings.Repeat("x", 40), assistant: strings.Repeat("y", 20)})
+	h := s.history("a")
+	if len(h) != 2 || h[0].user != "second" {
+		t.Errorf("history after budget = %d turns starting %q, want 2 starting \"second\"", len(h), h[0].user)
+	}
+	s.add("a", turn{user: strings.Repeat("z", 200)})
+	if h := s.history("a"); len(h) != 0 {
+		t.Errorf("a turn over the budget left %d turns", len(h))
+	}
+	s.add("b", turn{user: "b"})
+	s.add("c", turn{user: "c"})
+	s.history("b") // b is now more recent than a and c
+	s.add("d", turn{user: "d"})
+	if len(s.history("c")) != 0 || len(s.history("b")) != 1 || len(s.history("d")) != 1 {
+		t.Error("the least recently used session was not the one forgotten")
+	}
+	s.add("", turn{user: "x"})
+	if s.history("") != nil {
+		t.Error("an empty session id kept history")
+	}
+}
+
+func TestScrubServerMessage(t *testing.T) {
+	sent := "const apiBase = TOKEN_URL_1 // the service"
+	if got := scrubServerMessage("invalid prompt near 'TOKEN_URL_1 // the service'", sent); !strings.Contains(got, "withheld") {
+		t.Errorf("a quoting message was kept: %q", got)
+	}
+	if got := scrubServerMessage("model is loading,\n  retry later", sent); got != "model is loading, retry later" {
+		t.Errorf("scrub = %q", got)
+	}
+	if got := scrubServerMessage(strings.Repeat("é", 300)); len(got) > maxServerMessage+len("…") || !validCut(got) {
+		t.Errorf("long message not capped on a rune boundary: %d bytes", len(got))
+	}
+}
