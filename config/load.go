@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/veil-dev/veil/redact"
 )
 
 //go:embed defaults.yaml
@@ -213,6 +216,22 @@ type builder struct {
 
 	wsPolicy []any    // workspace policy rules, kept apart (Policy.Workspace)
 	wsLabels []string // the label of each wsPolicy entry
+
+	builtin map[string]bool // ids of redact's embedded rules; nil until needed
+}
+
+// builtinIDs returns the ids of redact's embedded YAML rules, read only when
+// a config adds rules (parsing them takes ~20 ms). A config rule may not
+// reuse one: redact refuses duplicate ids.
+func (b *builder) builtinIDs() map[string]bool {
+	if b.builtin == nil {
+		b.builtin = map[string]bool{}
+		specs, _ := redact.BuiltinRules() // a broken embed is redact's test failure, not a config problem
+		for _, s := range specs {
+			b.builtin[s.ID] = true
+		}
+	}
+	return b.builtin
 }
 
 // build merges defaults < user < workspaces < env < flags. It always
@@ -345,7 +364,7 @@ func (b *builder) mergeWorkspace(label string, p *fileParser, src, dest map[stri
 // dropDuplicateRules leaves out workspace rules whose id is already taken:
 // a workspace rule must not replace a user rule of the same id.
 func (b *builder) dropDuplicateRules(p *fileParser, old, add []any) []any {
-	ids := map[string]bool{}
+	ids := maps.Clone(b.builtinIDs())
 	for _, r := range old {
 		if m, ok := r.(map[string]any); ok {
 			id, _ := m["id"].(string)
@@ -455,6 +474,10 @@ func (b *builder) finish(c *Config) {
 
 	seen := map[string]int{}
 	for i, r := range c.Rules {
+		if b.builtinIDs()[r.ID] {
+			b.errs = append(b.errs, b.problemAt(fmt.Sprintf("rules[%d]", i), "a built-in rule already has this id"))
+			continue
+		}
 		if j, dup := seen[r.ID]; dup {
 			b.errs = append(b.errs, b.problemAt(fmt.Sprintf("rules[%d]", i),
 				fmt.Sprintf("rule id already used by rules[%d]", j)))

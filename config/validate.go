@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/veil-dev/veil/redact"
 )
 
 // Allowed values of the enumerated keys.
@@ -69,6 +71,8 @@ func checkLeaf(path string, v any) string {
 		return oneOf(v, categories)
 	case "log.level":
 		return oneOf(v, logLevels)
+	case "rules[].validator":
+		return oneOf(v, redact.ValidatorNames())
 	case "identifiers.terms[]", "detect.disable[]", "policy.rules[].languages[]",
 		"policy.rules[].rule_ids[]", "rules[].id":
 		if strings.TrimSpace(v.(string)) == "" {

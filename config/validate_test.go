@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/veil-dev/veil/redact"
 )
 
 // loadWorkspace loads an empty user config plus one workspace file.
@@ -484,5 +486,37 @@ func TestProblemError(t *testing.T) {
 	}
 	if _, err := os.Stat("."); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRuleIDsMayNotShadowBuiltins(t *testing.T) {
+	specs, err := redact.BuiltinRules()
+	if err != nil || len(specs) == 0 {
+		t.Skipf("no built-in rules to collide with: %v", err)
+	}
+	id := specs[0].ID
+	rule := fmt.Sprintf("rules:\n  - id: %s\n    category: secret\n    regex: \"zz[0-9]{4}\"\n", id)
+
+	dir := t.TempDir()
+	user := filepath.Join(dir, "u.yaml")
+	writeFile(t, user, rule)
+	_, err = Load(LoadOptions{UserFile: user, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
+	if ps := Problems(err); len(ps) != 1 || ps[0].Key != "rules[0]" || ps[0].Line != 2 || !strings.Contains(ps[0].Msg, "built-in") {
+		t.Errorf("user rule with a built-in id: %v", err)
+	}
+
+	l, path := loadWorkspace(t, "", rule+"identifiers:\n  terms: [projectx]\n")
+	if len(l.Config.Rules) != 0 || len(l.Warnings) != 1 || l.Warnings[0].File != path || l.Warnings[0].Key != "rules[0].id" {
+		t.Errorf("workspace rule with a built-in id: rules %v, warnings %v", l.Config.Rules, l.Warnings)
+	}
+}
+
+func TestRuleValidatorNames(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(dir, "u.yaml")
+	writeFile(t, user, "rules:\n  - id: my-card\n    category: pii\n    regex: \"[0-9]{16}\"\n    validator: luhn\n  - id: my-other\n    category: pii\n    regex: x\n    validator: crc64\n")
+	_, err := Load(LoadOptions{UserFile: user, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
+	if ps := Problems(err); len(ps) != 1 || ps[0].Key != "rules[1].validator" || ps[0].Line != 9 {
+		t.Errorf("validator names: %v", err)
 	}
 }
