@@ -47,8 +47,8 @@ func githubPAT(t *testing.T) string {
 	return "ghp_" + body + string(sum)
 }
 
-// planted is one generated secret in a document, with the finding a detector
-// would report for it.
+// planted is one generated secret and what the detector must call it
+// (category, and a part of the rule id).
 type planted struct {
 	value    string
 	rule     string
@@ -56,16 +56,21 @@ type planted struct {
 }
 
 // TestAuditHoldsNoSecrets runs requests whose text carries generated secrets
-// through policy and the real writer (plain and hashed paths, with
+// through the real detector, policy and the real writer (plain and hashed paths, with
 // rotation), building records the way the LSP does, then searches every byte
 // written for each planted value and its hex and base64 forms.
 func TestAuditHoldsNoSecrets(t *testing.T) {
+	term := "Quasar" + randFrom(t, "abcdefghijklmnopqrstuvwxyz", 8)
 	secrets := []planted{
-		{githubPAT(t), "github-pat-classic", redact.Secret},
-		{"AKIA" + randFrom(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "aws-access-key-id", redact.Secret},
-		{"-----BEGIN OPENSSH PRIVATE KEY-----\n" + randFrom(t, base62+"+/", 64) + "\n-----END OPENSSH PRIVATE KEY-----", "private-key-openssh", redact.Secret},
-		{"dev." + strings.ToLower(randFrom(t, base62, 10)) + "@example.com", "email", redact.PII},
-		{"Proj" + randFrom(t, base62, 12), "identifier-term", redact.Identifier},
+		{githubPAT(t), "github-pat", redact.Secret},
+		{"AKIA" + randFrom(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "aws", redact.Secret},
+		{"-----BEGIN OPENSSH PRIVATE KEY-----\n" + randFrom(t, base62+"+/", 64) + "\n" + randFrom(t, base62+"+/", 40) + "\n-----END OPENSSH PRIVATE KEY-----", "private-key", redact.Secret},
+		{"jane.q." + strings.ToLower(randFrom(t, base62, 10)) + "@acme-payments.io", "email", redact.PII},
+		{term, "identifier-term", redact.Identifier},
+	}
+	det, err := redact.NewDetector(redact.Options{Terms: []string{term}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	docs := []struct{ path, lang string }{
 		{"/home/dev/proj/internal/billing.go", "go"},
@@ -89,13 +94,14 @@ func TestAuditHoldsNoSecrets(t *testing.T) {
 				// The text the model would see before masking: the secrets
 				// of this round, in code.
 				var text strings.Builder
-				var findings []redact.Finding
 				for _, s := range secrets[:k+1] {
-					text.WriteString("const x = \"")
-					start := text.Len()
-					text.WriteString(s.value)
-					findings = append(findings, redact.Finding{RuleID: s.rule, Category: s.category, Description: s.rule, Start: start, End: text.Len()})
-					text.WriteString("\"\n")
+					text.WriteString("const x = `" + s.value + "`\n")
+				}
+				findings := det.Scan("internal/billing.go", []byte(text.String()))
+				for _, s := range secrets[:k+1] {
+					if !found(text.String(), findings, s) {
+						t.Fatalf("the detector missed planted %s %s: the test would prove nothing", s.rule, preview(s.value))
+					}
 				}
 				req := policy.Request{Kind: policy.Chat, Path: d.path, WorkspaceRoot: "/home/dev/proj", LanguageID: d.lang, Findings: findings}
 				dec := pol.Decide(req)
@@ -135,6 +141,18 @@ func TestAuditHoldsNoSecrets(t *testing.T) {
 			t.Errorf("audit output holds part of planted %s %s", s.rule, preview(s.value))
 		}
 	}
+}
+
+// found reports whether a finding of s's category covers s's value and has
+// a rule id containing s.rule.
+func found(text string, fs []redact.Finding, s planted) bool {
+	at := strings.Index(text, s.value)
+	for _, f := range fs {
+		if f.Category == s.category && strings.Contains(f.RuleID, s.rule) && f.Start <= at && f.End >= at+len(s.value)-1 {
+			return true
+		}
+	}
+	return false
 }
 
 // preview masks a test secret for failure messages: first 4 chars + length.
