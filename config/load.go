@@ -152,10 +152,16 @@ func (o LoadOptions) UserPath() (path string, explicit bool) {
 	return filepath.Join(dir, "veil", "veil.yaml"), false
 }
 
+// workspaceFiles returns each root's .veil.yaml, once per distinct root.
 func (o LoadOptions) workspaceFiles() []string {
 	out := make([]string, 0, len(o.WorkspaceRoots))
+	seen := map[string]bool{}
 	for _, r := range o.WorkspaceRoots {
-		out = append(out, filepath.Join(r, WorkspaceFile))
+		p := filepath.Join(r, WorkspaceFile)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
 	}
 	return out
 }
@@ -217,7 +223,8 @@ type builder struct {
 	wsPolicy []any    // workspace policy rules, kept apart (Policy.Workspace)
 	wsLabels []string // the label of each wsPolicy entry
 
-	builtin map[string]bool // ids of redact's embedded rules; nil until needed
+	builtin  map[string]bool // ids of redact's embedded rules; nil until needed
+	appended map[string]bool // lists the current workspace file appended to
 }
 
 // builtinIDs returns the ids of redact's embedded YAML rules, read only when
@@ -267,6 +274,7 @@ func build(in inputs) (*Loaded, []Problem) {
 // the last good config stays).
 func (b *builder) file(label, path string, data []byte, workspace bool) {
 	p := newFileParser(b.s, path, workspace)
+	b.appended = map[string]bool{}
 	var parsed map[string]any
 	capture := func(src, dest map[string]any) error {
 		parsed = src
@@ -302,9 +310,8 @@ func (b *builder) record(label string, m map[string]any, prefix string) {
 		case map[string]any:
 			b.record(label, v, path)
 		case []any:
-			if _, done := b.src[path+"\x00appended"]; done {
-				delete(b.src, path+"\x00appended")
-				continue
+			if b.appended[path] {
+				continue // mergeWorkspace recorded the combined source
 			}
 			b.src[path] = label
 			for i, e := range v {
@@ -357,7 +364,7 @@ func (b *builder) mergeWorkspace(label string, p *fileParser, src, dest map[stri
 				b.src[fmt.Sprintf("%s[%d]", key, len(old)+i)] = label
 			}
 		}
-		b.src[key+"\x00appended"] = "" // record() must not overwrite the combined source
+		b.appended[key] = true
 	}
 }
 

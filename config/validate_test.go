@@ -288,7 +288,8 @@ func TestEnvAndFlagLayers(t *testing.T) {
 			"VEIL_IDENTIFIERS_TERMS=x, y ,,z",
 			"VEIL_MODEL_FIRST_TOKEN_TIMEOUT=1500ms",
 			"VEIL_CONFIG=" + user,
-			"VEIL_TYPO_KEY=1",
+			"VEIL_MODEL_NAEM=typo",
+			"VEIL_BIN=/usr/bin/veil", // someone else's variable: no warning
 		},
 	})
 	if err != nil {
@@ -313,8 +314,9 @@ func TestEnvAndFlagLayers(t *testing.T) {
 	if c.Log.Level != "info" || l.Sources["log.level"] != "default" {
 		t.Errorf("an unset flag counted: log.level from %q", l.Sources["log.level"])
 	}
-	if len(l.Warnings) != 1 || l.Warnings[0].File != "env VEIL_TYPO_KEY" || !l.Warnings[0].Warning {
-		t.Errorf("warnings %v, want one about VEIL_TYPO_KEY", l.Warnings)
+	if len(l.Warnings) != 1 || l.Warnings[0].File != "env VEIL_MODEL_NAEM" || !l.Warnings[0].Warning ||
+		!strings.Contains(l.Warnings[0].Msg, "did you mean VEIL_MODEL_NAME") {
+		t.Errorf("warnings %v, want one about VEIL_MODEL_NAEM", l.Warnings)
 	}
 
 	// Bad values are errors naming the variable or flag and the key.
@@ -326,6 +328,7 @@ func TestEnvAndFlagLayers(t *testing.T) {
 		{[]string{"VEIL_MODEL_TIMEOUT=ten"}, nil, "env VEIL_MODEL_TIMEOUT: model.timeout: want a duration"},
 		{[]string{"VEIL_DETECT_SECRETS=maybe"}, nil, "env VEIL_DETECT_SECRETS: detect.secrets: want true or false"},
 		{[]string{"VEIL_POLICY_RULES=x"}, nil, "env VEIL_POLICY_RULES: policy.rules: cannot be set here: use a config file"},
+		{[]string{"VEIL_LSP_DEBOUNC=1s"}, nil, "env VEIL_LSP_DEBOUNC: unknown variable (did you mean VEIL_LSP_DEBOUNCE?)"},
 		{[]string{"VEIL_ALLOW_PATHS=a/[b"}, nil, "env VEIL_ALLOW_PATHS: allow.paths: item 1: invalid glob"},
 		{nil, []string{"--log-level", "loud"}, "flag --log-level: log.level: want one of"},
 	} {
