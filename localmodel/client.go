@@ -34,6 +34,7 @@ type client struct {
 	timeout     time.Duration
 	firstToken  time.Duration
 	pins        []pin
+	key         string // the API key; only ever sent in the Authorization header and checked against server messages
 	log         *slog.Logger
 	sessions    *sessions
 
@@ -118,10 +119,14 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 			// Never echo the value: it may be the key itself.
 			return nil, configErr("model.api_key_env must be the NAME of an environment variable holding the key, not the key")
 		}
-		if key = getenv(c.APIKeyEnv); key == "" {
+		if getenv != nil {
+			key = getenv(c.APIKeyEnv)
+		}
+		if key == "" {
 			return nil, configErr("model.api_key_env names %s, which is unset or empty", c.APIKeyEnv)
 		}
 	}
+	cl.key = key
 	if cl.pins, err = parsePins(c.Pin); err != nil {
 		return nil, err
 	}
@@ -326,6 +331,9 @@ func (c *client) fail(parent context.Context, cl *call, op string, reading bool,
 
 func (c *client) classify(err error, reading bool, sent []string) *Error {
 	e := &Error{Endpoint: c.endpoint}
+	if c.key != "" {
+		sent = append(sent, c.key) // a server quoting the key gets its message withheld
+	}
 	var (
 		redir  *redirectError
 		apiErr *openai.APIError
@@ -335,6 +343,11 @@ func (c *client) classify(err error, reading bool, sent []string) *Error {
 	case errors.As(err, &redir):
 		e.Kind, e.Status = ErrHTTP, redir.status
 		e.Detail = "a redirect, which veil does not follow: the model endpoint is exactly model.endpoint"
+	case errors.Is(err, openai.ErrCompletionUnsupportedModel):
+		// The client library refuses OpenAI chat-only model names on
+		// /v1/completions before sending anything.
+		e.Kind, e.Endpoint = ErrConfig, ""
+		e.Detail = fmt.Sprintf("model.name %q is an OpenAI chat model name, which the client library will not send to /v1/completions", c.name)
 	case errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
 		e.Kind, e.Detail = ErrMalformedStream, "too many lines without data (keep-alive flood)"
 	case errors.As(err, &reqErr):

@@ -265,6 +265,7 @@ func TestCompleteCancelMidStream(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	const prompt = "func handler() {\n\tsecretish := TOKEN_SECRET_1\n"
+	key := "sk-test-" + strings.Repeat("k3y", 10) // generated, not a real key
 	tests := []struct {
 		name       string
 		handler    http.HandlerFunc
@@ -300,6 +301,21 @@ func TestErrors(t *testing.T) {
 			fmt.Fprintf(w, `{"error":{"message":"prompt too long: %s"}}`, strings.ReplaceAll(prompt, "\n", `\n`))
 		},
 		kind: ErrHTTP, status: 400, message: "local model at %s answered HTTP 400: (server message withheld: it quotes the request)",
+	}, {
+		name: "a server that rejects the suffix field gets a hint",
+		handler: func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"object":"error","message":"suffix is not currently supported","type":"BadRequestError","code":400}`)
+		},
+		kind: ErrHTTP, status: 400,
+		message: "local model at %s answered HTTP 400: suffix is not currently supported (this server wants the FIM template in the prompt: set model.fim to the model family, e.g. qwen)",
+	}, {
+		name: "an error that quotes the key is withheld",
+		handler: func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s"}}`, key)
+		},
+		kind: ErrHTTP, status: 401, message: "local model at %s answered HTTP 401: (server message withheld: it quotes the request)",
 	}, {
 		name:       "hang before the first token",
 		handler:    func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
@@ -365,7 +381,6 @@ func TestErrors(t *testing.T) {
 			if tt.timeout > 0 {
 				cfg.Timeout, cfg.FirstTokenTimeout = tt.timeout, tt.firstToken
 			}
-			key := "sk-test-" + strings.Repeat("k3y", 10)
 			cfg.APIKeyEnv = "VEIL_TEST_MODEL_KEY"
 			c := newTestClient(t, cfg, func(name string) string {
 				if name == "VEIL_TEST_MODEL_KEY" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -36,7 +37,13 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 	defer cl.end()
 	stream, err := c.api.CreateCompletionStream(cl.ctx, creq)
 	if err != nil {
-		return Completion{}, c.fail(ctx, cl, op, false, err, p.prompt, p.suffix)
+		err = c.fail(ctx, cl, op, false, err, p.prompt, p.suffix)
+		var e *Error
+		if c.fim == FIMSuffix && errors.As(err, &e) && e.Kind == ErrHTTP && e.Status == http.StatusBadRequest && strings.Contains(e.Detail, "suffix") {
+			// vLLM and llama.cpp reject the suffix field.
+			e.Detail += " (this server wants the FIM template in the prompt: set model.fim to the model family, e.g. qwen)"
+		}
+		return Completion{}, err
 	}
 	complete := false
 	defer func() { cl.closeStream(stream, complete) }()

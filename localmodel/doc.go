@@ -3,5 +3,46 @@
 // chat, and provides the built-in offline model. Callers hand it redacted
 // text only; it never falls back to another endpoint.
 //
+// # Contract
+//
+// Every string that enters this package through [FIMRequest], [ChatRequest],
+// [Snippet] or [BuildContext] must already be redacted. The package sends it
+// as given; it does not look for secrets and cannot restore placeholders.
+// Errors ([Error]) name the endpoint and the cause and never carry request
+// text or the API key: a server message that quotes either is withheld.
+//
+// # The network client
+//
+// [New] returns it when model.endpoint is set. It sends to exactly that
+// endpoint: no HTTP(S)_PROXY from the environment, no redirects, no retry
+// elsewhere. Completions stream from /v1/completions, either with the
+// server's suffix field (model.fim: suffix, for Ollama) or with the model
+// family's FIM tokens in the prompt (qwen, starcoder, codellama, deepseek, for
+// llama.cpp and vLLM, whose /v1/completions rejects suffix). Neighbour
+// snippets go first, each under a comment with its path. The stream is read
+// until the suggestion reaches its boundary (end of line for Automatic, end
+// of block for Invoked), then the client hangs up. Chat streams from
+// /v1/chat/completions with a system prompt that asks the model to keep
+// placeholders verbatim, and per-session history within a byte budget.
+//
+// Every call has two deadlines besides the caller's context: model.timeout
+// for the whole call and model.first_token_timeout until the first chunk.
+// Cancelling the context closes the connection at once.
+//
+// [Probe] checks /v1/models serves model.name; model.pin restricts the model
+// ids (answers naming another model are refused and discarded), and a pin
+// "name@sha256:<digest>" is checked against Ollama's /api/tags before the
+// first request, failing closed when it cannot be checked.
+//
+// # The built-in model
+//
+// The built-in model is an offline fallback and demo engine, not a language
+// model. It completes by finding the longest earlier occurrence of the text
+// before the cursor (in the prefix or the neighbour snippets) and offering
+// what followed it, cut at the same boundaries as the client; it answers chat
+// with a factual summary of what it received (files, message size, and the
+// number of placeholders matching [ChatRequest].TokenPattern). It is
+// deterministic and does no I/O.
+//
 // May import: config.
 package localmodel
