@@ -9,9 +9,11 @@ import (
 	"time"
 )
 
-// TestVSCodeExtension builds the extension and runs its unit tests (the
-// modules that need no VS Code: settings → server command, status parsing,
-// chat progress assembly). It needs `npm ci` to have run in editors/vscode.
+// TestVSCodeExtension builds the extension and runs its tests: unit tests of
+// the modules that need no VS Code (settings → server command, status
+// parsing, chat progress assembly) and server.test.ts, which drives the veil
+// binary through those modules with the protocol library the extension's
+// client uses. It needs `npm ci` to have run in editors/vscode.
 func TestVSCodeExtension(t *testing.T) {
 	npm := lookTool(t, "npm", "Node.js 20+ with npm")
 	dir := filepath.Join("vscode")
@@ -21,10 +23,12 @@ func TestVSCodeExtension(t *testing.T) {
 		}
 		t.Skip("editors/vscode/node_modules missing: run `npm ci` in editors/vscode")
 	}
+	veil := veilBinary(t)
 	for _, script := range []string{"compile", "test"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		cmd := exec.CommandContext(ctx, npm, "run", "--silent", script)
 		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "VEIL_BIN="+veil)
 		out, err := cmd.CombinedOutput()
 		cancel()
 		if err != nil {
