@@ -76,18 +76,20 @@ func newGlob(pat string) glob {
 	return g
 }
 
-func (g *glob) match(name string) bool {
+// match reports whether name (a cleaned slash path) matches; base is
+// path.Base(name), computed once per request by the caller.
+func (g *glob) match(name, base string) bool {
 	switch g.kind {
 	case globBaseLit:
-		return path.Base(name) == g.arg
+		return base == g.arg
 	case globBasePrefix:
-		return strings.HasPrefix(path.Base(name), g.arg)
+		return strings.HasPrefix(base, g.arg)
 	case globBaseSuffix:
-		return strings.HasSuffix(path.Base(name), g.arg)
+		return strings.HasSuffix(base, g.arg)
 	case globBaseContains:
-		return strings.Contains(path.Base(name), g.arg)
+		return strings.Contains(base, g.arg)
 	case globBaseMeta:
-		ok, _ := path.Match(g.arg, path.Base(name))
+		ok, _ := path.Match(g.arg, base)
 		return ok
 	case globSuffix:
 		return name == g.arg || (strings.HasSuffix(name, g.arg) && name[len(name)-len(g.arg)-1] == '/')

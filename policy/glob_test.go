@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"path"
 	"testing"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -34,7 +35,7 @@ func TestGlobFastPathsAgree(t *testing.T) {
 			fast++
 		}
 		for _, n := range names {
-			if got, want := g.match(n), doublestar.MatchUnvalidated(p, n); got != want {
+			if got, want := g.match(n, path.Base(n)), doublestar.MatchUnvalidated(p, n); got != want {
 				t.Errorf("glob %q (kind %d) on %q = %v, doublestar says %v", p, g.kind, n, got, want)
 			}
 		}
@@ -45,6 +46,19 @@ func TestGlobFastPathsAgree(t *testing.T) {
 	for _, p := range []string{"src/*.go", "**/a/**/b", "**/{a,b}.c", "**/a\\*b", "/abs/**"} {
 		if g := newGlob(p); g.kind != globFull {
 			t.Errorf("%q took fast path %d", p, g.kind)
+		}
+	}
+}
+
+func TestMatchIDAgrees(t *testing.T) {
+	pats := []string{"private-key*", "aws-access-key", "aws-*-key", "*", "pii-?mail", "[ab]*", "x*"}
+	ids := []string{"private-key", "private-key-block", "privatekey", "aws-access-key", "aws-secret-key", "pii-email", "a", "b-c", "x/y", "", "x"}
+	for _, p := range pats {
+		for _, id := range ids {
+			want, _ := path.Match(p, id)
+			if got := matchID(p, id); got != want {
+				t.Errorf("matchID(%q, %q) = %v, path.Match says %v", p, id, got, want)
+			}
 		}
 	}
 }

@@ -149,15 +149,18 @@ func (p *Policy) Decide(r Request) Decision {
 type input struct {
 	Request
 	rel, abs, root string
+	base, rootBase string // last elements of abs (and rel) and of root
 }
 
 func newInput(r Request) input {
 	in := input{Request: r}
 	if r.Path != "" {
 		in.abs = strings.ToLower(path.Clean(r.Path))
+		in.base = path.Base(in.abs)
 	}
 	if r.WorkspaceRoot != "" {
 		in.root = strings.ToLower(path.Clean(r.WorkspaceRoot))
+		in.rootBase = path.Base(in.root)
 		switch {
 		case in.abs == "":
 		case in.root == "/" && strings.HasPrefix(in.abs, "/"):

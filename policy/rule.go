@@ -112,7 +112,7 @@ func (c *rule) match(in *input) (hit, bool) {
 		h.kind = string(in.Kind)
 	}
 	if len(c.paths) > 0 {
-		if h.path = matchGlobs(c.paths, in.rel, in.abs); h.path == "" {
+		if h.path = matchGlobs(c.paths, in.rel, in.abs, in.base); h.path == "" {
 			return h, false
 		}
 	}
@@ -128,7 +128,7 @@ func (c *rule) match(in *input) (hit, bool) {
 		}
 	}
 	if len(c.workspaces) > 0 {
-		if h.workspace = matchGlobs(c.workspaces, "", in.root); h.workspace == "" {
+		if h.workspace = matchGlobs(c.workspaces, "", in.root, in.rootBase); h.workspace == "" {
 			return h, false
 		}
 	}
@@ -161,11 +161,11 @@ func (c *rule) match(in *input) (hit, bool) {
 }
 
 // matchGlobs returns the first glob matching rel or abs ("" when none does,
-// or when both are empty).
-func matchGlobs(gs []glob, rel, abs string) string {
+// or when both are empty); base is their common last element.
+func matchGlobs(gs []glob, rel, abs, base string) string {
 	for i := range gs {
 		g := &gs[i]
-		if (rel != "" && g.match(rel)) || (abs != "" && g.match(abs)) {
+		if (rel != "" && g.match(rel, base)) || (abs != "" && g.match(abs, base)) {
 			return g.pat
 		}
 	}
@@ -174,11 +174,23 @@ func matchGlobs(gs []glob, rel, abs string) string {
 
 func matchRuleID(pats []string, id string) string {
 	for _, p := range pats {
-		if ok, _ := path.Match(p, id); ok {
+		if matchID(p, id) {
 			return p
 		}
 	}
 	return ""
+}
+
+// matchID is path.Match(p, id), with the usual "prefix*" and literal
+// shapes answered directly.
+func matchID(p, id string) bool {
+	if i := strings.IndexAny(p, `*?[\`); i < 0 {
+		return p == id
+	} else if i == len(p)-1 && p[i] == '*' {
+		return strings.HasPrefix(id, p[:i]) && !strings.Contains(id[i:], "/")
+	}
+	ok, _ := path.Match(p, id)
+	return ok
 }
 
 func containsKind(ks []Kind, k Kind) bool {
