@@ -133,11 +133,14 @@ func (l *Log) Write(r Record) error {
 				return err
 			}
 		}
-		n, err := l.f.Write(append(line, '\n'))
-		l.size += int64(n)
-		if err != nil {
+		if _, err := l.f.Write(append(line, '\n')); err != nil {
+			// Part of the line may be in the file: reopen on the next
+			// Write, which ends that line and rereads the chain tail.
+			l.f.Close()
+			l.f = nil
 			return fmt.Errorf("writing %s: %w", l.path, err)
 		}
+		l.size += int64(len(line)) + 1
 		l.seq, l.prev = r.Seq, lineHash(line)
 		return nil
 	})

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,7 @@ type rule struct {
 }
 
 func compileRule(r config.PolicyRule, label string) (rule, error) {
-	c := rule{label: label, where: label, route: Route(r.Route), languages: r.Languages, ruleIDs: r.RuleIDs, minFindings: r.MinFindings}
+	c := rule{label: label, where: label, route: Route(r.Route), languages: slices.Clone(r.Languages), ruleIDs: slices.Clone(r.RuleIDs), minFindings: r.MinFindings}
 	if r.Source != "" {
 		c.where += ": " + r.Source
 	}
