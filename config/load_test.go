@@ -174,3 +174,39 @@ func TestShowNamesSources(t *testing.T) {
 		}
 	}
 }
+
+func TestShowOutputIsYAML(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(dir, "u.yaml")
+	writeFile(t, user, "allow:\n  paths: [\"**/.env.example\", \"*.md\"]\npolicy:\n  rules:\n    - paths: [\"**/prod/**\"]\n      route: block\n")
+	l, err := Load(LoadOptions{UserFile: user, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := l.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The output is a valid config file again (policy.workspace aside).
+	writeFile(t, user, string(out))
+	if ps := Check(user); len(ps) != 0 {
+		t.Fatalf("show output does not load back: %v\n%s", ps, out)
+	}
+	l2, err := Load(LoadOptions{UserFile: user, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(l.Config.Allow, l2.Config.Allow) || l2.Config.Policy.Rules[0].Paths[0] != "**/prod/**" {
+		t.Errorf("round trip changed the config: %+v vs %+v", l.Config.Allow, l2.Config.Allow)
+	}
+}
+
+func TestUnparseableWorkspaceFileFailsLoad(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "repo")
+	writeFile(t, filepath.Join(root, ".veil.yaml"), "policy: [\n")
+	_, err := Load(LoadOptions{WorkspaceRoots: []string{root}, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, ".veil.yaml")) {
+		t.Errorf("a workspace file that is not YAML must fail the load (closed), got %v", err)
+	}
+}

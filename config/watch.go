@@ -21,6 +21,11 @@ import (
 // away, write, delete the backup) and each step is an event.
 const debounce = 50 * time.Millisecond
 
+// emptyRetry is how long the watcher waits before it believes that a config
+// file which had content is now empty or gone. Deliberately emptying a
+// config is rare; a writer that truncates and then writes is common.
+const emptyRetry = 4 * debounce
+
 // Watcher reloads the configuration when a config file changes, when
 // Reload is called (workspace/didChangeConfiguration) or when the workspace
 // roots change. It watches each file's parent directory, not the file, so
@@ -33,8 +38,8 @@ const debounce = 50 * time.Millisecond
 // A reload that fails (a file that does not parse or does not validate)
 // keeps the last good config: the error is logged and passed to onError.
 // A file that became empty or vanished since the last good load is read
-// once more after another debounce before that is believed, because an
-// in-place write is seen first as an empty file.
+// once more (after emptyRetry) before that is believed, because an in-place
+// write is seen first as an empty file.
 //
 // The callbacks run on the watcher's goroutine, one at a time. They may
 // call Reload and SetWorkspaceRoots (which do not block) but not Close.
@@ -210,7 +215,7 @@ func (w *Watcher) reload() {
 		// recreate: look again after one more debounce.
 		w.retried = true
 		w.logger.Debug("config: a config file is empty or missing; reading again shortly")
-		w.timer.Reset(debounce)
+		w.timer.Reset(emptyRetry)
 		return
 	}
 	w.retried = false

@@ -376,3 +376,21 @@ func TestWatchInitialErrorIsReturned(t *testing.T) {
 		t.Fatal("Watch accepted an invalid user file")
 	}
 }
+
+func TestWatchSymlinkedConfig(t *testing.T) {
+	dir := t.TempDir()
+	dotfiles := filepath.Join(dir, "dotfiles")
+	target := filepath.Join(dotfiles, "veil.yaml")
+	writeFile(t, target, nameYAML("s1"))
+	link := filepath.Join(dir, "cfg", "veil", "veil.yaml")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	_, r := startWatcher(t, LoadOptions{Getenv: testEnv(map[string]string{"HOME": dir, "XDG_CONFIG_HOME": filepath.Join(dir, "cfg")}), Environ: []string{}})
+	// The dotfile manager's copy is edited; the link itself never changes.
+	saveStyles["atomic-rename"](t, target, nameYAML("s2"))
+	r.waitFor(t, "s2")
+}
