@@ -313,6 +313,11 @@ func (b *builder) record(label string, m map[string]any, prefix string) {
 			if b.appended[path] {
 				continue // mergeWorkspace recorded the combined source
 			}
+			for k := range b.src { // a replaced list's elements are gone
+				if strings.HasPrefix(k, path+"[") {
+					delete(b.src, k)
+				}
+			}
 			b.src[path] = label
 			for i, e := range v {
 				if _, ok := e.(map[string]any); ok {
