@@ -119,10 +119,16 @@ The reply goes to the *veil chat* buffer."
                                `(:message ,question
                                  :references [(:uri ,(eglot--path-to-uri (buffer-file-name))
                                                :range ,range)])))
-         (reply (plist-get res :reply)))
+         (reply (plist-get res :reply))
+         (blocked (plist-get res :blocked))
+         (skipped (plist-get res :skipped)))
     (with-current-buffer (get-buffer-create "*veil chat*")
       (goto-char (point-max))
-      (insert "> " question "\n" (or reply "") "\n\n"))
+      (insert "> " question "\n" (or reply "") "\n")
+      (when (and (stringp blocked) (not (string-empty-p blocked)))
+        (insert "[veil: blocked: " blocked "]\n"))
+      (mapc (lambda (s) (insert "[veil: left out " s "]\n")) skipped)
+      (insert "\n"))
     (display-buffer "*veil chat*")
     reply))
 

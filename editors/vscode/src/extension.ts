@@ -14,7 +14,7 @@ import {
   TransportKind,
   WorkDoneProgress,
 } from 'vscode-languageclient/node';
-import { buildChatParams, chatMethod, ChatStream, parseChatResult } from './progress';
+import { buildChatParams, chatMethod, chatNotes, ChatStream, parseChatResult } from './progress';
 import { resolveServer, restartKeys } from './settings';
 import { formatStatus, parseStatus, statusMethod, StatusStore } from './status';
 
@@ -182,7 +182,11 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
         }
         sessionId = result.sessionId ?? sessionId;
         chatOut.append(stream.finish(result.reply));
-        chatOut.appendLine('\n');
+        chatOut.appendLine('');
+        for (const note of chatNotes(result)) {
+          chatOut.appendLine(note);
+        }
+        chatOut.appendLine('');
       } catch (err) {
         chatOut.appendLine(`\n[veil: ${String(err)}]`);
       } finally {

@@ -1,9 +1,10 @@
 // Assembles a streamed `veil/chat` answer from the $/progress values veil sends
 // on the request's workDoneToken. Pure: no 'vscode' import.
 //
-// veil streams the reply as work-done progress: one `begin`, then `report`s
-// whose `message` is the next chunk of the reply (a delta, already restored),
-// then `end`. The request's result {reply} is the whole answer and is
+// veil streams the reply as work-done progress: one `begin` (title), then
+// `report`s whose `message` is the next chunk of the reply (a delta, already
+// restored), then `end` whose message is a status word ("done", "failed"),
+// not reply text. The request's result {reply} is the whole answer and is
 // authoritative: finish() returns whatever of it the stream has not shown.
 
 export interface ChatRequestParams {
@@ -21,6 +22,10 @@ export interface LspRange {
 export interface ChatResult {
   reply: string;
   sessionId?: string;
+  /** The policy reason when veil refused the whole request. */
+  blocked?: string;
+  /** References veil left out, each with its reason. */
+  skipped?: string[];
 }
 
 export const chatMethod = 'veil/chat';
@@ -38,6 +43,27 @@ export function parseChatResult(v: unknown): ChatResult | undefined {
   if (typeof o.sessionId === 'string' && o.sessionId !== '') {
     out.sessionId = o.sessionId;
   }
+  if (typeof o.blocked === 'string' && o.blocked !== '') {
+    out.blocked = o.blocked;
+  }
+  if (Array.isArray(o.skipped)) {
+    const skipped = o.skipped.filter((x): x is string => typeof x === 'string');
+    if (skipped.length > 0) {
+      out.skipped = skipped;
+    }
+  }
+  return out;
+}
+
+/** notes renders a result's blocked reason and skipped references, one line each. */
+export function chatNotes(r: ChatResult): string[] {
+  const out: string[] = [];
+  if (r.blocked !== undefined) {
+    out.push(`[veil: blocked: ${r.blocked}]`);
+  }
+  for (const s of r.skipped ?? []) {
+    out.push(`[veil: left out ${s}]`);
+  }
   return out;
 }
 
@@ -45,10 +71,16 @@ export class ChatStream {
   private shown = '';
   private done = false;
   private titleText = '';
+  private endText = '';
 
   /** The begin notification's title, if any. */
   get title(): string {
     return this.titleText;
+  }
+
+  /** The end notification's status word ("done", "failed"), if any. */
+  get status(): string {
+    return this.endText;
   }
 
   /** Everything shown so far. */
@@ -66,21 +98,21 @@ export class ChatStream {
       return '';
     }
     const v = value as Record<string, unknown>;
-    const chunk = typeof v.message === 'string' ? v.message : '';
+    const message = typeof v.message === 'string' ? v.message : '';
     switch (v.kind) {
       case 'begin':
         this.titleText = typeof v.title === 'string' ? v.title : '';
-        break;
+        return '';
       case 'report':
-        break;
+        this.shown += message;
+        return message;
       case 'end':
         this.done = true;
-        break;
+        this.endText = message;
+        return '';
       default:
         return '';
     }
-    this.shown += chunk;
-    return chunk;
   }
 
   /**

@@ -86,7 +86,8 @@ function M.run(opts, state)
     if type(value) ~= 'table' or type(value.message) ~= 'string' then
       return
     end
-    if value.kind == 'report' or value.kind == 'begin' or value.kind == 'end' then
+    -- Only reports carry reply text; begin has a title, end a status word.
+    if value.kind == 'report' then
       streamed = streamed .. value.message
       render(out, first, streamed)
     end
@@ -114,7 +115,14 @@ function M.run(opts, state)
       state.chat_session = result.sessionId
     end
     -- The final reply is authoritative; it replaces what was streamed.
-    render(out, first, result.reply)
+    local text = result.reply
+    if type(result.blocked) == 'string' and result.blocked ~= '' then
+      text = text .. '\n[veil: blocked: ' .. result.blocked .. ']'
+    end
+    for _, s in ipairs(type(result.skipped) == 'table' and result.skipped or {}) do
+      text = text .. '\n[veil: left out ' .. tostring(s) .. ']'
+    end
+    render(out, first, text)
     vim.api.nvim_buf_set_lines(out, -1, -1, false, { '' })
     vim.api.nvim_exec_autocmds('User', { pattern = 'VeilChatDone', modeline = false })
   end, src)

@@ -64,7 +64,11 @@ local function make_handlers()
     -- (and the user's vim.notify override) expect.
     ['window/showMessage'] = function(_, result)
       if type(result) == 'table' and type(result.message) == 'string' then
-        vim.notify('veil: ' .. result.message, levels[result.type] or vim.log.levels.INFO)
+        local msg = result.message
+        if msg:sub(1, 5) ~= 'veil:' then
+          msg = 'veil: ' .. msg
+        end
+        vim.notify(msg, levels[result.type] or vim.log.levels.INFO)
       end
       return vim.NIL
     end,

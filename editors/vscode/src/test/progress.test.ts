@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildChatParams, ChatStream, parseChatResult } from '../progress';
+import { buildChatParams, chatNotes, ChatStream, parseChatResult } from '../progress';
 
 test('assembles begin/report/end deltas', () => {
   const s = new ChatStream();
@@ -9,8 +9,9 @@ test('assembles begin/report/end deltas', () => {
   out.push(s.push({ kind: 'report', message: 'The function ' }));
   out.push(s.push({ kind: 'report', percentage: 50 }));
   out.push(s.push({ kind: 'report', message: 'adds two numbers.' }));
-  out.push(s.push({ kind: 'end' }));
+  out.push(s.push({ kind: 'end', message: 'done' }));
   assert.equal(out.join(''), 'The function adds two numbers.');
+  assert.equal(s.status, 'done');
   assert.equal(s.title, 'veil chat');
   assert.equal(s.finish('The function adds two numbers.'), '');
 });
@@ -20,10 +21,12 @@ test('ignores garbage and anything after end', () => {
   assert.equal(s.push(null), '');
   assert.equal(s.push('text'), '');
   assert.equal(s.push({ kind: 'other', message: 'x' }), '');
+  assert.equal(s.push({ kind: 'begin', title: 't', message: 'not reply text' }), '');
   assert.equal(s.push({ kind: 'report', message: 'a' }), 'a');
-  assert.equal(s.push({ kind: 'end', message: 'b' }), 'b');
+  assert.equal(s.push({ kind: 'end', message: 'failed' }), '');
   assert.equal(s.push({ kind: 'report', message: 'c' }), '');
-  assert.equal(s.text, 'ab');
+  assert.equal(s.text, 'a');
+  assert.equal(s.status, 'failed');
 });
 
 test('finish appends the unstreamed tail', () => {
@@ -41,6 +44,13 @@ test('finish shows the final answer when the stream diverged', () => {
   const s = new ChatStream();
   s.push({ kind: 'report', message: 'draft' });
   assert.match(s.finish('final'), /final answer[\s\S]*final$/);
+});
+
+test('blocked and skipped are shown', () => {
+  const r = parseChatResult({ reply: '', blocked: 'policy rule "dotenv"', skipped: ['.env: blocked', 3] });
+  assert.deepEqual(r, { reply: '', blocked: 'policy rule "dotenv"', skipped: ['.env: blocked'] });
+  assert.deepEqual(chatNotes(r!), ['[veil: blocked: policy rule "dotenv"]', '[veil: left out .env: blocked]']);
+  assert.deepEqual(chatNotes({ reply: 'x' }), []);
 });
 
 test('chat result validation', () => {
