@@ -109,3 +109,52 @@ func BenchmarkClientOverhead(b *testing.B) {
 	b.ReportMetric(float64((clientTotal-rawTotal).Microseconds())/n, "overhead-µs/op")
 	b.ReportMetric(float64(conns.Load())/n, "conns/op")
 }
+
+// cannedDoer answers every request in memory with the same stream.
+type cannedDoer struct{ body []byte }
+
+func (d cannedDoer) Do(req *http.Request) (*http.Response, error) {
+	io.Copy(io.Discard, req.Body)
+	req.Body.Close()
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"text/event-stream"}},
+		Body:       io.NopCloser(bytes.NewReader(d.body)),
+		Request:    req,
+	}, nil
+}
+
+// BenchmarkClientCPU is the client's own work per completion with the
+// network taken out: building the prompt, encoding the request, parsing the
+// stream, shaping the suggestion.
+func BenchmarkClientCPU(b *testing.B) {
+	var body bytes.Buffer
+	for i, p := range []string{"a + b", " // sum", " of both"} {
+		finish := ""
+		if i == 2 {
+			finish = "stop"
+		}
+		j, _ := json.Marshal(completionChunk(testModel, p, finish))
+		body.WriteString("data: " + string(j) + "\n\n")
+	}
+	body.WriteString("data: [DONE]\n\n")
+	cfg := DefaultConfig()
+	cfg.Endpoint, cfg.Name = "http://127.0.0.1:9/v1", testModel
+	m, err := New(cfg, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := m.(*client)
+	oc := openai.DefaultConfig("")
+	oc.BaseURL, oc.HTTPClient = c.base, cannedDoer{body.Bytes()}
+	c.api = openai.NewClientWithConfig(oc)
+	req := benchRequest()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := c.Complete(ctx, req)
+		if err != nil || got.Text != "a + b // sum of both" {
+			b.Fatalf("Complete = %q, %v", got.Text, err)
+		}
+	}
+}

@@ -48,15 +48,15 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 	if err != nil {
 		return "", c.fail(ctx, cl, op, false, err, sent...)
 	}
-	complete := false
-	defer func() { cl.closeStream(stream, complete) }()
+	drain := false // as in Complete
+	defer func() { cl.closeStream(stream, drain) }()
 
 	var reply strings.Builder
 	finished := false
-	for {
+	for !finished {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
-			complete = true
+			drain = true
 			break
 		}
 		if err != nil {
@@ -83,6 +83,7 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 			}
 		}
 	}
+	drain = drain || finished
 	if !finished {
 		return "", &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
 	}

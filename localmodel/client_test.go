@@ -486,3 +486,32 @@ func TestCompleteReusesConnection(t *testing.T) {
 		t.Errorf("50 completions opened %d connections, want 1", n)
 	}
 }
+
+// A server that finishes but holds the response open does not hold up the
+// answer, in completions or chat.
+func TestFinishedWithoutDone(t *testing.T) {
+	f := newFakeServer(t)
+	f.completions = func(w http.ResponseWriter, r *http.Request) {
+		startSSE(w).data(completionChunk(testModel, "done()", "stop"))
+		<-r.Context().Done()
+	}
+	f.chat = func(w http.ResponseWriter, r *http.Request) {
+		startSSE(w).data(chatChunk(testModel, "all said", "stop"))
+		<-r.Context().Done()
+	}
+	cfg := f.cfg()
+	cfg.Timeout, cfg.FirstTokenTimeout = 3*time.Second, 3*time.Second
+	c := newTestClient(t, cfg, nil)
+	start := time.Now()
+	got, err := c.Complete(context.Background(), FIMRequest{Prefix: "x.", Trigger: Invoked})
+	if err != nil || got.Text != "done()" {
+		t.Errorf("Complete = %q, %v", got.Text, err)
+	}
+	reply, err := c.Chat(context.Background(), ChatRequest{Message: "x"}, nil)
+	if err != nil || reply != "all said" {
+		t.Errorf("Chat = %q, %v", reply, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s: waited for a [DONE] that never came", d)
+	}
+}

@@ -45,19 +45,20 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 		}
 		return Completion{}, err
 	}
-	complete := false
-	defer func() { cl.closeStream(stream, complete) }()
+	// drain: the answer is complete, so closing may wait briefly for the
+	// rest of the body and keep the connection for the next request.
+	drain := false
+	defer func() { cl.closeStream(stream, drain) }()
 
 	sh := newShaper(req, p.stops)
 	var out strings.Builder
 	finished, early := false, false
-	// Once the model has finished, read on to the end of the stream (the
-	// [DONE] right after) so the connection is reused. While it is still
-	// generating, hang up as soon as the suggestion is complete.
-	for !early {
+	// Read until the model finishes, or hang up as soon as the suggestion
+	// is complete while it is still generating.
+	for !finished && !early {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
-			complete = true
+			drain = true
 			break
 		}
 		if err != nil {
@@ -78,6 +79,7 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 			early = true
 		}
 	}
+	drain = drain || finished
 	if !finished && !early {
 		return Completion{}, &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
 	}
