@@ -39,6 +39,7 @@ type Detector struct {
 	triggered map[string][]int32
 
 	code       map[string]bool // enabled code detectors by rule id
+	pii        piiOn
 	codeSpecs  map[string]RuleSpec
 	privateIPs bool
 
@@ -160,6 +161,8 @@ func NewDetector(o Options) (*Detector, error) {
 		d.rules = append(d.rules, r)
 	}
 	d.ruleCount = len(d.rules) + len(d.code)
+	d.pii = piiOn{email: d.code[RuleEmail], phone: d.code[RulePhone], card: d.code[RuleCard], iban: d.code[RuleIBAN],
+		ssn: d.code[RuleSSN], ipv4: d.code[RuleIPv4], ipv6: d.code[RuleIPv6]}
 	if err := d.buildKeywords(); err != nil {
 		return nil, err
 	}
@@ -349,7 +352,7 @@ func (d *Detector) collect(path string, text []byte, sc *scratch) {
 // merged with the rule's pending window or the pending one is run first.
 func (d *Detector) hitRule(text []byte, sc *scratch, ri int32, hs, he int) {
 	r := d.rules[ri]
-	w := span{max(0, hs-defaultWindow), min(len(text), he+r.window)}
+	w := span{max(0, hs-windowBefore), min(len(text), he+r.window)}
 	p := &sc.pending[ri]
 	if p.end > p.start {
 		if w.start <= p.end && w.end >= p.start {
@@ -374,10 +377,13 @@ func (d *Detector) flushAll(text []byte, sc *scratch) {
 	sc.active = sc.active[:0]
 }
 
-// runRule runs r's regex over window w, widened to whole tokens and lines.
+// runRule runs r's regex over window w, widened to whole tokens (and to
+// whole lines for a regex with ^ or $).
 func (d *Detector) runRule(text []byte, sc *scratch, r *rule, w span) {
-	ws := widenLeft(text, w.start)
-	we := widenRight(text, w.end)
+	ws, we := widenLeft(text, w.start), widenRight(text, w.end)
+	if r.anchored {
+		ws, we = lineStartWithin(text, w.start), lineEndWithin(text, w.end)
+	}
 	win := text[ws:we]
 	for _, m := range r.re.FindAllSubmatchIndex(win, -1) {
 		g := r.spec.SecretGroup
@@ -578,34 +584,57 @@ func lineEnd(text []byte, at int) int {
 	return at + i
 }
 
-// widenLeft moves at back to the start of its line, at most 256 bytes, and
-// then never into the middle of a token.
+// widenLeft moves at back to the start of the token or URL it is in (at
+// most 512 bytes), so a regex never sees half a secret.
 func widenLeft(text []byte, at int) int {
-	for i := at; i > 0 && at-i < defaultWindow; i-- {
-		if text[i-1] == '\n' {
-			return i
-		}
-	}
 	limit := max(0, at-4*defaultWindow)
-	for at > limit && isTokenByte(text[at-1]) {
+	for at > limit && isWidenByte(text[at-1]) {
 		at--
 	}
 	return at
 }
 
-// widenRight moves at forward to the end of its line, at most 256 bytes,
-// and then never into the middle of a token.
+// widenRight moves at forward to the end of the token or URL it is in (at
+// most 512 bytes).
 func widenRight(text []byte, at int) int {
-	for i := at; i < len(text) && i-at < defaultWindow; i++ {
+	limit := min(len(text), at+4*defaultWindow)
+	for at < limit && isWidenByte(text[at]) {
+		at++
+	}
+	return at
+}
+
+// isWidenByte reports bytes a window is never cut between: everything
+// printable but blanks, quotes, brackets, comma and semicolon, so a URL
+// or a token is seen whole.
+func isWidenByte(c byte) bool {
+	switch c {
+	case '"', '\'', '`', '(', ')', '[', ']', '{', '}', '<', '>', ',', ';':
+		return false
+	}
+	return c > ' ' && c < 0x7f
+}
+
+// lineStartWithin returns the start of at's line, or widenLeft(at) when the
+// line starts more than 1 KiB before.
+func lineStartWithin(text []byte, at int) int {
+	for i := at; i > 0 && at-i < 4*defaultWindow; i-- {
+		if text[i-1] == '\n' {
+			return i
+		}
+	}
+	return widenLeft(text, at)
+}
+
+// lineEndWithin returns the end of at's line, or widenRight(at) when the
+// line ends more than 1 KiB after.
+func lineEndWithin(text []byte, at int) int {
+	for i := at; i < len(text) && i-at < 4*defaultWindow; i++ {
 		if text[i] == '\n' {
 			return i
 		}
 	}
-	limit := min(len(text), at+4*defaultWindow)
-	for at < limit && isTokenByte(text[at]) {
-		at++
-	}
-	return at
+	return widenRight(text, at)
 }
 
 // candidates returns every candidate before allowlists and overlap

@@ -38,8 +38,10 @@ type RuleSpec struct {
 	Trigger string `yaml:"trigger" koanf:"trigger"`
 	Regex   string `yaml:"regex" koanf:"regex"`
 	// Window is how many bytes after a keyword hit the regex sees (default
-	// 256, max 16384; the window is widened to whole lines and whole
-	// tokens). Raise it for multi-line values such as PEM blocks.
+	// 128, max 16384; it also sees 64 bytes before the hit, and the window
+	// is widened to whole tokens, or to whole lines when the regex has ^ or
+	// $). Raise it for values that start far from the keyword or span
+	// lines, such as PEM blocks.
 	Window int `yaml:"window" koanf:"window"`
 	// SecretGroup is the capture group holding the value (0: whole match).
 	SecretGroup int     `yaml:"secret_group" koanf:"secret_group"`

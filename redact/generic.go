@@ -246,14 +246,14 @@ var placeholderWords = map[string]bool{
 
 // placeholderParts are substrings that mark a documentation value.
 var placeholderParts = []string{"xxx", "***", "...", "your", "changeme", "changeit", "example", "placeholder",
-	"redacted", "dummy", "insert", "replace", "todo", "fixme", "<", ">", "${", "{{", "%(", "%s", "%v", "%d", "()"}
+	"redacted", "dummy", "insert", "replace", "todo", "fixme", "password", "passwd", "<", ">", "${", "{{", "%(", "%s", "%v", "%d", "()"}
 
 func isPlaceholder(v []byte, quoted bool) bool {
 	if len(v) < 5 || len(v) > 400 {
 		return true
 	}
 	switch v[0] {
-	case '$', '<', '{', '[', '%', '!', '&', '*', '#', '@', '-', '/', '~', '.', '(':
+	case '\\', '$', '<', '{', '[', '%', '!', '&', '*', '#', '@', '-', '/', '~', '.', '(':
 		return true
 	}
 	lv := strings.ToLower(string(v))

@@ -10,14 +10,18 @@ import (
 // email, a digit for numbers, ':' for IPv6) and checks structure and
 // checksums by hand rather than by regex.
 
+// piiOn caches which PII detectors are enabled (map lookups per digit
+// showed in profiles).
+type piiOn struct{ email, phone, card, iban, ssn, ipv4, ipv6 bool }
+
 func (d *Detector) scanPII(text []byte, sc *scratch) {
-	if d.code[RuleEmail] {
+	if d.pii.email {
 		d.scanEmails(text, sc)
 	}
-	if d.code[RulePhone] || d.code[RuleCard] || d.code[RuleIBAN] || d.code[RuleSSN] || d.code[RuleIPv4] {
+	if d.pii.phone || d.pii.card || d.pii.iban || d.pii.ssn || d.pii.ipv4 {
 		d.scanNumbers(text, sc)
 	}
-	if d.code[RuleIPv6] {
+	if d.pii.ipv6 {
 		d.scanIPv6(text, sc)
 	}
 }
@@ -76,6 +80,10 @@ func (d *Detector) scanEmails(text []byte, sc *scratch) {
 		for de > at+1 && (text[de-1] == '.' || text[de-1] == '-') {
 			de--
 		}
+		rawTLD := text[at+1+bytes.LastIndexByte(text[at+1:de], '.')+1 : de]
+		if !bytes.Equal(rawTLD, bytes.ToLower(rawTLD)) && !bytes.Equal(rawTLD, bytes.ToUpper(rawTLD)) {
+			continue // m.Path@m.Version: code, not an address
+		}
 		dom := strings.ToLower(string(text[at+1 : de]))
 		dot := strings.LastIndexByte(dom, '.')
 		if dot <= 0 || dot == len(dom)-1 {
@@ -115,17 +123,22 @@ type numRun struct {
 	sep        byte // the separator used, 0 when none; '*' when mixed
 	plus       bool
 	paren      bool
+	literal    bool // preceded by a quote, '>', ':', '=' or ": "
 }
+
+// numTrigger marks the bytes that may start a number worth a look.
+var numTrigger = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true,
+	'7': true, '8': true, '9': true, '+': true, '(': true}
 
 func (d *Detector) scanNumbers(text []byte, sc *scratch) {
 	for i := 0; i < len(text); i++ {
 		c := text[i]
-		if !isDigit(c) && c != '+' && c != '(' {
+		if !numTrigger[c] {
 			continue
 		}
 		if c != '+' && c != '(' {
 			// IBAN: two upper-case letters right before the first digit.
-			if d.code[RuleIBAN] && i >= 2 && isUpper(text[i-2]) && isUpper(text[i-1]) && (i < 3 || !isAlnum(text[i-3])) {
+			if d.pii.iban && i >= 2 && isUpper(text[i-2]) && isUpper(text[i-1]) && (i < 3 || !isAlnum(text[i-3])) {
 				if e := d.tryIBAN(text, sc, i-2); e > 0 {
 					i = e
 					continue
@@ -161,6 +174,14 @@ func (d *Detector) scanNumbers(text []byte, sc *scratch) {
 func readNumRun(text []byte, i int, r *numRun) int {
 	r.start = i
 	j := i
+	if i > 0 {
+		switch text[i-1] {
+		case '"', '\'', '`', '>', ':', '=':
+			r.literal = true
+		case ' ':
+			r.literal = i > 1 && text[i-2] == ':'
+		}
+	}
 	if text[j] == '+' {
 		r.plus = true
 		j++
@@ -225,18 +246,15 @@ func (d *Detector) classifyNumber(text []byte, sc *scratch, r *numRun) {
 	v := text[r.start:r.end]
 	switch {
 	case !r.plus && !r.paren && r.sep == '.' && r.ng == 4:
-		if d.code[RuleIPv4] && d.publicIP(string(v)) {
-			if r.end < len(text)-1 && text[r.end] == '.' && isDigit(text[r.end+1]) {
-				return
-			}
+		if d.pii.ipv4 && ipv4Like(text, r) && d.publicIP(string(v)) {
 			d.emit(sc, RuleIPv4, r.start, r.end, 0.8)
 		}
 	case !r.plus && !r.paren && r.sep == '-' && r.ng == 3 && r.groups[0] == 3 && r.groups[1] == 2 && r.groups[2] == 4:
-		if d.code[RuleSSN] && ssnValid(v) {
+		if d.pii.ssn && ssnValid(v) {
 			d.emit(sc, RuleSSN, r.start, r.end, 0.85)
 		}
 	case !r.plus && !r.paren && r.nd >= 13 && r.nd <= 19 && (r.sep == 0 || r.sep == ' ' || r.sep == '-'):
-		if d.code[RuleCard] && cardLike(r) && luhnValid(v) && !isDocExample(v) && !isDocExample(r.digits[:r.nd]) {
+		if d.pii.card && cardLike(r) && luhnValid(v) && !isDocExample(v) && !isDocExample(r.digits[:r.nd]) {
 			conf := 0.95
 			if r.sep == 0 {
 				conf = 0.8
@@ -244,10 +262,33 @@ func (d *Detector) classifyNumber(text []byte, sc *scratch, r *numRun) {
 			d.emit(sc, RuleCard, r.start, r.end, conf)
 		}
 	default:
-		if d.code[RulePhone] && phoneLike(r) {
+		if d.pii.phone && phoneLike(r) {
 			d.emit(sc, RulePhone, r.start, r.end, 0.75)
 		}
 	}
+}
+
+// ipv4Like rejects dotted numbers that are section numbers, OIDs, version
+// strings or reverse-DNS labels: at least two octets must have two or more
+// digits, no "section"/"§"/"RFC" right before, no ".label" right after.
+func ipv4Like(text []byte, r *numRun) bool {
+	wide := 0
+	for i := 0; i < r.ng; i++ {
+		if r.groups[i] > 3 {
+			return false
+		}
+		if r.groups[i] >= 2 {
+			wide++
+		}
+	}
+	if wide < 2 {
+		return false
+	}
+	if r.end+1 < len(text) && text[r.end] == '.' && isAlnum(text[r.end+1]) {
+		return false
+	}
+	before := strings.ToLower(string(text[max(0, r.start-10):r.start]))
+	return !strings.Contains(before, "section") && !strings.Contains(before, "§") && !strings.Contains(before, "rfc")
 }
 
 // cardLike checks the issuer prefix and the grouping of a card number.
@@ -273,7 +314,10 @@ func cardLike(r *numRun) bool {
 		return false
 	}
 	if r.sep == 0 {
-		return r.ng == 1
+		// An unseparated number is a card only in a string or as a
+		// key's value (JSON, YAML), not as a numeric constant in code;
+		// and only at the common lengths.
+		return r.ng == 1 && (n == 15 || n == 16) && r.literal
 	}
 	for i := 0; i < r.ng-1; i++ {
 		if r.groups[i] < 4 || r.groups[i] > 6 {
@@ -442,8 +486,21 @@ func (d *Detector) scanIPv6(text []byte, sc *scratch) {
 		if !d.publicIP(string(text[s:e])) {
 			continue
 		}
-		if a, err := netip.ParseAddr(string(text[s:e])); err != nil || !a.Is6() || a.Is4In6() {
+		a, err := netip.ParseAddr(string(text[s:e]))
+		if err != nil || !a.Is6() || a.Is4In6() {
 			continue
+		}
+		if b := a.As16(); b[0]&0xe0 != 0x20 && !d.privateIPs {
+			continue // outside 2000::/3 global unicast
+		}
+		groups := 0
+		for _, g := range bytes.Split(text[s:e], []byte{':'}) {
+			if len(g) > 0 {
+				groups++
+			}
+		}
+		if groups < 3 {
+			continue // a prefix such as 2001:: or 2002::/16
 		}
 		d.emit(sc, RuleIPv6, s, e, 0.8)
 	}

@@ -21,7 +21,11 @@ import (
 var builtinRules embed.FS
 
 const (
-	defaultWindow = 256
+	// windowBefore is how far before a keyword hit a rule's regex looks:
+	// keywords are near the start of what they find (a prefix such as ghp_
+	// or a key name before its value).
+	windowBefore  = 64
+	defaultWindow = 128
 	maxWindow     = 16384
 	maxKeywordLen = 64
 )
@@ -40,6 +44,7 @@ type rule struct {
 	re       *regexp.Regexp
 	validate validator
 	window   int
+	anchored bool // the regex has ^ or $: its window is whole lines
 }
 
 // BuiltinRules returns the embedded provider rules as data (a copy).
@@ -136,7 +141,7 @@ func compileRule(spec RuleSpec) (*rule, error) {
 	if spec.Confidence == 0 {
 		spec.Confidence = 0.8
 	}
-	return &rule{spec: spec, re: re, validate: v, window: w}, nil
+	return &rule{spec: spec, re: re, validate: v, window: w, anchored: strings.ContainsAny(spec.Regex, "^$")}, nil
 }
 
 // checkSamples requires the builtin rules to carry samples: at least one
