@@ -52,8 +52,14 @@ type Decision struct {
 	Rule string
 	// Reason is one line for the user and the audit log, naming the route,
 	// what matched (the exact glob) and the rule:
-	// "blocked: path matches **/.env (default policy rule 1)".
+	// "blocked: path matches **/.env (default policy rule 1)". It names no
+	// file or directory, so it can go to an audit log with hashed paths.
 	Reason string
+	// Source is where the rule was written, for telling the user:
+	// "/home/u/.config/veil/veil.yaml rule 2", "workspace /repo/.veil.yaml
+	// rule 1" (config.PolicyRule.Source); "" for the built-in rules and when
+	// no rule matched. It holds paths: keep it out of the audit log.
+	Source string
 }
 
 // noRule is Decision.Rule when no rule matched.

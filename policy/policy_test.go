@@ -278,10 +278,10 @@ func TestFirstMatchWins(t *testing.T) {
 		want Decision
 	}{
 		// A user rule cannot reach what a default rule decided first.
-		{root + "/docs/.env", Decision{Block, "default policy rule 1", "blocked: path matches **/.env (default policy rule 1)"}},
+		{root + "/docs/.env", Decision{Block, "default policy rule 1", "blocked: path matches **/.env (default policy rule 1)", ""}},
 		{root + "/docs/guide.md", Decision{Local, "user policy rule 1 (docs local)",
-			"local: findings masked, path matches docs/** (user policy rule 1 (docs local))"}},
-		{root + "/README.md", Decision{Block, "user policy rule 2 (md block)", "blocked: path matches **/*.md (user policy rule 2 (md block))"}},
+			"local: findings masked, path matches docs/** (user policy rule 1 (docs local))", ""}},
+		{root + "/README.md", Decision{Block, "user policy rule 2 (md block)", "blocked: path matches **/*.md (user policy rule 2 (md block))", ""}},
 	}
 	for _, c := range cases {
 		if d := p.Decide(Request{Kind: Inline, Path: c.path, WorkspaceRoot: root}); d != c.want {
@@ -320,13 +320,13 @@ func TestWorkspaceTightenOnly(t *testing.T) {
 		want Decision
 	}{
 		{Chat, "vendor/x.go", Decision{Block, "user policy rule 2 (no chat on vendor)",
-			"blocked: kind chat, path matches vendor/** (user policy rule 2 (no chat on vendor))"}},
-		{Inline, ".env", Decision{Block, "default policy rule 1", "blocked: path matches **/.env (default policy rule 1)"}},
+			"blocked: kind chat, path matches vendor/** (user policy rule 2 (no chat on vendor))", ""}},
+		{Inline, ".env", Decision{Block, "default policy rule 1", "blocked: path matches **/.env (default policy rule 1)", ""}},
 		// The workspace turns a user "local" into block.
-		{Inline, "gen/api.go", Decision{Block, "workspace policy rule 2", "blocked: path matches gen/** (workspace policy rule 2)"}},
-		{Inline, "internal/a.go", Decision{Block, "workspace policy rule 2", "blocked: path matches internal/** (workspace policy rule 2)"}},
+		{Inline, "gen/api.go", Decision{Block, "workspace policy rule 2", "blocked: path matches gen/** (workspace policy rule 2)", ""}},
+		{Inline, "internal/a.go", Decision{Block, "workspace policy rule 2", "blocked: path matches internal/** (workspace policy rule 2)", ""}},
 		// A matching workspace local rule keeps the earlier outcome.
-		{Inline, "vendor/x.go", Decision{Local, noRule, "local: findings masked (no rule matched)"}},
+		{Inline, "vendor/x.go", Decision{Local, noRule, "local: findings masked (no rule matched)", ""}},
 	}
 	for _, c := range cases {
 		if d := p.Decide(Request{Kind: c.kind, Path: root + "/" + c.path, WorkspaceRoot: root}); d != c.want {
@@ -339,19 +339,25 @@ func TestWorkspaceTightenOnly(t *testing.T) {
 	}
 }
 
-func TestReasonNamesSourceFile(t *testing.T) {
+func TestDecisionSource(t *testing.T) {
 	p := mustCompile(t, config.Policy{
+		Defaults:  true,
 		Rules:     []config.PolicyRule{{Name: "md", Paths: []string{"**/*.md"}, Route: "block", Source: "/home/dev/.config/veil/veil.yaml rule 1"}},
 		Workspace: []config.PolicyRule{{Paths: []string{"gen/**"}, Route: "block", Source: "workspace /home/dev/proj/.veil.yaml rule 1"}},
 	})
-	cases := []struct{ path, want string }{
-		{"a.md", "blocked: path matches **/*.md (user policy rule 1 (md): /home/dev/.config/veil/veil.yaml rule 1)"},
-		{"gen/x.go", "blocked: path matches gen/** (workspace policy rule 1: workspace /home/dev/proj/.veil.yaml rule 1)"},
+	cases := []struct{ path, reason, source string }{
+		{"a.md", "blocked: path matches **/*.md (user policy rule 1 (md))", "/home/dev/.config/veil/veil.yaml rule 1"},
+		{"gen/x.go", "blocked: path matches gen/** (workspace policy rule 1)", "workspace /home/dev/proj/.veil.yaml rule 1"},
+		{".env", "blocked: path matches **/.env (default policy rule 1)", ""},
+		{"x.go", "local: findings masked (no rule matched)", ""},
 	}
 	for _, c := range cases {
 		d := p.Decide(Request{Kind: Inline, Path: root + "/" + c.path, WorkspaceRoot: root})
-		if d.Reason != c.want {
-			t.Errorf("%s: reason %q\nwant %q", c.path, d.Reason, c.want)
+		if d.Reason != c.reason || d.Source != c.source {
+			t.Errorf("%s: reason %q source %q\nwant %q source %q", c.path, d.Reason, d.Source, c.reason, c.source)
+		}
+		if strings.Contains(d.Reason, "/home/dev") {
+			t.Errorf("%s: reason names a path: %q", c.path, d.Reason)
 		}
 	}
 }

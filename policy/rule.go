@@ -18,7 +18,7 @@ import (
 // `.env` and a deny list must not be dodged by case.
 type rule struct {
 	label       string
-	where       string // label, plus the config file the rule came from
+	source      string // the config file and rule number, from config.PolicyRule.Source
 	route       Route
 	kinds       []Kind
 	paths       []glob
@@ -30,10 +30,7 @@ type rule struct {
 }
 
 func compileRule(r config.PolicyRule, label string) (rule, error) {
-	c := rule{label: label, where: label, route: Route(r.Route), languages: slices.Clone(r.Languages), ruleIDs: slices.Clone(r.RuleIDs), minFindings: r.MinFindings}
-	if r.Source != "" {
-		c.where += ": " + r.Source
-	}
+	c := rule{label: label, source: r.Source, route: Route(r.Route), languages: slices.Clone(r.Languages), ruleIDs: slices.Clone(r.RuleIDs), minFindings: r.MinFindings}
 	switch c.route {
 	case Local, Block, Upstream:
 	case "":
@@ -246,11 +243,11 @@ func (c *rule) decision(h hit) Decision {
 	what := strings.Join(why, ", ")
 	switch c.route {
 	case Block:
-		return Decision{Route: Block, Rule: c.label, Reason: "blocked: " + what + " (" + c.where + ")"}
+		return Decision{Route: Block, Rule: c.label, Source: c.source, Reason: "blocked: " + what + " (" + c.label + ")"}
 	case Upstream:
-		return Decision{Route: Block, Rule: c.label,
-			Reason: "blocked: route upstream is not available yet (" + what + ", " + c.where + ")"}
+		return Decision{Route: Block, Rule: c.label, Source: c.source,
+			Reason: "blocked: route upstream is not available yet (" + what + ", " + c.label + ")"}
 	default:
-		return Decision{Route: Local, Rule: c.label, Reason: "local: findings masked, " + what + " (" + c.where + ")"}
+		return Decision{Route: Local, Rule: c.label, Source: c.source, Reason: "local: findings masked, " + what + " (" + c.label + ")"}
 	}
 }

@@ -120,7 +120,11 @@ func runPolicyExplain(e *env, args []string) int {
 		fmt.Fprintf(w, "workspace:  %s\n", req.WorkspaceRoot)
 	}
 	fmt.Fprintf(w, "kind:       %s\nlanguage:   %s\n", req.Kind, req.LanguageID)
-	fmt.Fprintf(w, "decision:   %s\nrule:       %s\nreason:     %s\n", d.Route, d.Rule, d.Reason)
+	fmt.Fprintf(w, "decision:   %s\nrule:       %s\n", d.Route, d.Rule)
+	if d.Source != "" {
+		fmt.Fprintf(w, "written in: %s\n", d.Source)
+	}
+	fmt.Fprintf(w, "reason:     %s\n", d.Reason)
 	fmt.Fprintf(w, "\nfindings:   %d\n", len(req.Findings))
 	for _, f := range req.Findings {
 		line, col := lineCol(text, f.Start)

@@ -133,7 +133,8 @@ func TestPolicyExplain(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(ws, ".veil.yaml"), "policy:\n  rules:\n    - paths: [\"gen/**\"]\n      route: block\n")
 	c, out = explain(gen)
-	if c != exitFindings || !strings.Contains(out, "rule:       workspace policy rule 1") || !strings.Contains(out, "path matches gen/**") {
+	if c != exitFindings || !strings.Contains(out, "rule:       workspace policy rule 1") || !strings.Contains(out, "path matches gen/**") ||
+		!strings.Contains(out, "written in: workspace "+filepath.Join(ws, ".veil.yaml")) {
 		t.Errorf("workspace block: exit %d\n%s", c, out)
 	}
 
