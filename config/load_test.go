@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veil-dev/veil/redact"
 )
 
 // testEnv returns a Getenv over a fixed map: tests never see the real
@@ -208,5 +210,45 @@ func TestUnparseableWorkspaceFileFailsLoad(t *testing.T) {
 	_, err := Load(LoadOptions{WorkspaceRoots: []string{root}, Getenv: testEnv(map[string]string{"HOME": dir}), Environ: []string{}})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, ".veil.yaml")) {
 		t.Errorf("a workspace file that is not YAML must fail the load (closed), got %v", err)
+	}
+}
+
+// TestExamples keeps the README's example files honest: they load without
+// problems and the rules they add work in redact.
+func TestExamples(t *testing.T) {
+	for _, f := range []string{"testdata/veil.yaml", "testdata/repo/.veil.yaml"} {
+		for _, p := range Check(f) {
+			if !p.Warning {
+				t.Errorf("%s", p.Error())
+			}
+		}
+	}
+	l, err := Load(LoadOptions{UserFile: "testdata/veil.yaml", WorkspaceRoots: []string{"testdata/repo"},
+		Getenv: testEnv(map[string]string{"HOME": t.TempDir()}), Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Warnings) != 0 {
+		t.Errorf("warnings: %v", l.Warnings)
+	}
+	c := l.Config
+	d, err := redact.NewDetector(redact.Options{Extra: c.Rules, Terms: c.Identifiers.Terms, Patterns: c.Identifiers.Patterns,
+		AllowRegexes: c.Allow.Regexes, AllowPaths: c.Allow.Paths, PrivateIPs: c.Detect.PrivateIPs})
+	if err != nil {
+		t.Fatalf("redact refuses the example config: %v", err)
+	}
+	for _, r := range c.Rules {
+		for _, tp := range r.TruePositives {
+			found := false
+			for _, f := range d.Scan("main.go", []byte("x := \""+tp+"\"\n")) {
+				found = found || f.RuleID == r.ID
+			}
+			if !found {
+				t.Errorf("rule %s misses its own sample", r.ID)
+			}
+		}
+	}
+	if len(c.Policy.Workspace) != 1 || len(c.Policy.Rules) != 2 {
+		t.Errorf("policy: %d user rules, %d workspace rules", len(c.Policy.Rules), len(c.Policy.Workspace))
 	}
 }
