@@ -1,16 +1,20 @@
 package lspproxy
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 )
 
 // method is one entry of the dispatch table. Exactly one of call (a request
 // answered on the read loop), async (a request that prepares on the read
-// loop and runs in its own goroutine) or notify is set.
+// loop and runs in its own goroutine) or notify is set. async returns the
+// work to run, the coalescing key (a document URI: a newer request with the
+// same key supersedes it; "" for none), or an error to answer at once; a
+// nil run with a nil error answers null.
 type method struct {
 	call   func(s *Server, msg *message) (any, error)
-	async  func(s *Server, msg *message) (requestFunc, error)
+	async  func(s *Server, msg *message) (run requestFunc, coalesce string, err error)
 	notify func(s *Server, msg *message)
 }
 
@@ -32,6 +36,9 @@ func methodTable() map[string]method {
 		"textDocument/didSave":   {notify: func(*Server, *message) {}},
 	}
 	for name, m := range aiMethods() {
+		t[name] = m
+	}
+	for name, m := range copilotMethods() {
 		t[name] = m
 	}
 	return t
@@ -76,6 +83,8 @@ func (s *Server) initialize(msg *message) (any, error) {
 	s.roots = roots
 	s.progress = p.Capabilities.Window.WorkDoneProgress
 	s.client = client
+	s.copilot = bytes.Contains(p.InitializationOptions, []byte(`"editorPluginInfo"`)) ||
+		bytes.Contains(p.InitializationOptions, []byte(`"copilotCapabilities"`))
 	s.stateMu.Unlock()
 	s.logger.Info("initialize", "client", client, "positionEncoding", encName, "roots", len(roots))
 	s.ai.workspaceRoots(roots)

@@ -1,18 +1,42 @@
 package lspproxy
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
+	"reflect"
+	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
 )
 
 // Options configure a session.
 type Options struct {
 	// Config is the configuration at start, defaults filled in. Required.
 	Config *config.Config
+	// Load, when set, makes the session reload its configuration with the
+	// workspace roots the client names at initialize, watch the files, and
+	// reload on workspace/didChangeConfiguration and folder changes.
+	Load *config.LoadOptions
+	// RedactOptions turns a config into detector options (cmd/veil's
+	// detectorOptions). Required.
+	RedactOptions func(config.Config) redact.Options
+	// Model answers completions and chat; it only ever sees redacted text.
+	// Required. The session probes it (model.pin) before the first request.
+	Model localmodel.Model
+	// Audit, when set, receives one record per AI request.
+	Audit *audit.Log
+	// SessionID names the session in audit records; "" picks a random one.
+	SessionID string
 	// Version is reported in serverInfo.
 	Version string
 	// Logger receives the session's logs; never stdout. nil discards.
@@ -20,51 +44,221 @@ type Options struct {
 }
 
 func (o *Options) validate() error {
-	if o.Config == nil {
+	switch {
+	case o.Config == nil:
 		return errors.New("lspproxy: Options.Config is nil")
+	case o.RedactOptions == nil:
+		return errors.New("lspproxy: Options.RedactOptions is nil")
+	case o.Model == nil:
+		return errors.New("lspproxy: Options.Model is nil")
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SessionID == "" {
+		o.SessionID = randomHex(8)
 	}
 	return nil
 }
 
-// settings is the compiled runtime form of a config; swapped whole on
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// settings is the compiled runtime form of one config; swapped whole on
 // reload so a request sees one consistent set.
 type settings struct {
-	cfg *config.Config
+	cfg      *config.Config
+	detector *redact.Detector
+	policy   *policy.Policy
 }
 
-// pipeline holds what AI requests need: the compiled settings.
-type pipeline struct {
-	s    *Server
-	cur  atomic.Pointer[settings]
-	opts Options
+func compileSettings(cfg config.Config, ro func(config.Config) redact.Options) (*settings, error) {
+	if cfg.LSP.MaxFrameBytes <= 0 {
+		cfg.LSP.MaxFrameBytes = 16 << 20
+	}
+	if cfg.LSP.ContextBytes <= 0 {
+		cfg.LSP.ContextBytes = 8192
+	}
+	if cfg.LSP.LatencyBudget <= 0 {
+		cfg.LSP.LatencyBudget = 2 * time.Second
+	}
+	det, err := redact.NewDetector(ro(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("lspproxy: compiling detection rules: %w", err)
+	}
+	pol, err := policy.Compile(cfg.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("lspproxy: compiling policy: %w", err)
+	}
+	return &settings{cfg: &cfg, detector: det, policy: pol}, nil
 }
+
+// vaultMaxEntries bounds the session vault (distinct masked values).
+const vaultMaxEntries = 1 << 16
+
+// pipeline holds what AI requests need: compiled settings, the session's
+// one vault, the model and the audit log.
+type pipeline struct {
+	s     *Server
+	opts  Options
+	cur   atomic.Pointer[settings]
+	vault *redact.Vault
+
+	// watcherMu guards watcher, started at initialize when Options.Load is set.
+	watcherMu sync.Mutex
+	watcher   *config.Watcher
+
+	// probeMu guards the model check: the first AI request probes the model
+	// (model.pin); a failure is retried after probeRetry.
+	probeMu  sync.Mutex
+	probeOK  bool
+	probeErr error
+	probeAt  time.Time
+}
+
+const probeRetry = 10 * time.Second
 
 func newPipeline(s *Server, opts Options) (*pipeline, error) {
-	p := &pipeline{s: s, opts: opts}
-	st := &settings{cfg: opts.Config}
-	if st.cfg.LSP.MaxFrameBytes <= 0 {
-		cp := *st.cfg
-		cp.LSP.MaxFrameBytes = 64 << 20
-		st.cfg = &cp
+	st, err := compileSettings(*opts.Config, opts.RedactOptions)
+	if err != nil {
+		return nil, err
 	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	p := &pipeline{s: s, opts: opts, vault: redact.NewVault(key, vaultMaxEntries)}
 	p.cur.Store(st)
 	return p, nil
 }
 
 func (p *pipeline) settings() *settings { return p.cur.Load() }
 
+// scanner gives the document mirror the current detector's ScanRange.
 func (p *pipeline) scanner() func() scanRangeFunc {
-	return func() scanRangeFunc { return nil }
+	return func() scanRangeFunc {
+		det := p.settings().detector
+		return func(path string, text []byte, start, end int) []redact.Finding {
+			return det.ScanRange(p.s.scanPath(path), text, start, end)
+		}
+	}
 }
 
-func (p *pipeline) workspaceRoots([]string) {}
-func (p *pipeline) reload()                 {}
-func (p *pipeline) close()                  {}
+// workspaceRoots starts (or retargets) the config watcher for the roots.
+func (p *pipeline) workspaceRoots(roots []string) {
+	if p.opts.Load == nil {
+		return
+	}
+	p.watcherMu.Lock()
+	defer p.watcherMu.Unlock()
+	if p.watcher != nil {
+		p.watcher.SetWorkspaceRoots(roots)
+		return
+	}
+	o := *p.opts.Load
+	o.WorkspaceRoots = roots
+	w, err := config.Watch(p.s.ctx, o, p.configChanged, p.configFailed, p.s.logger)
+	if err != nil {
+		p.s.logger.Error("config", "error", err)
+		p.s.showMessage(MessageError, "veil: configuration not loaded, keeping the one from start: "+err.Error())
+		return
+	}
+	p.watcher = w
+	p.apply(w.Current(), false)
+}
 
-func aiMethods() map[string]method { return nil }
+// reload re-reads the configuration (workspace/didChangeConfiguration).
+func (p *pipeline) reload() {
+	p.watcherMu.Lock()
+	defer p.watcherMu.Unlock()
+	if p.watcher != nil {
+		p.watcher.Reload()
+	}
+}
 
-func (s *Server) documentChanged(*Document) {}
-func (s *Server) documentClosed(string)     {}
+func (p *pipeline) configChanged(l *config.Loaded) { p.apply(l, true) }
+
+func (p *pipeline) configFailed(err error) {
+	p.s.logger.Error("config reload", "error", err)
+	p.s.showMessage(MessageError, "veil: configuration not reloaded, keeping the previous one: "+err.Error())
+}
+
+// apply compiles a loaded config and swaps it in; a config that does not
+// compile leaves the previous one in force.
+func (p *pipeline) apply(l *config.Loaded, reloaded bool) {
+	for _, w := range l.Warnings {
+		p.s.showMessage(MessageWarning, "veil: "+w.Error())
+	}
+	st, err := compileSettings(l.Config, p.opts.RedactOptions)
+	if err != nil {
+		p.configFailed(err)
+		return
+	}
+	old := p.cur.Swap(st)
+	if !reflect.DeepEqual(old.cfg.Model, st.cfg.Model) || !reflect.DeepEqual(old.cfg.Audit, st.cfg.Audit) {
+		p.s.showMessage(MessageWarning, "veil: model and audit settings changed; restart veil lsp to apply them")
+	}
+	if reloaded {
+		p.s.showMessage(MessageInfo, "veil: configuration reloaded")
+	}
+	p.s.configApplied()
+}
+
+// ready checks the model once (model.pin, model served); failures are
+// remembered for probeRetry so a broken endpoint is not hammered.
+func (p *pipeline) ready(ctx context.Context) error {
+	p.probeMu.Lock()
+	defer p.probeMu.Unlock()
+	if p.probeOK {
+		return nil
+	}
+	if p.probeErr != nil && time.Since(p.probeAt) < probeRetry {
+		return p.probeErr
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := localmodel.Probe(pctx, p.opts.Model)
+	p.probeAt = time.Now()
+	if err != nil {
+		p.probeErr = fmt.Errorf("model check failed: %w", err)
+		return p.probeErr
+	}
+	p.probeOK, p.probeErr = true, nil
+	return nil
+}
+
+// record writes an audit record; a failure is logged (and the request has
+// already been decided: audit is after the fact).
+func (p *pipeline) record(r audit.Record) {
+	if p.opts.Audit == nil {
+		return
+	}
+	r.Session = p.opts.SessionID
+	if err := p.opts.Audit.Write(r); err != nil {
+		p.s.logger.Error("audit", "error", err)
+	}
+}
+
+func (p *pipeline) close() {
+	p.watcherMu.Lock()
+	w := p.watcher
+	p.watcher = nil
+	p.watcherMu.Unlock()
+	if w != nil {
+		_ = w.Close()
+	}
+}
+
+// countFindings builds the audit counts.
+func countFindings(fs []redact.Finding) (byCategory, byRule map[string]int) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	byCategory, byRule = map[string]int{}, map[string]int{}
+	for _, f := range fs {
+		byCategory[string(f.Category)]++
+		byRule[f.RuleID]++
+	}
+	return byCategory, byRule
+}

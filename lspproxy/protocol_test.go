@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/veil-dev/veil/config"
 )
 
 // step is one action or expectation of a protocol test.
@@ -38,8 +36,12 @@ func wantCode(id any, code int) step {
 func wantResult(id any, want any, path ...string) step {
 	return func(c *testClient) {
 		c.t.Helper()
-		r := c.result(id)
-		if got := get(r, path...); !equalJSON(got, want) {
+		m := c.response(id)
+		c.held = append(c.held, m) // later steps may look at it again
+		if e, ok := m["error"]; ok {
+			c.t.Fatalf("response %v: error %v", id, e)
+		}
+		if got := get(m["result"], path...); !equalJSON(got, want) {
 			c.t.Fatalf("response %v %v = %#v, want %#v", id, path, got, want)
 		}
 	}
@@ -75,16 +77,10 @@ func equalJSON(got, want any) bool {
 	return got == want
 }
 
-func testConfig() *config.Config {
-	c := &config.Config{}
-	c.LSP.MaxFrameBytes = 1 << 16
-	return c
-}
-
 func runSteps(t *testing.T, opts Options, steps []step) *testClient {
 	t.Helper()
-	if opts.Config == nil {
-		opts.Config = testConfig()
+	if opts.Model == nil {
+		opts = pipelineOptions(&fakeModel{})
 	}
 	c := startClient(t, opts)
 	for _, s := range steps {

@@ -35,12 +35,17 @@ type Server struct {
 	roots    []string // workspace root paths (slash, absolute)
 	progress bool     // client supports window/workDoneProgress
 	client   string   // clientInfo.name, for logs
+	copilot  bool     // the client is a Copilot plugin (gets didChangeStatus)
+
+	// uiMu guards ui: what the user was last told per document URI.
+	uiMu sync.Mutex
+	ui   map[string]*docUI
 
 	// inflightMu guards inflight: the cancel funcs of running requests by id
 	// key, and per document the newest AI completion request (coalescing).
 	inflightMu sync.Mutex
 	inflight   map[string]context.CancelCauseFunc
-	latest     map[string]context.CancelCauseFunc
+	latest     map[string]*latestRequest
 
 	// pendingMu guards pending: server→client calls waiting for a response.
 	pendingMu sync.Mutex
@@ -76,9 +81,10 @@ func New(opts Options) (*Server, error) {
 		opts:     opts,
 		logger:   opts.Logger,
 		inflight: map[string]context.CancelCauseFunc{},
-		latest:   map[string]context.CancelCauseFunc{},
+		latest:   map[string]*latestRequest{},
 		pending:  map[string]chan *message{},
 		methods:  methodTable(),
+		ui:       map[string]*docUI{},
 	}
 	ai, err := newPipeline(s, opts)
 	if err != nil {
@@ -189,12 +195,12 @@ func (s *Server) handle(msg *message) {
 		s.reply(msg.id, result, err)
 		return
 	}
-	run, err := m.async(s, msg)
+	run, coalesce, err := m.async(s, msg)
 	if err != nil || run == nil {
 		s.reply(msg.id, nil, err)
 		return
 	}
-	s.goRequest(msg.id, run)
+	s.goRequest(msg.id, coalesce, run)
 }
 
 // admit applies the lifecycle rules to a request.
@@ -237,12 +243,21 @@ func (s *Server) notification(msg *message) {
 type requestFunc func(ctx context.Context) (any, error)
 
 // goRequest runs fn in a goroutine owned by the session with a context that
-// $/cancelRequest (by id) and the session's end cancel.
-func (s *Server) goRequest(id []byte, fn requestFunc) {
+// $/cancelRequest (by id) and the session's end cancel. With a non-empty
+// coalesce key (a document URI), a newer request with the same key
+// supersedes this one: its context is cancelled and it answers empty.
+func (s *Server) goRequest(id []byte, coalesce string, fn requestFunc) {
 	key := idKey(id)
 	ctx, cancel := context.WithCancelCause(s.ctx)
 	s.inflightMu.Lock()
 	s.inflight[key] = cancel
+	if coalesce != "" {
+		if older := s.latest[coalesce]; older != nil {
+			older.cancel(errCauseSuperseded)
+		}
+		s.latest[coalesce] = &latestRequest{cancel: cancel}
+	}
+	mine := s.latest[coalesce]
 	s.inflightMu.Unlock()
 	s.wg.Add(1)
 	go func() {
@@ -250,6 +265,9 @@ func (s *Server) goRequest(id []byte, fn requestFunc) {
 		defer func() {
 			s.inflightMu.Lock()
 			delete(s.inflight, key)
+			if coalesce != "" && s.latest[coalesce] == mine {
+				delete(s.latest, coalesce)
+			}
 			s.inflightMu.Unlock()
 			cancel(nil)
 		}()
@@ -258,12 +276,16 @@ func (s *Server) goRequest(id []byte, fn requestFunc) {
 			if context.Cause(ctx) == errCauseClient {
 				err = errCancelled
 			} else {
-				err, result = nil, nil // superseded or session over: an empty answer
+				err = nil // superseded or session over: the handler's empty answer
 			}
 		}
 		s.reply(id, result, err)
 	}()
 }
+
+// latestRequest is the newest AI request for a document (a pointer, so the
+// goroutine can tell whether it is still the newest).
+type latestRequest struct{ cancel context.CancelCauseFunc }
 
 func (s *Server) cancelRequest(params []byte) {
 	var p struct {

@@ -1,0 +1,195 @@
+package lspproxy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/veil-dev/veil/redact"
+)
+
+// Code actions and commands: "veil: allow this line" (adds a veil:allow
+// comment), "Ask veil about this selection" (veil.chat), veil.explain, and
+// the Copilot accept commands.
+
+// allowComment returns the veil:allow comment for a language, or "" when the
+// language has no comments (JSON).
+func allowComment(languageID string) string {
+	switch languageID {
+	case "json":
+		return ""
+	case "python", "ruby", "shellscript", "sh", "bash", "zsh", "fish", "yaml", "toml", "perl", "r",
+		"dockerfile", "makefile", "dotenv", "properties", "elixir", "powershell", "nix", "terraform", "hcl",
+		"julia", "coffeescript", "gitignore", "conf":
+		return "# veil:allow"
+	case "sql", "lua", "haskell", "elm", "ada", "vhdl":
+		return "-- veil:allow"
+	case "html", "xml", "markdown", "svelte", "vue":
+		return "<!-- veil:allow -->"
+	case "css", "scss", "less":
+		return "/* veil:allow */"
+	case "clojure", "lisp", "scheme", "ini", "asm":
+		return "; veil:allow"
+	case "vim":
+		return `" veil:allow`
+	case "erlang", "latex", "tex", "matlab":
+		return "% veil:allow"
+	case "":
+		return "# veil:allow"
+	}
+	return "// veil:allow" // C family, Go, Rust, Java, JS/TS, Swift, Kotlin, C#, PHP, Dart, Scala, ...
+}
+
+func (s *Server) codeAction(msg *message) (any, error) {
+	var p CodeActionParams
+	if err := decode(msg.params, &p); err != nil {
+		return nil, err
+	}
+	doc := s.docs.get(p.TextDocument.URI)
+	actions := []CodeAction{}
+	if doc == nil {
+		return actions, nil
+	}
+	enc := s.encoding()
+	start, end, err := doc.Map.OffsetRange(p.Range, enc)
+	if err != nil {
+		return nil, invalidParams("%v", err)
+	}
+	seen := map[uint32]bool{}
+	for _, f := range doc.Findings {
+		if f.End < start || f.Start > end {
+			continue
+		}
+		line := doc.Map.Position(f.Start, enc).Line
+		if seen[line] {
+			continue
+		}
+		seen[line] = true
+		if edit := allowEdit(doc, int(line), enc); edit != nil {
+			actions = append(actions, CodeAction{
+				Title: fmt.Sprintf("veil: allow this line (%s is not masked)", f.Description),
+				Kind:  "quickfix",
+				Edit:  edit,
+			})
+		}
+	}
+	if start < end {
+		r := p.Range
+		actions = append(actions, CodeAction{
+			Title: "Ask veil about this selection",
+			Kind:  "refactor",
+			Command: &Command{Title: "Ask veil about this selection", Command: "veil.chat", Arguments: []any{
+				ChatParams{Message: "Explain this code.", References: []ChatReference{{URI: doc.URI, Range: &r}}},
+			}},
+		})
+	}
+	return actions, nil
+}
+
+// allowEdit appends the language's veil:allow comment to a line.
+func allowEdit(doc *Document, line int, enc Encoding) *WorkspaceEdit {
+	comment := allowComment(doc.LanguageID)
+	if comment == "" {
+		return nil
+	}
+	ls, le := doc.Map.LineRange(line)
+	if strings.Contains(string(doc.Map.Text()[ls:le]), "veil:allow") {
+		return nil
+	}
+	at := doc.Map.Position(le, enc)
+	return &WorkspaceEdit{Changes: map[string][]TextEdit{
+		doc.URI: {{Range: Range{Start: at, End: at}, NewText: " " + comment}},
+	}}
+}
+
+// executeCommand runs in its own goroutine: veil.chat streams and veil.allow
+// asks the client to apply an edit.
+func (s *Server) executeCommand(msg *message) (requestFunc, string, error) {
+	var p ExecuteCommandParams
+	if err := decode(msg.params, &p); err != nil {
+		return nil, "", err
+	}
+	arg := func(v any) error {
+		if len(p.Arguments) == 0 {
+			return invalidParams("%s: missing argument", p.Command)
+		}
+		if err := json.Unmarshal(p.Arguments[0], v); err != nil {
+			return invalidParams("%s: bad argument: %v", p.Command, err)
+		}
+		return nil
+	}
+	switch p.Command {
+	case "veil.chat":
+		var cp ChatParams
+		if err := arg(&cp); err != nil {
+			return nil, "", err
+		}
+		if len(cp.WorkDoneToken) == 0 {
+			cp.WorkDoneToken = p.WorkDoneToken
+		}
+		return s.prepareChat(string(msg.id), cp)
+	case "veil.explain":
+		var a struct {
+			URI string `json:"uri"`
+		}
+		if err := arg(&a); err != nil {
+			return nil, "", err
+		}
+		result := s.explain(a.URI)
+		return func(context.Context) (any, error) { return result, nil }, "", nil
+	case "veil.allow":
+		var a struct {
+			URI  string `json:"uri"`
+			Line int    `json:"line"`
+		}
+		if err := arg(&a); err != nil {
+			return nil, "", err
+		}
+		doc := s.docs.get(a.URI)
+		if doc == nil {
+			return nil, "", invalidParams("veil.allow: %s is not open", a.URI)
+		}
+		edit := allowEdit(doc, a.Line, s.encoding())
+		return func(ctx context.Context) (any, error) {
+			if edit == nil {
+				return false, nil
+			}
+			res, err := s.call(ctx, "workspace/applyEdit", map[string]any{"label": "veil: allow this line", "edit": edit})
+			if err != nil {
+				return nil, err
+			}
+			var r struct {
+				Applied bool `json:"applied"`
+			}
+			_ = json.Unmarshal(res, &r)
+			return r.Applied, nil
+		}, "", nil
+	case "github.copilot.didAcceptCompletionItem", "github.copilot.didAcceptPanelCompletionItem":
+		return func(context.Context) (any, error) { return true, nil }, "", nil
+	}
+	return nil, "", invalidParams("unknown command %.60q", p.Command)
+}
+
+// explain is veil.explain: the route of a document and what is masked in it,
+// by rule and position (never the values).
+func (s *Server) explain(uri string) map[string]any {
+	doc := s.docs.get(uri)
+	if doc == nil {
+		doc = &Document{URI: uri, Path: uriPath(uri), Map: NewMapper(nil)}
+	}
+	dec := s.decideDocument(doc)
+	enc := s.encoding()
+	type item struct {
+		Rule        string          `json:"rule"`
+		Category    redact.Category `json:"category"`
+		Description string          `json:"description"`
+		Range       Range           `json:"range"`
+	}
+	items := []item{}
+	for _, f := range doc.Findings {
+		items = append(items, item{f.RuleID, f.Category, f.Description, doc.Map.Range(f.Start, f.End, enc)})
+	}
+	s.showMessage(MessageInfo, fmt.Sprintf("veil: %s — %d value(s) masked; %s", s.relPath(doc), len(items), dec.Reason))
+	return map[string]any{"route": dec.Route, "reason": dec.Reason, "rule": dec.Rule, "findings": items}
+}

@@ -1,0 +1,314 @@
+package lspproxy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+)
+
+// Chat: veil/chat {sessionId?, message, references?: [{uri, range?}]} and
+// workspace/executeCommand veil.chat. The message and every reference are
+// redacted; a reference is taken from the open document, or read from disk
+// only after policy has allowed its path. The reply streams through
+// $/progress on the request's workDoneToken with tokens restored, and the
+// full reply is the result.
+
+// ChatParams are veil/chat's params (and veil.chat's first argument).
+type ChatParams struct {
+	SessionID     string          `json:"sessionId,omitempty"`
+	Message       string          `json:"message"`
+	References    []ChatReference `json:"references,omitempty"`
+	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+}
+
+// ChatReference names a document, or a range of it, to attach.
+type ChatReference struct {
+	URI   string `json:"uri"`
+	Range *Range `json:"range,omitempty"`
+}
+
+// ChatResult is veil/chat's result.
+type ChatResult struct {
+	Reply string `json:"reply"`
+	// Blocked is the policy reason when the whole request was blocked.
+	Blocked string `json:"blocked,omitempty"`
+	// Skipped lists references left out, each with the reason.
+	Skipped []string `json:"skipped,omitempty"`
+}
+
+// tokenPattern matches the vault's tokens; the built-in model counts them.
+var tokenPattern = regexp.MustCompile(`(?:VEIL|veil)_(?P<category>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*)_[0-9]{1,12}_[a-z0-9]{3}`)
+
+// maxReferenceFile bounds a reference read from disk.
+const maxReferenceFile = 1 << 20
+
+func (s *Server) chat(msg *message) (requestFunc, string, error) {
+	var p ChatParams
+	if err := decode(msg.params, &p); err != nil {
+		return nil, "", err
+	}
+	return s.prepareChat(string(msg.id), p)
+}
+
+// prepareChat snapshots the referenced open documents on the read loop.
+func (s *Server) prepareChat(id string, p ChatParams) (requestFunc, string, error) {
+	if strings.TrimSpace(p.Message) == "" {
+		return nil, "", invalidParams("veil/chat: message is empty")
+	}
+	refs := make([]chatRef, len(p.References))
+	for i, r := range p.References {
+		refs[i] = chatRef{ChatReference: r, doc: s.docs.get(r.URI)}
+	}
+	return func(ctx context.Context) (any, error) {
+		return s.ai.chat(ctx, id, p, refs)
+	}, "", nil
+}
+
+type chatRef struct {
+	ChatReference
+	doc *Document // nil: not open
+}
+
+func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []chatRef) (*ChatResult, error) {
+	st := p.settings()
+	start := time.Now()
+	rec := audit.Record{Request: id, Kind: string(policy.Chat)}
+	finish := func(outcome string) {
+		rec.Outcome = outcome
+		rec.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+		p.record(rec)
+	}
+	res := &ChatResult{}
+
+	msgFindings := st.detector.Scan("", []byte(cp.Message))
+	dec := st.policy.Decide(policy.Request{Kind: policy.Chat, Findings: msgFindings})
+	all := append([]redact.Finding(nil), msgFindings...)
+	var values []string
+	for _, f := range msgFindings {
+		values = append(values, cp.Message[f.Start:f.End])
+	}
+	var snips []localmodel.Snippet
+	if dec.Route == policy.Local {
+		for _, r := range refs {
+			snip, fs, vals, why := p.reference(st, r)
+			if why != "" {
+				res.Skipped = append(res.Skipped, why)
+				continue
+			}
+			snips = append(snips, snip)
+			all = append(all, fs...)
+			values = append(values, vals...)
+		}
+	}
+	rec.Findings, rec.Rules = countFindings(all)
+	rec.Route, rec.Rule, rec.Reason = string(dec.Route), dec.Rule, dec.Reason
+	if dec.Route != policy.Local {
+		p.s.blockedChat(dec)
+		res.Blocked = dec.Reason
+		finish(audit.OutcomeBlocked)
+		return res, nil
+	}
+	for _, why := range res.Skipped {
+		p.s.logMessage(MessageWarning, "veil: chat reference left out: "+why)
+	}
+	masked, err := p.vault.Mask(cp.Message, msgFindings)
+	if err != nil {
+		return p.chatFailed(res, rec, finish, err)
+	}
+	req := localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, References: snips, TokenPattern: tokenPattern}
+	if err := chatLeakCheck(req, values); err != nil {
+		return p.chatFailed(res, rec, finish, err)
+	}
+	if err := p.ready(ctx); err != nil {
+		d := policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
+		p.s.blockedChat(d)
+		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
+		res.Blocked = d.Reason
+		finish(audit.OutcomeBlocked)
+		return res, nil
+	}
+	rec.Model = p.opts.Model.ID()
+	rec.BytesSent = len(req.Message)
+	for _, s := range snips {
+		rec.BytesSent += len(s.Text) + len(s.Path)
+	}
+
+	prog := p.s.newProgress(cp.WorkDoneToken, "veil chat")
+	stream := p.vault.NewStream()
+	var reply strings.Builder
+	_, err = p.opts.Model.Chat(ctx, req, func(chunk string) error {
+		if out := stream.Write(chunk); out != "" {
+			reply.WriteString(out)
+			prog.report(out)
+		}
+		return nil
+	})
+	if tail := stream.Flush(); tail != "" {
+		reply.WriteString(tail)
+		prog.report(tail)
+	}
+	for _, pb := range stream.Problems() {
+		p.s.logger.Warn("chat restore: token not restored", "request", id, "token", pb.Token, "reason", pb.Reason)
+	}
+	if err != nil {
+		prog.end("failed")
+		if ctx.Err() != nil {
+			finish(audit.OutcomeCancelled)
+			return nil, context.Cause(ctx)
+		}
+		p.s.logMessage(MessageWarning, "veil: "+err.Error())
+		finish(audit.OutcomeError)
+		return nil, fmt.Errorf("lspproxy: chat: %w", err)
+	}
+	prog.end("done")
+	res.Reply = reply.String()
+	finish(audit.OutcomeOK)
+	return res, nil
+}
+
+func (p *pipeline) chatFailed(res *ChatResult, rec audit.Record, finish func(string), err error) (*ChatResult, error) {
+	p.s.logger.Error("chat blocked: redaction failed", "error", err)
+	res.Blocked = "redaction failed"
+	finish(audit.OutcomeError)
+	return res, nil
+}
+
+// reference redacts one chat reference. why is non-empty when it is left
+// out: not open and not readable, or blocked by policy.
+func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, fs []redact.Finding, values []string, why string) {
+	doc := r.doc
+	if doc == nil {
+		path := uriPath(r.URI)
+		if path == "" {
+			return snip, nil, nil, fmt.Sprintf("%s is not open and not a file", r.URI)
+		}
+		// The path alone goes through policy before the file is read.
+		pre := st.policy.Decide(policy.Request{Kind: policy.Chat, Path: path, WorkspaceRoot: p.s.workspaceRoot(path)})
+		if pre.Route != policy.Local {
+			return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(&Document{URI: r.URI, Path: path}), pre.Reason)
+		}
+		data, err := readLimited(path, maxReferenceFile)
+		if err != nil {
+			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(&Document{URI: r.URI, Path: path}), err)
+		}
+		doc = &Document{URI: r.URI, Path: path, Map: NewMapper(data)}
+		doc.Findings = st.detector.Scan(p.s.scanPath(path), data)
+	}
+	text := doc.Map.Text()
+	start, end := 0, len(text)
+	if r.Range != nil {
+		var err error
+		if start, end, err = doc.Map.OffsetRange(*r.Range, p.s.encoding()); err != nil {
+			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(doc), err)
+		}
+	}
+	for _, f := range doc.Findings { // never cut a value in two
+		if f.Start < start && f.End > start {
+			start = f.Start
+		}
+		if f.Start < end && f.End > end {
+			end = f.End
+		}
+	}
+	for _, f := range doc.Findings {
+		if f.Start >= start && f.End <= end {
+			fs = append(fs, f)
+			values = append(values, string(text[f.Start:f.End]))
+		}
+	}
+	dec := st.policy.Decide(policy.Request{Kind: policy.Chat, Path: doc.Path, WorkspaceRoot: p.s.workspaceRoot(doc.Path),
+		LanguageID: doc.LanguageID, Findings: fs})
+	if dec.Route != policy.Local {
+		return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(doc), dec.Reason)
+	}
+	m, err := p.vault.Mask(string(text[start:end]), rebase(fs, start))
+	if err != nil {
+		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
+	}
+	name, err := p.maskString(st, p.s.relPath(doc))
+	if err != nil {
+		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
+	}
+	return localmodel.Snippet{Path: name, Text: m.Text}, fs, values, ""
+}
+
+func readLimited(path string, limit int) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if info.Size() > int64(limit) {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("not UTF-8 text")
+	}
+	return data, nil
+}
+
+func chatLeakCheck(req localmodel.ChatRequest, values []string) error {
+	parts := []string{req.Message}
+	for _, s := range req.References {
+		parts = append(parts, s.Text, s.Path)
+	}
+	for _, v := range values {
+		if len(v) < 4 {
+			continue
+		}
+		for _, part := range parts {
+			if strings.Contains(part, v) {
+				return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the chat request", redact.Preview(v))
+			}
+		}
+	}
+	return nil
+}
+
+// blockedChat tells the user a chat request was blocked.
+func (s *Server) blockedChat(dec policy.Decision) {
+	s.logger.Info("chat blocked", "rule", dec.Rule, "reason", dec.Reason)
+	s.logMessage(MessageWarning, "veil: chat request blocked: "+dec.Reason)
+	s.showMessage(MessageWarning, "veil: chat request blocked: "+dec.Reason)
+}
+
+// progress streams work-done progress on a client-supplied token; without a
+// token it does nothing.
+type progress struct {
+	s     *Server
+	token json.RawMessage
+}
+
+func (s *Server) newProgress(token json.RawMessage, title string) *progress {
+	if len(token) == 0 || string(token) == "null" {
+		return &progress{}
+	}
+	p := &progress{s: s, token: token}
+	s.notify("$/progress", ProgressParams{Token: token, Value: WorkDoneProgress{Kind: "begin", Title: title, Cancellable: true}})
+	return p
+}
+
+func (p *progress) report(text string) {
+	if p.s != nil {
+		p.s.notify("$/progress", ProgressParams{Token: p.token, Value: WorkDoneProgress{Kind: "report", Message: text}})
+	}
+}
+
+func (p *progress) end(text string) {
+	if p.s != nil {
+		p.s.notify("$/progress", ProgressParams{Token: p.token, Value: WorkDoneProgress{Kind: "end", Message: text}})
+	}
+}

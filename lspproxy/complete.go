@@ -1,0 +1,375 @@
+package lspproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+)
+
+// The completion pipeline shared by textDocument/inlineCompletion,
+// textDocument/completion and Copilot's getCompletions: policy → redact →
+// local model → restore. Every failure blocks: the editor gets an empty
+// answer and nothing unredacted leaves.
+
+// fimRequest is one completion request as the read loop prepared it: a
+// snapshot of the document and its neighbours at the request's arrival.
+type fimRequest struct {
+	id        string // the LSP request id, for audit
+	kind      policy.Kind
+	doc       *Document
+	cursor    int // byte offset in doc
+	trigger   localmodel.Trigger
+	neighbors []*Document
+}
+
+var errBudget = errors.New("latency budget exhausted")
+
+// newFIMRequest snapshots uri at pos; it runs on the read loop.
+func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Position, trigger localmodel.Trigger) (*fimRequest, error) {
+	doc := s.docs.get(uri)
+	if doc == nil {
+		return nil, nil // not open: nothing to complete
+	}
+	cursor, err := doc.Map.Offset(pos, s.encoding())
+	if err != nil {
+		return nil, invalidParams("%v", err)
+	}
+	var neighbors []*Document
+	for _, d := range s.docs.all() {
+		if d.URI != uri {
+			neighbors = append(neighbors, d)
+		}
+	}
+	// Same language first, then by URI for a stable order.
+	slices.SortFunc(neighbors, func(a, b *Document) int {
+		as, bs := a.LanguageID == doc.LanguageID, b.LanguageID == doc.LanguageID
+		if as != bs {
+			if as {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.URI, b.URI)
+	})
+	return &fimRequest{id: string(id), kind: kind, doc: doc, cursor: cursor, trigger: trigger, neighbors: neighbors}, nil
+}
+
+// complete runs the pipeline and returns the text to insert at the cursor,
+// with original values restored; "" means no suggestion (blocked, timed out,
+// failed or nothing to say). It returns an error only when ctx was cancelled
+// by the client or a newer request.
+func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) {
+	st := p.settings()
+	start := time.Now()
+	rec := audit.Record{Request: r.id, Kind: string(r.kind), Document: p.s.relPath(r.doc), Language: r.doc.LanguageID}
+	finish := func(outcome string) {
+		rec.Outcome = outcome
+		rec.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
+		p.record(rec)
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, st.cfg.LSP.LatencyBudget, errBudget)
+	defer cancel()
+
+	if d := st.cfg.LSP.Debounce; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return p.ended(ctx, finish)
+		case <-t.C:
+		}
+	}
+
+	pr, err := p.prompt(st, r)
+	if pr != nil {
+		rec.Findings, rec.Rules = countFindings(pr.findings)
+		rec.Route, rec.Rule, rec.Reason = string(pr.decision.Route), pr.decision.Rule, pr.decision.Reason
+	}
+	switch {
+	case err != nil:
+		p.s.logger.Error("completion blocked: redaction failed", "request", r.id, "error", err)
+		rec.Route, rec.Reason = string(policy.Block), "redaction failed"
+		finish(audit.OutcomeError)
+		return "", nil
+	case pr.decision.Route != policy.Local:
+		p.s.blocked(r.doc, pr.decision)
+		finish(audit.OutcomeBlocked)
+		return "", nil
+	case pr.skip != "":
+		p.s.logger.Debug("completion skipped", "request", r.id, "why", pr.skip)
+		finish(audit.OutcomeEmpty)
+		return "", nil
+	}
+	if err := p.ready(ctx); err != nil {
+		d := policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
+		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
+		p.s.blocked(r.doc, d)
+		finish(audit.OutcomeBlocked)
+		return "", nil
+	}
+	rec.BytesSent = pr.bytes()
+	rec.Model = p.opts.Model.ID()
+	c, err := p.opts.Model.Complete(ctx, pr.fim)
+	if err != nil {
+		if ctx.Err() != nil {
+			return p.ended(ctx, finish)
+		}
+		p.s.logger.Warn("model", "request", r.id, "error", err)
+		p.s.logMessage(MessageWarning, "veil: "+err.Error())
+		finish(audit.OutcomeError)
+		return "", nil
+	}
+	text, problems := p.vault.Restore(c.Text)
+	if len(problems) > 0 {
+		for _, pb := range problems {
+			p.s.logger.Warn("restore: token not restored", "request", r.id, "token", pb.Token, "reason", pb.Reason)
+		}
+		finish(audit.OutcomeError) // a placeholder must never land in the user's file
+		return "", nil
+	}
+	if strings.TrimSpace(text) == "" {
+		finish(audit.OutcomeEmpty)
+		return "", nil
+	}
+	finish(audit.OutcomeOK)
+	return text, nil
+}
+
+// ended finishes a request whose context ended: the budget running out is
+// an empty answer; a cancellation is returned to goRequest.
+func (p *pipeline) ended(ctx context.Context, finish func(string)) (string, error) {
+	if context.Cause(ctx) == errBudget {
+		finish(audit.OutcomeTimeout)
+		return "", nil
+	}
+	finish(audit.OutcomeCancelled)
+	return "", context.Cause(ctx)
+}
+
+// prompt is a redacted FIM request and what it was decided on.
+type prompt struct {
+	fim      localmodel.FIMRequest
+	findings []redact.Finding // masked in the window around the cursor
+	decision policy.Decision
+	skip     string // non-empty: do not ask the model (why)
+	values   []string
+}
+
+func (pr *prompt) bytes() int {
+	n := len(pr.fim.Prefix) + len(pr.fim.Suffix) + len(pr.fim.Path)
+	for _, s := range pr.fim.Neighbors {
+		n += len(s.Text) + len(s.Path)
+	}
+	return n
+}
+
+// prompt decides and redacts. A non-nil error means redaction failed and the
+// request must be blocked.
+func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
+	text := r.doc.Map.Text()
+	ws, we, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
+	pr := &prompt{findings: fs}
+	pr.decision = st.policy.Decide(policy.Request{
+		Kind: r.kind, Path: r.doc.Path, WorkspaceRoot: p.s.workspaceRoot(r.doc.Path),
+		LanguageID: r.doc.LanguageID, Findings: fs,
+	})
+	if pr.decision.Route != policy.Local {
+		return pr, nil
+	}
+	for _, f := range fs {
+		if f.Start < r.cursor && r.cursor < f.End && f.RuleID != redact.RuleTypingPartial {
+			pr.skip = "cursor inside a masked value"
+			return pr, nil
+		}
+	}
+	window := string(text[ws:we])
+	m, err := p.vault.Mask(window, rebase(fs, ws))
+	if err != nil {
+		return pr, err
+	}
+	for _, f := range fs {
+		pr.values = append(pr.values, string(text[f.Start:f.End]))
+	}
+	maskedPath, err := p.maskString(st, p.s.relPath(r.doc))
+	if err != nil {
+		return pr, err
+	}
+	snips, err := p.neighbours(st, r)
+	if err != nil {
+		return pr, err
+	}
+	prefix, suffix, picked := localmodel.BuildContext(m.Text, m.ToMasked(r.cursor-ws), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
+	pr.fim = localmodel.FIMRequest{
+		Prefix: prefix, Suffix: suffix, Path: maskedPath, Language: r.doc.LanguageID,
+		Neighbors: picked, Trigger: r.trigger,
+	}
+	if err := leakCheck(pr); err != nil {
+		return pr, err
+	}
+	return pr, nil
+}
+
+// window picks the span of text around cursor that may be sent: ContextBytes
+// on each side (BuildContext cuts it further), widened so no cached finding
+// is cut in two, and the findings in it: the cached ones plus a typing-safe
+// scan of the window (a secret being typed at the cursor is masked whole).
+func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we int, fs []redact.Finding) {
+	text := doc.Map.Text()
+	budget := st.cfg.LSP.ContextBytes
+	ws, we = max(0, cursor-budget), min(len(text), cursor+budget)
+	for ws > 0 && !utf8.RuneStart(text[ws]) {
+		ws--
+	}
+	for we < len(text) && !utf8.RuneStart(text[we]) {
+		we++
+	}
+	for _, f := range doc.Findings {
+		if f.Start < ws && f.End > ws {
+			ws = f.Start
+		}
+		if f.Start < we && f.End > we {
+			we = f.End
+		}
+	}
+	for _, f := range doc.Findings {
+		if f.Start >= ws && f.End <= we {
+			fs = append(fs, f)
+		}
+	}
+	for _, f := range st.detector.ScanTyping(scanPath, text[ws:we], cursor-ws) {
+		f.Start += ws
+		f.End += ws
+		fs = append(fs, f)
+	}
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return ws, we, dedupe(fs)
+}
+
+// dedupe drops exact duplicates (a finding both cached and re-scanned).
+func dedupe(fs []redact.Finding) []redact.Finding {
+	return slices.CompactFunc(fs, func(a, b redact.Finding) bool {
+		return a.Start == b.Start && a.End == b.End
+	})
+}
+
+func rebase(fs []redact.Finding, by int) []redact.Finding {
+	out := make([]redact.Finding, len(fs))
+	for i, f := range fs {
+		f.Start -= by
+		f.End -= by
+		out[i] = f
+	}
+	return out
+}
+
+// maskString scans and masks a short string (a path, a chat message).
+func (p *pipeline) maskString(st *settings, s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	m, err := p.vault.Mask(s, st.detector.Scan("", []byte(s)))
+	if err != nil {
+		return "", err
+	}
+	return m.Text, nil
+}
+
+// neighbourCap bounds how much of a neighbour document is masked; BuildContext
+// then picks the best lines within NeighborBytes.
+const neighbourCap = 32 << 10
+
+// neighbours redacts the other open documents the policy lets through.
+func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]localmodel.Snippet, error) {
+	if st.cfg.LSP.NeighborFiles <= 0 || st.cfg.LSP.NeighborBytes <= 0 {
+		return nil, nil
+	}
+	var out []localmodel.Snippet
+	for _, d := range r.neighbors {
+		if len(out) == st.cfg.LSP.NeighborFiles {
+			break
+		}
+		text := d.Map.Text()
+		end := min(len(text), neighbourCap)
+		for end < len(text) && !utf8.RuneStart(text[end]) {
+			end--
+		}
+		var fs []redact.Finding
+		for _, f := range d.Findings {
+			if f.End <= end {
+				fs = append(fs, f)
+			} else if f.Start < end {
+				end = f.Start // never cut a value in two
+			}
+		}
+		dec := st.policy.Decide(policy.Request{
+			Kind: r.kind, Path: d.Path, WorkspaceRoot: p.s.workspaceRoot(d.Path), LanguageID: d.LanguageID, Findings: fs,
+		})
+		if dec.Route != policy.Local {
+			continue
+		}
+		m, err := p.vault.Mask(string(text[:end]), fs)
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.maskString(st, p.s.relPath(d))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, localmodel.Snippet{Path: name, Text: m.Text})
+	}
+	return out, nil
+}
+
+// leakCheck is the last guard before the model: no value that was found in
+// the window may appear anywhere in the prompt.
+func leakCheck(pr *prompt) error {
+	parts := []string{pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path}
+	for _, s := range pr.fim.Neighbors {
+		parts = append(parts, s.Text, s.Path)
+	}
+	for _, v := range pr.values {
+		if len(v) < 4 {
+			continue
+		}
+		for _, part := range parts {
+			if strings.Contains(part, v) {
+				return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+			}
+		}
+	}
+	return nil
+}
+
+// scanPath is the path the detector sees (allow.paths globs match it):
+// relative to the workspace root when the file lies inside one, else the
+// absolute slash path.
+func (s *Server) scanPath(abs string) string {
+	if root := strings.TrimSuffix(s.workspaceRoot(abs), "/"); root != "" {
+		if rel, ok := strings.CutPrefix(abs, root+"/"); ok {
+			return rel
+		}
+	}
+	return abs
+}
+
+// relPath is the document's path relative to its workspace root, or its
+// base name; for non-file URIs the last URI segment.
+func (s *Server) relPath(doc *Document) string {
+	if doc.Path == "" {
+		return path.Base(doc.URI)
+	}
+	if root := s.workspaceRoot(doc.Path); root != "" {
+		return strings.TrimPrefix(strings.TrimPrefix(doc.Path, root), "/")
+	}
+	return path.Base(doc.Path)
+}

@@ -1,0 +1,136 @@
+package lspproxy
+
+import (
+	"context"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"strings"
+	"sync"
+
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/redact"
+)
+
+// fakeModel records every request and answers from function fields. By
+// default a completion echoes the last vault token of the prefix (so the
+// test sees restore at work) and chat streams a fixed reply.
+type fakeModel struct {
+	mu    sync.Mutex
+	fims  []localmodel.FIMRequest
+	chats []localmodel.ChatRequest
+
+	complete func(ctx context.Context, req localmodel.FIMRequest) (string, error)
+	chat     func(ctx context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error)
+	started  chan struct{} // if set, receives once per call when it starts
+}
+
+func (m *fakeModel) ID() string { return "fake" }
+
+func (m *fakeModel) Complete(ctx context.Context, req localmodel.FIMRequest) (localmodel.Completion, error) {
+	m.mu.Lock()
+	m.fims = append(m.fims, req)
+	m.mu.Unlock()
+	if m.started != nil {
+		m.started <- struct{}{}
+	}
+	if m.complete != nil {
+		text, err := m.complete(ctx, req)
+		return localmodel.Completion{Text: text, Model: "fake"}, err
+	}
+	text := "done()"
+	if toks := tokenPattern.FindAllString(req.Prefix, -1); len(toks) > 0 {
+		text = "use(" + toks[len(toks)-1] + ")"
+	}
+	return localmodel.Completion{Text: text, Model: "fake"}, nil
+}
+
+func (m *fakeModel) Chat(ctx context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+	m.mu.Lock()
+	m.chats = append(m.chats, req)
+	m.mu.Unlock()
+	if m.chat != nil {
+		return m.chat(ctx, req, onChunk)
+	}
+	return "", fmt.Errorf("fake: no chat")
+}
+
+// seen is everything the model received, for leak checks.
+func (m *fakeModel) seen() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b strings.Builder
+	for _, r := range m.fims {
+		b.WriteString(r.Prefix + "\x00" + r.Suffix + "\x00" + r.Path + "\x00")
+		for _, n := range r.Neighbors {
+			b.WriteString(n.Path + "\x00" + n.Text + "\x00")
+		}
+	}
+	for _, r := range m.chats {
+		b.WriteString(r.Message + "\x00")
+		for _, n := range r.References {
+			b.WriteString(n.Path + "\x00" + n.Text + "\x00")
+		}
+	}
+	return b.String()
+}
+
+func (m *fakeModel) calls() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.fims) + len(m.chats)
+}
+
+// testRedactOptions mirrors cmd/veil's detectorOptions.
+func testRedactOptions(c config.Config) redact.Options {
+	return redact.Options{
+		Extra: c.Rules, Disable: c.Detect.Disable,
+		NoSecrets: !c.Detect.Secrets, NoPII: !c.Detect.PII, NoIdentifiers: !c.Detect.Identifiers,
+		PrivateIPs: c.Detect.PrivateIPs, Terms: c.Identifiers.Terms, Patterns: c.Identifiers.Patterns,
+		AllowRegexes: c.Allow.Regexes, AllowPaths: c.Allow.Paths,
+	}
+}
+
+func pipelineConfig() *config.Config {
+	c := config.Defaults()
+	c.Audit.Enabled = false
+	c.LSP.MaxFrameBytes = 1 << 16
+	c.Identifiers.Terms = []string{"Zephyrine"}
+	return &c
+}
+
+func pipelineOptions(m *fakeModel) Options {
+	return Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: m}
+}
+
+// Generated secrets: right prefix, alphabet, length and checksum; a fixed
+// seed keeps the tests repeatable.
+type secrets struct{ r *rand.Rand }
+
+func newSecrets(seed uint64) *secrets { return &secrets{rand.New(rand.NewPCG(seed, seed^0x5eed))} }
+
+func (s *secrets) pick(alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[s.r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// aws is an access key id: AKIA + 16 of [A-Z2-7].
+func (s *secrets) aws() string { return "AKIA" + s.pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) }
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// github is a classic PAT: ghp_ + 30 base62 + the 6-char base62 CRC32.
+func (s *secrets) github() string {
+	body := s.pick(base62, 30)
+	c := crc32.ChecksumIEEE([]byte(body))
+	var sum [6]byte
+	for i := 5; i >= 0; i-- {
+		sum[i] = base62[c%62]
+		c /= 62
+	}
+	return "ghp_" + body + string(sum[:])
+}

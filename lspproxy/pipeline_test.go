@@ -1,0 +1,335 @@
+package lspproxy
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/redact"
+)
+
+func inlineParams(uri string, line, char int) map[string]any {
+	return map[string]any{
+		"textDocument": map[string]any{"uri": uri},
+		"position":     map[string]any{"line": line, "character": char},
+		"context":      map[string]any{"triggerKind": 1},
+	}
+}
+
+// leakFree fails if the model saw any of the values (printed masked).
+func leakFree(t *testing.T, m *fakeModel, values ...string) {
+	t.Helper()
+	seen := m.seen()
+	for _, v := range values {
+		if strings.Contains(seen, v) {
+			t.Errorf("the model received %s", redact.Preview(v))
+		}
+	}
+}
+
+func TestInlineCompletionRestores(t *testing.T) {
+	sec := newSecrets(1)
+	key := sec.aws()
+	m := &fakeModel{}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	text := "package main\n\nvar awsKey = \"" + key + "\"\n\nfunc main() {\n\tconnect(awsKey)\n\t"
+	c.open("file:///work/ws/main.go", "go", text)
+	c.call(1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/main.go", 6, 1))
+	r := c.result(1)
+	item := get(r, "items", "0").(map[string]any)
+	if got := item["insertText"].(string); got != "\tuse("+key+")" {
+		t.Errorf("insertText = %s, want the line with the restored key", redact.Preview(got))
+	}
+	if got := get(item, "range", "start", "character"); !equalJSON(got, 0) {
+		t.Errorf("range starts at column %v, want 0 (whole line)", got)
+	}
+	if got := get(item, "range", "end"); !equalJSON(get(got, "line"), 6) || !equalJSON(get(got, "character"), 1) {
+		t.Errorf("range end = %v, want 6:1", got)
+	}
+	if get(item, "command", "command") != "github.copilot.didAcceptCompletionItem" {
+		t.Errorf("item command = %v", item["command"])
+	}
+	leakFree(t, m, key)
+	if len(m.fims) != 1 || !tokenPattern.MatchString(m.fims[0].Prefix) {
+		t.Fatalf("model calls %d; prefix should hold a token", len(m.fims))
+	}
+	// Diagnostics name the finding.
+	d := c.notification("textDocument/publishDiagnostics")
+	if msg, _ := get(d, "params", "diagnostics", "0", "message").(string); !strings.Contains(msg, "masked before any model sees it") {
+		t.Errorf("diagnostic message %q", msg)
+	}
+}
+
+func TestCompletionItem(t *testing.T) {
+	m := &fakeModel{complete: func(context.Context, localmodel.FIMRequest) (string, error) { return "ntln(x)", nil }}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	c.open("file:///work/ws/a.go", "go", "package a\n\nfunc f() { pri")
+	c.call(1, "textDocument/completion", inlineParams("file:///work/ws/a.go", 2, 14))
+	item := get(c.result(1), "items", "0")
+	if get(item, "textEdit", "newText") != "println(x)" {
+		t.Errorf("textEdit = %v, want the word plus the completion", get(item, "textEdit"))
+	}
+	if !equalJSON(get(item, "textEdit", "range", "start", "character"), 11) {
+		t.Errorf("textEdit range %v should start at the word", get(item, "textEdit", "range"))
+	}
+}
+
+func TestBlockedEnv(t *testing.T) {
+	sec := newSecrets(2)
+	m := &fakeModel{}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	env := "AWS_ACCESS_KEY_ID=" + sec.aws() + "\nDB_HOST=localhost\n"
+	c.open("file:///work/ws/.env", "dotenv", env)
+	st := c.notification("veil/status")
+	if get(st, "params", "route") != "block" {
+		t.Fatalf("veil/status = %v, want route block", st["params"])
+	}
+	for id := 1; id <= 2; id++ {
+		c.call(id, "textDocument/inlineCompletion", inlineParams("file:///work/ws/.env", 1, 3))
+		if items := get(c.result(id), "items").([]any); len(items) != 0 {
+			t.Fatalf("blocked request answered %v", items)
+		}
+		c.notification("window/logMessage")
+	}
+	show := c.notification("window/showMessage")
+	if !equalJSON(get(show, "params", "type"), MessageWarning) || !strings.Contains(get(show, "params", "message").(string), ".env") {
+		t.Errorf("showMessage = %v", show["params"])
+	}
+	c.noMessage("a second showMessage", func(m map[string]any) bool { return m["method"] == "window/showMessage" })
+	if m.calls() != 0 {
+		t.Fatalf("the model was called %d times for a blocked file", m.calls())
+	}
+	diag := c.notification("textDocument/publishDiagnostics")
+	if msg, _ := get(diag, "params", "diagnostics", "0", "message").(string); !strings.Contains(msg, "blocked") {
+		t.Errorf("first diagnostic %q should say AI requests are blocked", msg)
+	}
+}
+
+func TestCancelRequest(t *testing.T) {
+	m := &fakeModel{started: make(chan struct{}, 4), complete: func(ctx context.Context, _ localmodel.FIMRequest) (string, error) {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	c.open("file:///work/ws/a.go", "go", "package a\n")
+	c.call(5, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 1, 0))
+	<-m.started
+	c.notify("$/cancelRequest", map[string]any{"id": 5})
+	if code := c.errCode(5); code != codeRequestCancelled {
+		t.Fatalf("cancelled request: code %d, want %d", code, codeRequestCancelled)
+	}
+}
+
+func TestCoalesceAndBudget(t *testing.T) {
+	release := make(chan struct{})
+	m := &fakeModel{started: make(chan struct{}, 4), complete: func(ctx context.Context, _ localmodel.FIMRequest) (string, error) {
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-release:
+			return "x := 1", nil
+		}
+	}}
+	opts := pipelineOptions(m)
+	opts.Config.LSP.LatencyBudget = 300 * time.Millisecond
+	c := startClient(t, opts)
+	c.initialize(nil)
+	c.open("file:///work/ws/a.go", "go", "package a\n")
+	c.call(1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 1, 0))
+	<-m.started
+	c.call(2, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 1, 0))
+	// The older request is superseded: an empty answer, not an error.
+	if items := get(c.result(1), "items").([]any); len(items) != 0 {
+		t.Fatalf("superseded request answered %v", items)
+	}
+	<-m.started
+	// The newer one runs out of budget: empty as well.
+	start := time.Now()
+	if items := get(c.result(2), "items").([]any); len(items) != 0 {
+		t.Fatalf("timed-out request answered %v", items)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("budget not honoured")
+	}
+	close(release)
+}
+
+func TestRestoreProblemBlocks(t *testing.T) {
+	// The model invents a token the vault never issued: nothing reaches the
+	// file rather than a placeholder.
+	m := &fakeModel{complete: func(context.Context, localmodel.FIMRequest) (string, error) {
+		return "call(VEIL_AWS_ACCESS_KEY_ID_99_zzz)", nil
+	}}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	c.open("file:///work/ws/a.go", "go", "package a\n")
+	c.call(1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 1, 0))
+	if items := get(c.result(1), "items").([]any); len(items) != 0 {
+		t.Fatalf("answer with an unrestorable token delivered: %v", items)
+	}
+}
+
+func TestTypingSecretNeverLeaks(t *testing.T) {
+	sec := newSecrets(3)
+	tok := sec.github()
+	m := &fakeModel{}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	prefix := "package a\n\nconst token = \""
+	c.open("file:///work/ws/a.go", "go", prefix)
+	line, col := 2, len(`const token = "`)
+	for i := 0; i < len(tok); i++ {
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument": map[string]any{"uri": "file:///work/ws/a.go", "version": i + 2},
+			"contentChanges": []any{map[string]any{
+				"range": map[string]any{"start": map[string]any{"line": line, "character": col + i},
+					"end": map[string]any{"line": line, "character": col + i}},
+				"text": tok[i : i+1]}},
+		})
+		c.call(100+i, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", line, col+i+1))
+		c.result(100 + i)
+	}
+	seen := m.seen()
+	// "ghp_" alone is the public format prefix; any longer prefix holds
+	// secret characters and must never be sent.
+	for n := len("ghp_") + 1; n <= len(tok); n++ {
+		if strings.Contains(seen, tok[:n]) {
+			t.Fatalf("the model received a %d-char prefix of the typed token (%s)", n, redact.Preview(tok))
+		}
+	}
+	if got := string(c.srv.docs.get("file:///work/ws/a.go").Map.Text()); got != prefix+tok {
+		t.Fatalf("mirror diverged after typing")
+	}
+}
+
+func TestCopilotDialect(t *testing.T) {
+	m := &fakeModel{complete: func(context.Context, localmodel.FIMRequest) (string, error) { return "Println()", nil }}
+	c := runSteps(t, pipelineOptions(m), []step{
+		call(0, "initialize", map[string]any{"capabilities": map[string]any{},
+			"initializationOptions": map[string]any{"editorInfo": map[string]any{"name": "Neovim"},
+				"editorPluginInfo": map[string]any{"name": "copilot.lua"}}}),
+		notify("initialized", map[string]any{}),
+		call(1, "checkStatus", map[string]any{"options": map[string]any{"localChecksOnly": true}}),
+		wantResult(1, "OK", "status"),
+		wantResult(1, "local", "user"),
+		call(2, "signInInitiate", map[string]any{}),
+		wantResult(2, "AlreadySignedIn", "status"),
+		call(3, "signInConfirm", map[string]any{}),
+		wantResult(3, "OK", "status"),
+		call(4, "setEditorInfo", map[string]any{}),
+		wantResult(4, "OK"),
+		call(5, "notifyAccepted", map[string]any{"uuid": "x"}),
+		wantResult(5, "OK"),
+		notify("notifyShown", map[string]any{"uuid": "x"}),
+		notify("textDocument/didFocus", map[string]any{"textDocument": map[string]any{"uri": "file:///work/ws/a.go"}}),
+		call(6, "workspace/executeCommand", map[string]any{"command": "github.copilot.didAcceptCompletionItem", "arguments": []any{"x"}}),
+		wantResult(6, true),
+		call(7, "conversation/preconditions", map[string]any{}),
+		wantCode(7, -32601),
+		open("file:///work/ws/a.go", "package a\n\nfunc f() {\n\tfmt.\n}\n"),
+		call(8, "getCompletions", map[string]any{"doc": map[string]any{
+			"uri": "file:///work/ws/a.go", "version": 1, "position": map[string]any{"line": 3, "character": 5},
+			"insertSpaces": false, "tabSize": 4, "relativePath": "a.go", "languageId": "go"}}),
+	})
+	comp := get(c.result(8), "completions", "0").(map[string]any)
+	want := map[string]any{"text": "\tfmt.Println()", "displayText": "Println()"}
+	for k, v := range want {
+		if comp[k] != v {
+			t.Errorf("getCompletions %s = %q, want %q", k, comp[k], v)
+		}
+	}
+	if !equalJSON(get(comp, "range", "start", "character"), 0) || !equalJSON(get(comp, "range", "end", "character"), 5) ||
+		!equalJSON(get(comp, "position", "line"), 3) || !equalJSON(comp["docVersion"], 1) || comp["uuid"] == "" {
+		t.Errorf("getCompletions shape: %v", comp)
+	}
+	c.call(9, "getCompletionsCycling", map[string]any{"doc": map[string]any{
+		"uri": "file:///work/ws/none.go", "version": 1, "position": map[string]any{"line": 0, "character": 0}}})
+	if got := get(c.result(9), "completions").([]any); len(got) != 0 {
+		t.Errorf("completions for a closed document: %v", got)
+	}
+}
+
+func TestChatProgressStream(t *testing.T) {
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		tok := tokenPattern.FindString(req.Message) // the email's token comes first
+		reply := "Write to " + tok + " today."
+		// Split the token across chunks: the restorer must hold it back.
+		chunks := []string{reply[:12], reply[12:20], reply[20:]}
+		for _, ch := range chunks {
+			if err := onChunk(ch); err != nil {
+				return "", err
+			}
+		}
+		return reply, nil
+	}}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	email := "jane.roe@northwind-mail.net"
+	c.call(1, "veil/chat", map[string]any{"message": "Draft a mail to " + email + " about Zephyrine", "workDoneToken": "tok-1"})
+	res := c.result(1)
+	if got := get(res, "reply"); got != "Write to "+email+" today." {
+		t.Errorf("reply = %v", got)
+	}
+	var kinds []string
+	var streamed strings.Builder
+	for len(kinds) == 0 || kinds[len(kinds)-1] != "end" {
+		p := c.notification("$/progress")
+		if get(p, "params", "token") != "tok-1" {
+			t.Fatalf("progress token %v", get(p, "params", "token"))
+		}
+		k := get(p, "params", "value", "kind").(string)
+		kinds = append(kinds, k)
+		if k == "report" {
+			streamed.WriteString(get(p, "params", "value", "message").(string))
+		}
+	}
+	if kinds[0] != "begin" || streamed.String() != "Write to "+email+" today." {
+		t.Errorf("progress kinds %v, streamed %q", kinds, streamed.String())
+	}
+	leakFree(t, m, email, "Zephyrine", "zephyrine")
+}
+
+func TestCodeActionAllow(t *testing.T) {
+	sec := newSecrets(4)
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	c.open("file:///work/ws/conf.py", "python", "KEY = '"+sec.aws()+"'\n")
+	c.call(1, "textDocument/codeAction", map[string]any{
+		"textDocument": map[string]any{"uri": "file:///work/ws/conf.py"},
+		"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 10}},
+		"context":      map[string]any{"diagnostics": []any{}},
+	})
+	actions := c.result(1).([]any)
+	var titles []string
+	for _, a := range actions {
+		titles = append(titles, get(a, "title").(string))
+	}
+	edit := get(actions[0], "edit", "changes", "file:///work/ws/conf.py", "0")
+	if get(edit, "newText") != " # veil:allow" || !equalJSON(get(edit, "range", "start", "character"), 28) {
+		t.Errorf("allow edit = %v (actions %v)", edit, titles)
+	}
+	if len(actions) != 2 || get(actions[1], "command", "command") != "veil.chat" {
+		t.Errorf("actions = %v, want allow and ask", titles)
+	}
+}
+
+func TestStatusRequest(t *testing.T) {
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	c.call(1, "veil/status", map[string]any{"uri": "file:///work/ws/id_rsa"})
+	r := c.result(1)
+	if get(r, "route") != "block" || get(r, "reason") == "" {
+		t.Errorf("veil/status for a private key file = %v", r)
+	}
+	b, _ := json.Marshal(r)
+	if !strings.Contains(string(b), "rule") {
+		t.Errorf("status lacks the rule: %s", b)
+	}
+}
