@@ -269,8 +269,8 @@ func (d *Detector) classifyNumber(text []byte, sc *scratch, r *numRun) {
 }
 
 // ipv4Like rejects dotted numbers that are section numbers, OIDs, version
-// strings or reverse-DNS labels: at least two octets must have two or more
-// digits, no "section"/"§"/"RFC" right before, no ".label" right after.
+// strings or reverse-DNS labels: the first octet, or two octets, must have
+// two or more digits, no "section"/"§"/"RFC" right before, no ".label" right after.
 func ipv4Like(text []byte, r *numRun) bool {
 	wide := 0
 	for i := 0; i < r.ng; i++ {
@@ -281,7 +281,7 @@ func ipv4Like(text []byte, r *numRun) bool {
 			wide++
 		}
 	}
-	if wide < 2 {
+	if wide < 2 && r.groups[0] < 2 {
 		return false
 	}
 	if r.end+1 < len(text) && text[r.end] == '.' && isAlnum(text[r.end+1]) {
