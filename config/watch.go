@@ -52,7 +52,7 @@ type Watcher struct {
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when run returns
 	close    sync.Once
-	closeErr error
+	closeErr error // set by run before done is closed
 
 	// mu guards opts and current.
 	mu      sync.Mutex
@@ -138,14 +138,12 @@ func (w *Watcher) SetWorkspaceRoots(roots []string) {
 	w.Reload()
 }
 
-// Close stops watching and waits for the watcher's goroutine to end.
+// Close stops watching and waits for the watcher's goroutine to end. The
+// watcher also stops, releasing everything, when Watch's ctx is done; Close
+// is still safe to call then.
 func (w *Watcher) Close() error {
-	w.close.Do(func() {
-		w.cancel()
-		<-w.done
-		w.timer.Stop()
-		w.closeErr = w.fsw.Close()
-	})
+	w.close.Do(func() { w.cancel() })
+	<-w.done
 	return w.closeErr
 }
 
@@ -157,6 +155,10 @@ func (w *Watcher) options() LoadOptions {
 
 func (w *Watcher) run(ctx context.Context) {
 	defer close(w.done)
+	defer func() {
+		w.timer.Stop()
+		w.closeErr = w.fsw.Close() // read by Close only after done is closed
+	}()
 	for {
 		select {
 		case <-ctx.Done():
