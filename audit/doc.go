@@ -9,7 +9,7 @@
 // directory. When a record would take it past audit.max_bytes it is renamed
 // to the next free number (audit.jsonl.1 is the oldest) and the chain runs
 // on into the new file. Writers in several processes share a log through an
-// flock(2) on "<path>.lock".
+// flock(2) on a hidden ".<name>.lock" beside the log.
 //
 // With audit.hash_paths the document path is replaced by an HMAC-SHA-256
 // under a key the caller keeps (see [LoadKey]), so per-file statistics still

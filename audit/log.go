@@ -33,7 +33,8 @@ var ErrClosed = errors.New("audit: log is closed")
 // checks the whole history.
 //
 // Several veil processes (one per editor window) may share one log: each
-// Write takes an advisory lock on "<path>.lock" and picks up the chain from
+// Write takes an advisory lock on ".<name>.lock" beside the log (hidden, so
+// `audit.jsonl*` does not pick it up) and picks up the chain from
 // whatever the file ends with, including a rotation another process did.
 // (The lock is flock(2) on Unix; elsewhere one process per log is assumed.)
 type Log struct {
@@ -75,7 +76,7 @@ func Open(c config.Audit, pathKey []byte) (*Log, error) {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return nil, fmt.Errorf("audit: opening log: %w", err)
 	}
-	lock, err := os.OpenFile(l.path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := os.OpenFile(lockPath(l.path), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("audit: opening log: %w", err)
 	}
@@ -88,14 +89,19 @@ func Open(c config.Audit, pathKey []byte) (*Log, error) {
 	return l, nil
 }
 
+// lockPath is the lock file of the log at path: ".audit.jsonl.lock".
+func lockPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".lock")
+}
+
 // locked runs fn holding the cross-process file lock.
 func (l *Log) locked(fn func() error) error {
 	if err := lockFile(l.lock); err != nil {
-		return fmt.Errorf("locking %s.lock: %w", l.path, err)
+		return fmt.Errorf("locking %s: %w", l.lock.Name(), err)
 	}
 	err := fn()
 	if uerr := unlockFile(l.lock); err == nil && uerr != nil {
-		err = fmt.Errorf("unlocking %s.lock: %w", l.path, uerr)
+		err = fmt.Errorf("unlocking %s: %w", l.lock.Name(), uerr)
 	}
 	return err
 }

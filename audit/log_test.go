@@ -110,7 +110,7 @@ func TestFileModes(t *testing.T) {
 	if len(files) < 2 {
 		t.Fatalf("want a rotation, got files %v", files)
 	}
-	for _, f := range append(files, path+".lock") {
+	for _, f := range append(files, filepath.Join(dir, ".audit.jsonl.lock")) {
 		if m := mode(t, f); m != 0o600 {
 			t.Errorf("%s: mode %v, want 0600", f, m)
 		}
