@@ -67,9 +67,10 @@ type entry struct {
 // first seq. The error is for files that cannot be read; damage is reported
 // in Report.Breaks, each saying which record and what kind of break.
 //
-// What a bare hash chain cannot show: records appended with a correct prev,
-// whole records cut from the end of the newest file, and a chain rewritten
-// from some point on (recomputing every later hash). Keep a copy of the last
+// What a bare hash chain cannot show: an edit of the newest record (no
+// later record holds its hash), records appended with a correct prev, whole
+// records cut from the end of the newest file, and a chain rewritten from
+// some point on (recomputing every later hash). Keep a copy of the last
 // line elsewhere (e.g. ship the log) if that matters.
 func Verify(files ...string) (Report, error) {
 	var rep Report
