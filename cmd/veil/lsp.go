@@ -1,12 +1,212 @@
 package main
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/lspproxy"
+)
 
 func runLSP(e *env, args []string) int {
 	fs := newFlagSet("lsp", "", e)
+	cfgFile := fs.String("config", "", "user config file (default $VEIL_CONFIG, else $XDG_CONFIG_HOME/veil/veil.yaml)")
+	listen := fs.String("listen", "", "serve LSP over TCP on this loopback address (127.0.0.1:PORT) instead of stdio")
+	fs.Bool("stdio", true, "serve on stdin/stdout (the default; Copilot plugins pass it)")
+	modelFlags(fs)
+	var lf logFlags
+	lf.register(fs)
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	fmt.Fprintln(e.stderr, "veil lsp: not implemented yet")
-	return exitError
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "veil lsp: "+format+"\n", a...)
+		return exitError
+	}
+	load := config.LoadOptions{UserFile: *cfgFile, Getenv: e.getenv, Environ: os.Environ(), Flags: fs}
+	loaded, err := config.Load(load)
+	if err != nil {
+		return fail("%v", err)
+	}
+	logger, closeLog, err := sessionLogger(&lf, fs, loaded.Config, e.stderr)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer closeLog()
+	for _, w := range loaded.Warnings {
+		logger.Warn("config", "warning", w.Error())
+	}
+	deps, err := openDeps(loaded.Config, e.getenv, logger)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer deps.close()
+	opts := lspproxy.Options{
+		Config:        &loaded.Config,
+		Load:          &load,
+		RedactOptions: detectorOptions,
+		Model:         deps.model,
+		Audit:         deps.audit,
+		Version:       version,
+		Logger:        logger,
+	}
+	if *listen != "" {
+		return serveTCP(e, *listen, opts)
+	}
+	srv, err := lspproxy.New(opts)
+	if err != nil {
+		return fail("%v", err)
+	}
+	switch err := srv.Serve(context.Background(), e.stdin, e.stdout); {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, lspproxy.ErrExitWithoutShutdown):
+		logger.Info("exit without shutdown")
+		return exitFindings
+	default:
+		logger.Error("serve", "error", err)
+		return exitError
+	}
+}
+
+// modelFlags are the model flags lsp and demo share; they set model.* keys.
+func modelFlags(fs *pflag.FlagSet) {
+	fs.String("endpoint", "", "OpenAI-compatible model server, e.g. http://127.0.0.1:11434/v1 (model.endpoint)")
+	fs.String("model", "", "model name on that server (model.name)")
+	_ = config.BindFlag(fs, "endpoint", "model.endpoint")
+	_ = config.BindFlag(fs, "model", "model.name")
+}
+
+// sessionLogger opens the log named by the flags or, when they were not
+// given, by the config's log section.
+func sessionLogger(lf *logFlags, fs *pflag.FlagSet, c config.Config, stderr io.Writer) (*slog.Logger, func() error, error) {
+	if !fs.Changed("log-file") {
+		lf.file = c.Log.File
+	}
+	if !fs.Changed("log-level") && c.Log.Level != "" {
+		lf.level = c.Log.Level
+	}
+	return lf.open(stderr)
+}
+
+// deps are what a session needs beyond config: the model and the audit log.
+type deps struct {
+	model localmodel.Model
+	audit *audit.Log
+}
+
+func openDeps(c config.Config, getenv func(string) string, logger *slog.Logger) (*deps, error) {
+	m, err := localmodel.New(c.Model, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	d := &deps{model: m}
+	if c.Audit.Enabled {
+		var key []byte
+		if c.Audit.HashPaths {
+			key, err = audit.LoadKey(auditKeyPath(getenv))
+			if err != nil {
+				d.close()
+				return nil, err
+			}
+		}
+		if d.audit, err = audit.Open(c.Audit, key); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *deps) close() {
+	if c, ok := d.model.(io.Closer); ok {
+		_ = c.Close()
+	}
+	if d.audit != nil {
+		_ = d.audit.Close()
+	}
+}
+
+// auditKeyPath is where the path-hash key lives: with the user config, apart
+// from the audit log.
+func auditKeyPath(getenv func(string) string) string {
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".config")
+	}
+	_ = os.MkdirAll(filepath.Join(dir, "veil"), 0o700)
+	return filepath.Join(dir, "veil", "audit-path.key")
+}
+
+// serveTCP serves each connection as its own session until SIGINT/SIGTERM.
+// Only loopback addresses are accepted: the stream carries source code.
+func serveTCP(e *env, addr string, opts lspproxy.Options) int {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		fmt.Fprintf(e.stderr, "veil lsp: --listen %q: want a loopback address such as 127.0.0.1:7777\n", addr)
+		return exitError
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "veil lsp: %v\n", err)
+		return exitError
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts.Logger.Info("listening", "addr", ln.Addr().String())
+	fmt.Fprintf(e.stderr, "veil lsp: listening on %s\n", ln.Addr())
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			break
+		}
+		mu.Lock()
+		conns[conn] = true
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				mu.Lock()
+				delete(conns, conn)
+				mu.Unlock()
+				conn.Close()
+			}()
+			srv, err := lspproxy.New(opts)
+			if err != nil {
+				opts.Logger.Error("session", "error", err)
+				return
+			}
+			err = srv.Serve(ctx, conn, conn)
+			opts.Logger.Info("session ended", "remote", conn.RemoteAddr().String(), "result", fmt.Sprint(err))
+		}()
+	}
+	mu.Lock()
+	for c := range conns {
+		c.Close()
+	}
+	mu.Unlock()
+	wg.Wait()
+	return exitOK
 }
