@@ -87,23 +87,26 @@ func Watch(ctx context.Context, o LoadOptions, onChange func(*Loaded), onError f
 		kick: make(chan struct{}, 1), done: make(chan struct{}),
 		opts: o, dirs: map[string]os.FileInfo{}, sizes: map[string]int{},
 	}
-	in, err := o.read(os.ReadFile)
-	if err != nil {
-		return nil, err
-	}
-	l, errs := build(in)
-	if len(errs) > 0 {
-		return nil, joinProblems(errs)
-	}
-	w.current = l
-	w.noteSizes(in)
+	var err error
 	w.fsw, err = fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("config: watching config files: %w", err)
 	}
+	// Watch first, then read: a save between the two is not lost.
+	w.rewatch(o)
+	in, err := o.read(os.ReadFile)
+	if err == nil {
+		var errs []Problem
+		w.current, errs = build(in)
+		err = joinProblems(errs)
+	}
+	if err != nil {
+		_ = w.fsw.Close()
+		return nil, err
+	}
+	w.noteSizes(in)
 	w.timer = time.NewTimer(time.Hour)
 	w.timer.Stop()
-	w.rewatch(o)
 	ctx, w.cancel = context.WithCancel(ctx)
 	go w.run(ctx)
 	return w, nil
@@ -117,8 +120,9 @@ func (w *Watcher) Current() *Loaded {
 	return w.current
 }
 
-// Reload re-reads every layer now (environment included), for
-// workspace/didChangeConfiguration. It does not block; the outcome arrives
+// Reload re-reads every layer now, for workspace/didChangeConfiguration.
+// The VEIL_* layer is re-read too when LoadOptions.Environ is nil (the
+// names are then looked up through Getenv each time). It does not block; the outcome arrives
 // through onChange or onError.
 func (w *Watcher) Reload() {
 	select {
