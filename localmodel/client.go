@@ -113,18 +113,9 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 	if cl.firstToken > cl.timeout {
 		return nil, configErr("model.first_token_timeout %s exceeds model.timeout %s", cl.firstToken, cl.timeout)
 	}
-	key := ""
-	if c.APIKeyEnv != "" {
-		if !envNameRE.MatchString(c.APIKeyEnv) {
-			// Never echo the value: it may be the key itself.
-			return nil, configErr("model.api_key_env must be the NAME of an environment variable holding the key, not the key")
-		}
-		if getenv != nil {
-			key = getenv(c.APIKeyEnv)
-		}
-		if key == "" {
-			return nil, configErr("model.api_key_env names %s, which is unset or empty", c.APIKeyEnv)
-		}
+	key, err := readKey(c.APIKeyEnv, getenv)
+	if err != nil {
+		return nil, err
 	}
 	cl.key = key
 	if cl.pins, err = parsePins(c.Pin); err != nil {
@@ -137,24 +128,51 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 		logger.Warn("model endpoint is not on this machine; redacted code will cross the network", "endpoint", cl.endpoint)
 	}
 
-	transport := &http.Transport{
-		Proxy:               nil, // never route the local model through HTTP(S)_PROXY
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        4,
-		MaxIdleConnsPerHost: 4,
-		IdleConnTimeout:     90 * time.Second,
-	}
-	cl.httpc = &http.Client{
-		Transport: transport,
-		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-			return &redirectError{status: req.Response.StatusCode}
-		},
-	}
+	cl.httpc = newHTTPClient()
 	oc := openai.DefaultConfig(key)
 	oc.BaseURL = cl.base
 	oc.HTTPClient = drainingDoer{cl.httpc}
 	cl.api = openai.NewClientWithConfig(oc)
 	return cl, nil
+}
+
+// readKey returns the API key from the variable named by model.api_key_env,
+// or "" when none is configured.
+func readKey(name string, getenv func(string) string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	if !envNameRE.MatchString(name) {
+		// Never echo the value: it may be the key itself.
+		return "", configErr("model.api_key_env must be the NAME of an environment variable holding the key, not the key")
+	}
+	key := ""
+	if getenv != nil {
+		key = getenv(name)
+	}
+	if key == "" {
+		return "", configErr("model.api_key_env names %s, which is unset or empty", name)
+	}
+	return key, nil
+}
+
+// newHTTPClient is the one HTTP client of a model client: no proxy from the
+// environment (the model endpoint is reached directly), no redirects, a
+// bounded connect. Deadlines come from each call's context.
+func newHTTPClient() *http.Client {
+	transport := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        4,
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &http.Client{
+		Transport: transport,
+		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+			return &redirectError{status: req.Response.StatusCode}
+		},
+	}
 }
 
 func (c *client) ID() string { return c.name }

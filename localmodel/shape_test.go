@@ -3,6 +3,7 @@ package localmodel
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestShaper(t *testing.T) {
@@ -179,4 +180,74 @@ func TestScrubServerMessage(t *testing.T) {
 	if got := scrubServerMessage(strings.Repeat("é", 300)); len(got) > maxServerMessage+len("…") || !validCut(got) {
 		t.Errorf("long message not capped on a rune boundary: %d bytes", len(got))
 	}
+}
+
+// FuzzShaper checks the shaper's promises on any model output: the
+// suggestion is a prefix of the output, capped, never only whitespace, and
+// streaming agrees with the whole output: once a partial output is done,
+// more output does not change the suggestion.
+func FuzzShaper(f *testing.F) {
+	f.Add("func f() {", "\n}", "\n\treturn 1\n}\n\nfunc g() {", uint8(1), 5)
+	f.Add("x := ", "", "f(1)\ny := 2\n", uint8(2), 3)
+	f.Add("\tx := 1", ")\n", "\n\ty := 2\n}\n", uint8(1), 7)
+	f.Add("if ok {", "", "\n\n\n  a<|endoftext|>b", uint8(2), 4)
+	f.Fuzz(func(t *testing.T, prefix, suffix, out string, trig uint8, split int) {
+		req := FIMRequest{Prefix: prefix, Suffix: suffix, Trigger: Trigger(trig % 3)}
+		sh := newShaper(req, []string{"<|endoftext|>"})
+		text, _ := sh.cut(out, true)
+		got := sh.finish(text)
+		if !strings.HasPrefix(out, got) {
+			t.Fatalf("suggestion %q is not a prefix of the output %q", got, out)
+		}
+		if got != "" && strings.TrimSpace(got) == "" {
+			t.Fatalf("whitespace-only suggestion %q", got)
+		}
+		if len(got) > maxSuggestionBytes || strings.Count(got, "\n") >= maxSuggestionLines {
+			t.Fatalf("suggestion over the caps: %d bytes, %d lines", len(got), strings.Count(got, "\n")+1)
+		}
+		if split < 0 || split > len(out) {
+			return
+		}
+		part, done := sh.cut(out[:split], false)
+		if done && sh.finish(part) != got {
+			t.Fatalf("streaming stopped at %d with %q, the whole output gives %q", split, sh.finish(part), got)
+		}
+	})
+}
+
+// FuzzBuildContext checks the window's promises: it is the text around the
+// cursor, within budget, never splits a UTF-8 sequence, and neighbour
+// snippets are pieces of their documents within their budget.
+func FuzzBuildContext(f *testing.F) {
+	f.Add("aaaa\nbbbb\ncccc\n", 7, 8, "x\ny\nz\n", 3)
+	f.Add("héllo\nwörld\n", 3, 5, "ünï\ncode\n", 4)
+	f.Fuzz(func(t *testing.T, text string, cursor, budget int, neighbor string, nbudget int) {
+		if !utf8.ValidString(text) || !utf8.ValidString(neighbor) {
+			return
+		}
+		p, s, snips := BuildContext(text, cursor, budget, []Snippet{{Path: "n", Text: neighbor}, {Path: "m", Text: neighbor}}, nbudget)
+		at := max(0, min(cursor, len(text)))
+		for at > 0 && at < len(text) && !utf8.RuneStart(text[at]) {
+			at--
+		}
+		if !strings.HasSuffix(text[:at], p) || !strings.HasPrefix(text[at:], s) {
+			t.Fatalf("window %q|%q is not around the cursor %d", p, s, at)
+		}
+		if budget > 0 && len(p)+len(s) > budget {
+			t.Fatalf("window %d bytes, budget %d", len(p)+len(s), budget)
+		}
+		if !utf8.ValidString(p) || !utf8.ValidString(s) {
+			t.Fatalf("window splits a rune: %q|%q", p, s)
+		}
+		total := 0
+		for _, sn := range snips {
+			total += len(sn.Text)
+			if !strings.Contains(neighbor, sn.Text) || !utf8.ValidString(sn.Text) {
+				t.Fatalf("snippet %q is not a whole-rune piece of its document", sn.Text)
+			}
+		}
+		if total > max(nbudget, 0) {
+			t.Fatalf("snippets %d bytes, budget %d", total, nbudget)
+		}
+	})
 }
