@@ -25,6 +25,8 @@ type lspClient struct {
 	frames chan frameOrErr
 	// Notifications the server sent while the test waited for responses.
 	notes []rpcMessage
+	// received holds every frame read, to check a secret never came back.
+	received bytes.Buffer
 }
 
 type frameOrErr struct {
@@ -139,9 +141,10 @@ func (c *lspClient) call(t *testing.T, method string, params any) rpcMessage {
 			if !ok || f.err != nil {
 				t.Fatalf("%s: server closed (%v); stderr:\n%s", method, f.err, c.stderr)
 			}
+			c.received.Write(f.b)
 			var m rpcMessage
 			if err := json.Unmarshal(f.b, &m); err != nil {
-				t.Fatalf("%s: bad frame %q: %v", method, f.b, err)
+				t.Fatalf("%s: bad frame (%d bytes): %v", method, len(f.b), err)
 			}
 			switch {
 			case m.Method != "" && m.ID != nil:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,51 @@ func TestCopilotWrapper(t *testing.T) {
 	}
 	if err := json.Unmarshal(st.Result, &status); err != nil || status.Status != "OK" {
 		t.Errorf("checkStatus = %s, want status OK (copilot plugins refuse to run otherwise)", st.Result)
+	}
+
+	// What copilot.vim / copilot.el send for ghost text: getCompletions on an
+	// open document; copilot.lua sends textDocument/inlineCompletion.
+	work, secret := workspace(t)
+	src := "file://" + filepath.ToSlash(filepath.Join(work, "main.py"))
+	env := "file://" + filepath.ToSlash(filepath.Join(work, ".env"))
+	envText, err := os.ReadFile(filepath.Join(work, ".env"))
+	must(t, err)
+	c.notify(t, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": src, "languageId": "python", "version": 1, "text": samplePython}})
+	c.notify(t, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": env, "languageId": "dotenv", "version": 1, "text": string(envText)}})
+	lines := strings.Split(samplePython, "\n")
+	line := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "complete here") }) + 1
+	pos := map[string]any{"line": line, "character": len(lines[line])}
+
+	gc := c.call(t, "getCompletions", map[string]any{"doc": map[string]any{"uri": src, "position": pos, "version": 1}})
+	var comps struct {
+		Completions []struct {
+			Text        string `json:"text"`
+			DisplayText string `json:"displayText"`
+		} `json:"completions"`
+	}
+	if gc.Error != nil || json.Unmarshal(gc.Result, &comps) != nil || len(comps.Completions) == 0 ||
+		strings.TrimSpace(comps.Completions[0].Text) == "" {
+		t.Errorf("getCompletions on main.py: error %v, result %s; want a completion with text", gc.Error, gc.Result)
+	}
+	ic := c.call(t, "textDocument/inlineCompletion", map[string]any{
+		"textDocument": map[string]any{"uri": src}, "position": pos,
+		"context": map[string]any{"triggerKind": 2}})
+	if ic.Error != nil || !strings.Contains(string(ic.Result), "insertText") {
+		t.Errorf("textDocument/inlineCompletion on main.py: error %v, result %s; want items", ic.Error, ic.Result)
+	}
+
+	envGC := c.call(t, "getCompletions", map[string]any{"doc": map[string]any{
+		"uri": env, "position": map[string]any{"line": 0, "character": 0}, "version": 1}})
+	comps.Completions = nil
+	if envGC.Error == nil {
+		if err := json.Unmarshal(envGC.Result, &comps); err == nil && len(comps.Completions) > 0 {
+			t.Errorf("getCompletions on .env returned %d completions, want none", len(comps.Completions))
+		}
+	}
+	if strings.Contains(c.received.String(), secret) {
+		t.Errorf("the .env secret %s came back from veil", mask(secret))
 	}
 	c.shutdown(t)
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,6 +37,29 @@ func TestVSCodeExtension(t *testing.T) {
 			t.Fatalf("npm run %s: %v\n%s", script, err, out)
 		}
 		t.Logf("npm run %s:\n%s", script, tail(out, 12))
+	}
+
+	// What `npm run package` would put in the .vsix: the compiled extension
+	// and its runtime dependencies, not the sources or the tests.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "run", "--silent", "files")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("npm run files (vsce ls): %v\n%s", err, out)
+	}
+	files := strings.Fields(string(out))
+	for _, want := range []string{"package.json", "README.md", "out/extension.js", "out/settings.js", "node_modules/vscode-languageclient/package.json"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("the .vsix would lack %s", want)
+		}
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, "src/") || strings.HasPrefix(f, "out/test/") || strings.HasSuffix(f, ".vsix") ||
+			strings.HasPrefix(f, "node_modules/typescript/") || strings.HasPrefix(f, "node_modules/@vscode/vsce/") {
+			t.Errorf("the .vsix would include %s", f)
+		}
 	}
 }
 
