@@ -523,3 +523,22 @@ func TestRuleValidatorNames(t *testing.T) {
 		t.Errorf("validator names: %v", err)
 	}
 }
+
+func TestListFlag(t *testing.T) {
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.StringSlice("identifiers-terms", nil, "")
+	fs.StringArray("allow-paths", nil, "")
+	if err := fs.Parse([]string{"--identifiers-terms", "a,b", "--allow-paths", "docs/**", "--allow-paths", "*.md"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(LoadOptions{Getenv: testEnv(map[string]string{"HOME": t.TempDir()}), Environ: []string{}, Flags: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(l.Config.Identifiers.Terms, ","); got != "a,b" || l.Sources["identifiers.terms"] != "flag --identifiers-terms" {
+		t.Errorf("terms %q from %q", got, l.Sources["identifiers.terms"])
+	}
+	if got := strings.Join(l.Config.Allow.Paths, ","); got != "docs/**,*.md" {
+		t.Errorf("allow.paths %q", got)
+	}
+}
