@@ -1,12 +1,349 @@
 package main
 
-import "fmt"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+	"unicode/utf8"
 
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/redact"
+)
+
+// runScan walks files and directories and reports what the detector finds.
+// Exit 1 when there are findings, 0 when none, 2 on any error.
 func runScan(e *env, args []string) int {
-	fs := newFlagSet("scan", "", e)
+	fs := newFlagSet("scan", "PATH...", e)
+	format := fs.String("format", "text", "output format: text, json or sarif")
+	cfgFile := fs.String("config", "", "user config file (default $VEIL_CONFIG, else $XDG_CONFIG_HOME/veil/veil.yaml)")
+	maxSize := fs.Int64("max-size", 0, "skip files larger than this many bytes (default: detect.max_file_bytes)")
+	workers := fs.Int("workers", 0, "files scanned in parallel (default: number of CPUs)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	fmt.Fprintln(e.stderr, "veil scan: not implemented yet")
-	return exitError
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "veil scan: "+format+"\n", a...)
+		return exitError
+	}
+	switch *format {
+	case "text", "json", "sarif":
+	default:
+		return fail("--format %q: want text, json or sarif", *format)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitError
+	}
+	targets, roots, err := scanTargets(fs.Args())
+	if err != nil {
+		return fail("%v", err)
+	}
+	loaded, err := config.Load(config.LoadOptions{UserFile: *cfgFile, WorkspaceRoots: roots, Getenv: e.getenv})
+	if err != nil {
+		return fail("%v", err)
+	}
+	for _, w := range loaded.Warnings {
+		fmt.Fprintf(e.stderr, "veil scan: config: %v\n", w)
+	}
+	det, err := redact.NewDetector(detectorOptions(loaded.Config))
+	if err != nil {
+		return fail("%v", err)
+	}
+	limit := *maxSize
+	if limit <= 0 {
+		limit = loaded.Config.Detect.MaxFileBytes
+	}
+	n := *workers
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	start := time.Now()
+	sum := scanAll(det, targets, limit, n, e.stderr)
+	elapsed := time.Since(start)
+	var werr error
+	switch *format {
+	case "text":
+		werr = writeText(e.stdout, sum.results)
+	case "json":
+		werr = writeJSON(e.stdout, sum)
+	case "sarif":
+		werr = writeSARIF(e.stdout, sum.results)
+	}
+	if werr != nil {
+		return fail("writing output: %v", werr)
+	}
+	mb := float64(sum.bytes) / 1e6
+	fmt.Fprintf(e.stderr, "veil scan: %d files, %.1f MB in %.2fs (%.0f MB/s), %d findings; skipped %d binary, %d too large\n",
+		sum.files, mb, elapsed.Seconds(), mb/max(elapsed.Seconds(), 1e-9), sum.findings, sum.binary, sum.tooLarge)
+	switch {
+	case sum.errors > 0:
+		return exitError
+	case sum.findings > 0:
+		return exitFindings
+	}
+	return exitOK
+}
+
+// scanTarget is one PATH argument: what to show and where its workspace is.
+type scanTarget struct {
+	arg  string // as given, the prefix of every shown path
+	abs  string
+	root string // workspace root (nearest .git or .veil.yaml), "" if none
+}
+
+func scanTargets(args []string) ([]scanTarget, []string, error) {
+	var out []scanTarget
+	var roots []string
+	seen := map[string]bool{}
+	for _, a := range args {
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, nil, err
+		}
+		root := workspaceRoot(abs)
+		if st.IsDir() {
+			// A directory argument may itself be the workspace root.
+			root = workspaceRoot(filepath.Join(abs, "x"))
+		}
+		if root != "" && !seen[root] {
+			seen[root] = true
+			roots = append(roots, root)
+		}
+		out = append(out, scanTarget{arg: a, abs: abs, root: root})
+	}
+	return out, roots, nil
+}
+
+// shownFinding is a finding as printed: position and masked preview, never
+// the value.
+type shownFinding struct {
+	Path        string  `json:"path"`
+	Line        int     `json:"line"`
+	Column      int     `json:"column"` // 1-based, in characters
+	EndLine     int     `json:"end_line"`
+	EndColumn   int     `json:"end_column"` // exclusive
+	RuleID      string  `json:"rule_id"`
+	Category    string  `json:"category"`
+	Description string  `json:"description"`
+	Confidence  float64 `json:"confidence"`
+	Preview     string  `json:"preview"`
+}
+
+type fileResult struct {
+	seq      int
+	path     string
+	findings []shownFinding
+	size     int64
+	note     string // printed on stderr
+	binary   bool
+	tooLarge bool
+	err      bool
+}
+
+type scanSummary struct {
+	results                         []fileResult // in walk order, only files with findings
+	files, findings                 int
+	bytes                           int64
+	binary, tooLarge, errors, walks int
+}
+
+type scanJob struct {
+	seq     int
+	path    string // shown
+	abs     string
+	detPath string // handed to the detector
+	size    int64
+}
+
+// scanAll walks the targets on one goroutine and scans files on `workers`
+// others; every goroutine ends before it returns. Notes go to stderr from
+// this goroutine only.
+func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers int, stderr io.Writer) scanSummary {
+	jobs := make(chan scanJob, 4*workers)
+	results := make(chan fileResult, 4*workers)
+	var walkErrs []string
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(jobs)
+		seq := 0
+		for _, t := range targets {
+			err := filepath.WalkDir(t.abs, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					walkErrs = append(walkErrs, err.Error())
+					return nil
+				}
+				if d.IsDir() {
+					if d.Name() == ".git" && p != t.abs {
+						return filepath.SkipDir
+					}
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					return nil
+				}
+				info, err := d.Info()
+				if err != nil {
+					walkErrs = append(walkErrs, err.Error())
+					return nil
+				}
+				rel, _ := filepath.Rel(t.abs, p)
+				shown := filepath.Join(t.arg, rel)
+				if rel == "." {
+					shown = t.arg
+				}
+				jobs <- scanJob{seq: seq, path: shown, abs: p, detPath: scanPath(filepath.ToSlash(p), filepath.ToSlash(t.root)), size: info.Size()}
+				seq++
+				return nil
+			})
+			if err != nil {
+				walkErrs = append(walkErrs, err.Error())
+			}
+		}
+	}()
+	var workerWG sync.WaitGroup
+	for range workers {
+		workerWG.Add(1)
+		go func() {
+			defer workerWG.Done()
+			for j := range jobs {
+				results <- scanFile(det, j, limit)
+			}
+		}()
+	}
+	go func() {
+		workerWG.Wait()
+		close(results)
+	}()
+	var sum scanSummary
+	for r := range results {
+		switch {
+		case r.err:
+			sum.errors++
+		case r.binary:
+			sum.binary++
+		case r.tooLarge:
+			sum.tooLarge++
+		default:
+			sum.files++
+			sum.bytes += r.size
+		}
+		if r.note != "" {
+			fmt.Fprintf(stderr, "veil scan: %s\n", r.note)
+		}
+		if len(r.findings) > 0 {
+			sum.findings += len(r.findings)
+			sum.results = append(sum.results, r)
+		}
+	}
+	wg.Wait() // the walker finished before jobs closed; this orders walkErrs
+	for _, e := range walkErrs {
+		fmt.Fprintf(stderr, "veil scan: %s\n", e)
+		sum.errors++
+	}
+	sort.Slice(sum.results, func(i, j int) bool { return sum.results[i].seq < sum.results[j].seq })
+	return sum
+}
+
+func scanFile(det *redact.Detector, j scanJob, limit int64) fileResult {
+	r := fileResult{seq: j.seq, path: j.path, size: j.size}
+	if limit > 0 && j.size > limit {
+		r.tooLarge = true
+		r.note = fmt.Sprintf("skipped %s: %d bytes, over the %d-byte limit (--max-size)", j.path, j.size, limit)
+		return r
+	}
+	text, err := os.ReadFile(j.abs)
+	if err != nil {
+		r.err = true
+		r.note = err.Error()
+		return r
+	}
+	r.size = int64(len(text))
+	if bytes.IndexByte(text[:min(len(text), 8000)], 0) >= 0 {
+		r.binary = true
+		return r
+	}
+	fs := det.Scan(j.detPath, text)
+	if len(fs) == 0 {
+		return r
+	}
+	pos := positioner{text: text, line: 1}
+	for _, f := range fs {
+		sl, sc := pos.at(f.Start)
+		el, ec := pos.peek(f.End)
+		r.findings = append(r.findings, shownFinding{Path: j.path, Line: sl, Column: sc, EndLine: el, EndColumn: ec,
+			RuleID: f.RuleID, Category: string(f.Category), Description: f.Description, Confidence: f.Confidence,
+			Preview: redact.Preview(string(text[f.Start:f.End]))})
+	}
+	return r
+}
+
+// positioner turns increasing byte offsets into 1-based lines and
+// character columns without rescanning the text from the start.
+type positioner struct {
+	text      []byte
+	off       int // offsets before this are counted
+	line      int
+	lineStart int
+}
+
+func (p *positioner) at(off int) (line, col int) {
+	for p.off < off {
+		i := bytes.IndexByte(p.text[p.off:off], '\n')
+		if i < 0 {
+			p.off = off
+			break
+		}
+		p.off += i + 1
+		p.line++
+		p.lineStart = p.off
+	}
+	return p.line, 1 + utf8.RuneCount(p.text[p.lineStart:off])
+}
+
+// peek is at without moving forward (for end positions).
+func (p *positioner) peek(off int) (int, int) {
+	q := *p
+	return q.at(off)
+}
+
+func writeText(w io.Writer, results []fileResult) error {
+	for _, r := range results {
+		for _, f := range r.findings {
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: %s %s %s\n", f.Path, f.Line, f.Column, f.RuleID, f.Category, f.Preview); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, sum scanSummary) error {
+	out := struct {
+		Findings     []shownFinding `json:"findings"`
+		FilesScanned int            `json:"files_scanned"`
+		Bytes        int64          `json:"bytes"`
+		Skipped      map[string]int `json:"skipped"`
+		Errors       int            `json:"errors"`
+	}{Findings: []shownFinding{}, FilesScanned: sum.files, Bytes: sum.bytes,
+		Skipped: map[string]int{"binary": sum.binary, "too_large": sum.tooLarge}, Errors: sum.errors}
+	for _, r := range sum.results {
+		out.Findings = append(out.Findings, r.findings...)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
