@@ -19,7 +19,9 @@ const systemPrompt = "You are a coding assistant inside the user's editor. " +
 
 // Chat implements Model: a streamed chat completion with the system prompt,
 // the session's earlier turns (within historyBudget bytes) and this turn. The
-// turn is added to the history only when the reply completed. req holds
+// turn is added to the history only when the reply completed. Deadlines:
+// model.first_token_timeout until the first chunk, model.timeout between
+// chunks, and chatCapFactor × model.timeout for the whole reply. req holds
 // redacted text only.
 func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string) error) (string, error) {
 	const op = "chat"
@@ -42,7 +44,7 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 		Temperature: c.temperature,
 		Stream:      true,
 	}
-	cl := c.start(ctx, c.firstToken)
+	cl := c.start(ctx, deadlines{overall: c.chatCap, firstToken: c.firstToken, idle: c.timeout})
 	defer cl.end()
 	stream, err := c.api.CreateChatCompletionStream(cl.ctx, creq)
 	if err != nil {
@@ -62,7 +64,7 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 		if err != nil {
 			return "", c.fail(ctx, cl, op, true, err, sent...)
 		}
-		cl.gotFirst()
+		cl.gotChunk()
 		if err := c.checkServed(resp.Model); err != nil {
 			return "", err
 		}

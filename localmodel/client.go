@@ -33,6 +33,7 @@ type client struct {
 	temperature float32
 	timeout     time.Duration
 	firstToken  time.Duration
+	chatCap     time.Duration // chatCapFactor × timeout
 	pins        []pin
 	key         string // the API key; only ever sent in the Authorization header and checked against server messages
 	log         *slog.Logger
@@ -110,6 +111,7 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 	if cl.firstToken == 0 {
 		cl.firstToken = min(d.FirstTokenTimeout, cl.timeout)
 	}
+	cl.chatCap = chatCapFactor * cl.timeout
 	if cl.firstToken > cl.timeout {
 		return nil, configErr("model.first_token_timeout %s exceeds model.timeout %s", cl.firstToken, cl.timeout)
 	}
@@ -276,34 +278,71 @@ const drainGrace = 50 * time.Millisecond
 var (
 	errOverallDeadline    = errors.New("overall deadline")
 	errFirstTokenDeadline = errors.New("first-token deadline")
+	errIdleDeadline       = errors.New("idle deadline")
 	errHangUp             = errors.New("hung up")
 )
 
-// call is the lifetime of one request: the overall deadline and, for
-// streams, the first-token deadline, both as causes on one context.
+// chatCapFactor caps a whole chat reply at this many times model.timeout; in
+// chat, model.timeout bounds each wait for the next chunk instead, since a
+// long answer streams for longer than any completion should take.
+const chatCapFactor = 10
+
+// deadlines of one call; zero disables one (overall never is).
+type deadlines struct {
+	overall    time.Duration // the whole call
+	firstToken time.Duration // until the first chunk
+	idle       time.Duration // between chunks
+}
+
+// call is the lifetime of one request, its deadlines as causes on one
+// context.
 type call struct {
 	ctx         context.Context
 	cancel      context.CancelCauseFunc
 	stopTimeout context.CancelFunc
-	first       *time.Timer
+	d           deadlines
+	first, idle *time.Timer
 	started     time.Time
 }
 
-func (c *client) start(parent context.Context, firstToken time.Duration) *call {
+func (c *client) start(parent context.Context, d deadlines) *call {
 	ctx, cancel := context.WithCancelCause(parent)
-	ctx, stop := context.WithTimeoutCause(ctx, c.timeout, errOverallDeadline)
-	cl := &call{ctx: ctx, cancel: cancel, stopTimeout: stop, started: time.Now()}
-	if firstToken > 0 {
-		cl.first = time.AfterFunc(firstToken, func() { cancel(errFirstTokenDeadline) })
+	ctx, stop := context.WithTimeoutCause(ctx, d.overall, errOverallDeadline)
+	cl := &call{ctx: ctx, cancel: cancel, stopTimeout: stop, d: d, started: time.Now()}
+	if d.firstToken > 0 {
+		cl.first = time.AfterFunc(d.firstToken, func() { cancel(errFirstTokenDeadline) })
 	}
 	return cl
 }
 
-// gotFirst disarms the first-token deadline.
-func (cl *call) gotFirst() {
+// gotChunk disarms the first-token deadline and restarts the idle one.
+func (cl *call) gotChunk() {
 	if cl.first != nil {
 		cl.first.Stop()
 	}
+	if cl.d.idle > 0 {
+		if cl.idle == nil {
+			cl.idle = time.AfterFunc(cl.d.idle, func() { cl.cancel(errIdleDeadline) })
+		} else {
+			cl.idle.Reset(cl.d.idle)
+		}
+	}
+}
+
+// timeoutDetail words the deadline that ended the call, or "" if none did.
+func (cl *call) timeoutDetail() string {
+	switch context.Cause(cl.ctx) {
+	case errOverallDeadline:
+		if cl.d.idle > 0 {
+			return fmt.Sprintf("the reply was not complete within %s (model.timeout × %d)", cl.d.overall, chatCapFactor)
+		}
+		return fmt.Sprintf("no complete answer within %s (model.timeout)", cl.d.overall)
+	case errFirstTokenDeadline:
+		return fmt.Sprintf("no first token within %s (model.first_token_timeout)", cl.d.firstToken)
+	case errIdleDeadline:
+		return fmt.Sprintf("no new text for %s (model.timeout)", cl.d.idle)
+	}
+	return ""
 }
 
 // closeStream closes s. After a complete answer the body may drain for up to
@@ -321,7 +360,12 @@ func (cl *call) closeStream(s io.Closer, complete bool) {
 }
 
 func (cl *call) end() {
-	cl.gotFirst()
+	if cl.first != nil {
+		cl.first.Stop()
+	}
+	if cl.idle != nil {
+		cl.idle.Stop()
+	}
 	cl.stopTimeout()
 	cl.cancel(nil)
 }
@@ -335,12 +379,9 @@ func (c *client) fail(parent context.Context, cl *call, op string, reading bool,
 		return fmt.Errorf("localmodel: %s: %w", op, perr)
 	}
 	var e *Error
-	switch context.Cause(cl.ctx) {
-	case errOverallDeadline:
-		e = &Error{Kind: ErrTimeout, Endpoint: c.endpoint, Detail: fmt.Sprintf("no complete answer within %s (model.timeout)", c.timeout)}
-	case errFirstTokenDeadline:
-		e = &Error{Kind: ErrTimeout, Endpoint: c.endpoint, Detail: fmt.Sprintf("no first token within %s (model.first_token_timeout)", c.firstToken)}
-	default:
+	if d := cl.timeoutDetail(); d != "" {
+		e = &Error{Kind: ErrTimeout, Endpoint: c.endpoint, Detail: d}
+	} else {
 		e = c.classify(err, reading, sent)
 	}
 	c.log.Debug("model call failed", "op", op, "model", c.name, "kind", e.Kind.Error(), "status", e.Status, "elapsed", time.Since(cl.started))

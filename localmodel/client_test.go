@@ -335,9 +335,9 @@ func TestErrors(t *testing.T) {
 				}
 			}
 		},
-		timeout:    300 * time.Millisecond,
-		firstToken: 100 * time.Millisecond,
-		kind:       ErrTimeout, message: "local model timed out at %s: no complete answer within 300ms (model.timeout)",
+		timeout:    600 * time.Millisecond,
+		firstToken: 500 * time.Millisecond,
+		kind:       ErrTimeout, message: "local model timed out at %s: no complete answer within 600ms (model.timeout)",
 	}, {
 		name: "malformed JSON in an event",
 		handler: func(w http.ResponseWriter, _ *http.Request) {
@@ -513,5 +513,68 @@ func TestFinishedWithoutDone(t *testing.T) {
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("took %s: waited for a [DONE] that never came", d)
+	}
+}
+
+// In chat, model.timeout bounds each wait for the next chunk, so a long
+// reply streams past it; a stall or an endless reply still ends.
+func TestChatDeadlines(t *testing.T) {
+	trickle := func(n int, every time.Duration, thenStall bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			s := startSSE(w)
+			for i := 0; n < 0 || i < n; i++ {
+				finish := ""
+				if i == n-1 && !thenStall {
+					finish = "stop"
+				}
+				s.data(chatChunk(testModel, "w ", finish))
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(every):
+				}
+			}
+			if thenStall {
+				<-r.Context().Done()
+				return
+			}
+			s.done()
+		}
+	}
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		timeout time.Duration
+		cap     time.Duration // 0: model.timeout × 10
+		want    string        // "" = success
+	}{
+		{"a reply longer than model.timeout", trickle(8, 60*time.Millisecond, false), 300 * time.Millisecond, 0, ""},
+		{"a stall after the first chunk", trickle(1, 0, true), 500 * time.Millisecond, 0, "local model timed out at %s: no new text for 500ms (model.timeout)"},
+		{"an endless reply", trickle(-1, 10*time.Millisecond, false), 2 * time.Second, 300 * time.Millisecond, "local model timed out at %s: the reply was not complete within 300ms (model.timeout × 10)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeServer(t)
+			f.chat = tt.handler
+			cfg := f.cfg()
+			cfg.Timeout, cfg.FirstTokenTimeout = tt.timeout, tt.timeout
+			c := newTestClient(t, cfg, nil)
+			if c.chatCap != 10*tt.timeout {
+				t.Fatalf("chat cap %s, want 10 × %s", c.chatCap, tt.timeout)
+			}
+			if tt.cap > 0 {
+				c.chatCap = tt.cap // shorter than 10 × timeout so the idle deadline cannot win
+			}
+			reply, err := c.Chat(context.Background(), ChatRequest{Message: "hi"}, nil)
+			if tt.want == "" {
+				if err != nil || reply != strings.Repeat("w ", 8) {
+					t.Errorf("Chat = %q, %v; want 8 words", reply, err)
+				}
+				return
+			}
+			if want := fmt.Sprintf(tt.want, f.endpoint()); !errors.Is(err, ErrTimeout) || err.Error() != want {
+				t.Errorf("Chat err =\n%v\nwant\n%s", err, want)
+			}
+		})
 	}
 }

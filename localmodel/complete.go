@@ -33,7 +33,7 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 		Temperature: c.temperature,
 		Stream:      true,
 	}
-	cl := c.start(ctx, c.firstToken)
+	cl := c.start(ctx, deadlines{overall: c.timeout, firstToken: c.firstToken})
 	defer cl.end()
 	stream, err := c.api.CreateCompletionStream(cl.ctx, creq)
 	if err != nil {
@@ -64,7 +64,7 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 		if err != nil {
 			return Completion{}, c.fail(ctx, cl, op, true, err, p.prompt, p.suffix)
 		}
-		cl.gotFirst()
+		cl.gotChunk()
 		if err := c.checkServed(resp.Model); err != nil {
 			return Completion{}, err
 		}

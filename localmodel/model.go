@@ -124,24 +124,26 @@ const (
 // BuiltinID is the ID of the built-in model.
 const BuiltinID = "builtin"
 
-// DefaultConfig returns the defaults of the model.* keys: backend chosen by
-// whether an endpoint is set (empty backend = auto, so the built-in model runs
-// until the user configures a server), FIM through the server's suffix field,
-// 128 tokens per completion, temperature 0.2, a 60 s overall deadline (long
-// enough for a chat answer; inline completions are cut much earlier by the
-// LSP latency budget) and 15 s until the first token (a cold Ollama model
-// load takes seconds). No pins: the probe checks that model.name is served.
+// DefaultConfig returns the defaults of the model.* keys, the values of
+// config/defaults.yaml: the built-in model until an endpoint is set (the
+// backend is left empty, meaning auto, which is what config's loader does with
+// its default "builtin" once an endpoint is set), FIM through the server's suffix
+// field, 128 tokens per completion, temperature 0.2, 10 s per completion
+// (in chat: per wait for the next chunk, with the whole reply capped at 10 ×
+// that) and 4 s until the first token. A cold model load in Ollama can take
+// longer than 4 s on slow disks: raise first_token_timeout there. No pins:
+// the probe checks that model.name is served.
 func DefaultConfig() config.Model {
 	return config.Model{
-		Backend:           "",
+		Backend:           "", // auto: builtin without an endpoint, openai with one
 		Endpoint:          "",
 		Name:              "",
 		APIKeyEnv:         "",
 		FIM:               FIMSuffix,
 		MaxTokens:         128,
 		Temperature:       0.2,
-		Timeout:           60 * time.Second,
-		FirstTokenTimeout: 15 * time.Second,
+		Timeout:           10 * time.Second,
+		FirstTokenTimeout: 4 * time.Second,
 	}
 }
 

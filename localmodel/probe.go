@@ -18,7 +18,7 @@ const maxProbeBody = 4 << 20
 // refusal, not a pass.
 func (c *client) probe(ctx context.Context) error {
 	const op = "probe"
-	cl := c.start(ctx, 0)
+	cl := c.start(ctx, deadlines{overall: c.timeout})
 	defer cl.end()
 	list, err := c.api.ListModels(cl.ctx)
 	if err != nil {
