@@ -10,8 +10,8 @@ var typingPrefixes = []string{
 	"sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "whsec_",
 	"sk-ant-", "sk-proj-", "sk-", "hf_", "gsk_", "r8_", "pplx-", "xai-",
 	"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxe-", "xapp-", "npm_", "pypi-", "rubygems_", "dop_v1_", "doo_v1_",
-	"shpat_", "shpss_", "shpca_", "lin_api_", "ntn_", "secret_", "SG.", "key-", "dp.st.", "dp.pt.", "pul-",
-	"hvs.", "hvb.", "AGE-SECRET-KEY-1", "eyJ", "ATATT", "figd_", "PMAK-", "sq0atp-", "sq0csp-", "EAAA",
+	"shpat_", "shpss_", "shpca_", "lin_api_", "ntn_", "SG.", "dp.st.", "dp.pt.", "pul-",
+	"hvs.", "hvb.", "AGE-SECRET-KEY-1", "ATATT", "figd_", "PMAK-", "sq0atp-", "sq0csp-", "EAAA",
 }
 
 // ScanTyping is Scan plus typing safety: the token touching cursor is a
