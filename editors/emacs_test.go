@@ -92,6 +92,9 @@ func TestEmacsEglot(t *testing.T) {
 		t.Errorf("eglot's completion-at-point got no AI completion: %q", r.Completions)
 	}
 	t.Logf("completions %q; %d of them match the typed prefix %q", r.Completions, r.Matching, r.Probe)
+	if r.Matching == 0 {
+		t.Errorf("no candidate matches the typed prefix %q, so M-TAB would show nothing: %q", r.Probe, r.Completions)
+	}
 	if strings.TrimSpace(r.Chat) == "" {
 		t.Error("veil-ask got an empty reply")
 	}

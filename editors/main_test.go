@@ -144,7 +144,7 @@ def greet(name):
 
 
 # complete here
-def sub
+def gre
 `
 
 func must(t *testing.T, err error) {

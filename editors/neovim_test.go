@@ -24,12 +24,16 @@ type nvimResult struct {
 		Label string `json:"label"`
 		Text  string `json:"text"`
 	} `json:"completion_items"`
-	ChatDone      bool   `json:"chat_done"`
-	ChatText      string `json:"chat_text"`
-	EnvAttached   bool   `json:"env_attached"`
-	EnvWarned     bool   `json:"env_warned"`
-	EnvRoute      string `json:"env_route"`
-	EnvItems      int    `json:"env_items"`
+	ChatDone    bool   `json:"chat_done"`
+	ChatText    string `json:"chat_text"`
+	EnvAttached bool   `json:"env_attached"`
+	EnvWarned   bool   `json:"env_warned"`
+	EnvRoute    string `json:"env_route"`
+	EnvItems    int    `json:"env_items"`
+	EnvDiags    []struct {
+		Message  string `json:"message"`
+		Severity int    `json:"severity"`
+	} `json:"env_diagnostics"`
 	Statusline    string `json:"statusline"`
 	Notifications []struct {
 		Msg   string `json:"msg"`
@@ -121,6 +125,15 @@ func TestNeovimPlugin(t *testing.T) {
 	if r.EnvRoute != "block" {
 		t.Errorf(".env route = %q, want block", r.EnvRoute)
 	}
+	blockedDiag := false
+	for _, d := range r.EnvDiags {
+		if d.Severity == 2 && strings.Contains(d.Message, "blocked") { // vim.diagnostic.severity.WARN
+			blockedDiag = true
+		}
+	}
+	if !blockedDiag {
+		t.Errorf(".env has no warning diagnostic saying it is blocked: %+v", r.EnvDiags)
+	}
 	if r.EnvItems != 0 {
 		t.Errorf(".env got %d completion items, want none", r.EnvItems)
 	}
@@ -130,6 +143,8 @@ func TestNeovimPlugin(t *testing.T) {
 	for _, n := range r.Notifications {
 		t.Logf("notification (level %d): %s", n.Level, n.Msg)
 	}
+	t.Logf("completion items: %+v", r.Items)
+	t.Logf("chat buffer:\n%s", r.ChatText)
 }
 
 // TestCopilotWrapper checks the veil-copilot wrapper the copilot.lua and

@@ -62,20 +62,21 @@
       (veil-test-put 'matching (length matching)))
     ;; 2. veil-ask on the current line.
     (veil-test-put 'chat (veil-ask "what does this line do?" (line-beginning-position) (line-end-position)))
-    ;; 3. .env: eglot manages it (same project, a veil mode); veil refuses it.
+    ;; 3. .env: eglot manages it (same project, a veil mode); veil refuses it:
+    ;; no candidates, and one warning on the first request.
     (veil-test-put 'env_attached (and (veil-test-open (concat work ".env")) t))
     (veil-test-put 'env_mode (symbol-name major-mode))
     (veil-test-put 'servers (hash-table-count eglot--servers-by-project))
-    (veil-test-put 'env_warned
-                   (and (veil-test-wait
-                         (lambda () (cl-some (lambda (m) (string-match-p "type=2" m)) veil-test-messages)))
-                        t))
     (veil-test-wait (lambda () veil-route))
     (veil-test-put 'env_route (veil-status))
     (veil-test-put 'mode_line (veil-mode-line))
     (goto-char (point-min))
     (let ((capf (eglot-completion-at-point)))
-      (veil-test-put 'env_completions (length (and capf (all-completions "" (nth 2 capf))))))))
+      (veil-test-put 'env_completions (length (and capf (all-completions "" (nth 2 capf))))))
+    (veil-test-put 'env_warned
+                   (and (veil-test-wait
+                         (lambda () (cl-some (lambda (m) (string-match-p "type=2" m)) veil-test-messages)))
+                        t))))
 
 (let ((ok t))
   (condition-case err

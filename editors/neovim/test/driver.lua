@@ -59,15 +59,18 @@ local function run()
   result.src_buffer_var = vim.b[src].veil_route
   step('status')
 
-  -- Cursor at the end of the line the test marked with "# complete here".
+  -- The position insert mode has at the end of the line after the one the
+  -- test marked with "# complete here" (normal mode cannot put the cursor
+  -- past the last character, so build the params as <C-x><C-o> would send).
   local lines = vim.api.nvim_buf_get_lines(src, 0, -1, false)
+  local params
   for i, l in ipairs(lines) do
     if l:find('complete here', 1, true) then
-      vim.api.nvim_win_set_cursor(0, { i + 1, #lines[i + 1] })
+      vim.api.nvim_win_set_cursor(0, { i + 1, 0 })
+      params = { textDocument = { uri = vim.uri_from_bufnr(src) }, position = { line = i, character = #lines[i + 1] } }
       break
     end
   end
-  local params = vim.lsp.util.make_position_params()
   local responses, err = vim.lsp.buf_request_sync(src, 'textDocument/completion', params, timeout)
   result.completion_error = err
   result.completion_items = {}
@@ -100,13 +103,32 @@ local function run()
   result.chat_text = chat > 0 and table.concat(vim.api.nvim_buf_get_lines(chat, 0, -1, false), '\n') or ''
   step('chat')
 
-  -- 3. A .env file: blocked, one warning, no completion.
+  -- 3. A .env file: route block and a warning diagnostic on open; the first
+  -- completion request gets nothing and one warning notification.
   vim.cmd('edit ' .. vim.fn.fnameescape(work .. '/.env'))
   local env = vim.api.nvim_get_current_buf()
   vim.wait(timeout, function()
     return veil.client(env) ~= nil
   end, 20)
   result.env_attached = veil.client(env) ~= nil
+  vim.wait(timeout, function()
+    return veil.status(env) ~= nil
+  end, 20)
+  result.env_route, result.env_reason = veil.status(env)
+  vim.wait(timeout, function()
+    return #vim.diagnostic.get(env) > 0
+  end, 20)
+  result.env_diagnostics = {}
+  for _, d in ipairs(vim.diagnostic.get(env)) do
+    table.insert(result.env_diagnostics, { message = d.message, severity = d.severity, lnum = d.lnum })
+  end
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  local env_resp = vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(), timeout)
+  result.env_items = 0
+  for _, r in pairs(env_resp or {}) do
+    local items = r.result and (r.result.items or r.result) or {}
+    result.env_items = result.env_items + #items
+  end
   result.env_warned = vim.wait(timeout, function()
     for _, n in ipairs(result.notifications) do
       if n.level == vim.log.levels.WARN then
@@ -115,17 +137,8 @@ local function run()
     end
     return false
   end, 20)
-  vim.wait(timeout, function()
-    return veil.status(env) ~= nil
-  end, 20)
-  result.env_route, result.env_reason = veil.status(env)
-  vim.api.nvim_win_set_cursor(0, { 1, 0 })
-  local env_resp = vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(), timeout)
-  result.env_items = 0
-  for _, r in pairs(env_resp or {}) do
-    local items = r.result and (r.result.items or r.result) or {}
-    result.env_items = result.env_items + #items
-  end
+  -- A second request must not warn again.
+  vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(), timeout)
   result.statusline = veil.statusline()
   step('env')
 end

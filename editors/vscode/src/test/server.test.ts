@@ -28,7 +28,9 @@ import { DocStatus, parseStatus, statusMethod } from '../status';
 
 const bin = process.env.VEIL_BIN;
 
-const python = 'def add(a, b):\n    return a + b\n\n\n# complete here\ndef sub\n';
+// The built-in model completes by copying what followed an earlier
+// occurrence of the text before the cursor: "def gre" → "et(name):".
+const python = 'def add(a, b):\n    return a + b\n\n\ndef greet(name):\n    return "hello " + name\n\n\n# complete here\ndef gre\n';
 
 test('extension logic against veil lsp', { skip: bin ? false : 'VEIL_BIN not set', timeout: 60_000 }, async () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'veil-vscode-'));
