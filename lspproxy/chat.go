@@ -183,9 +183,9 @@ func (p *pipeline) chatFailed(res *ChatResult, rec audit.Record, finish func(str
 	return res, nil
 }
 
-// reference redacts one chat reference. why is non-empty when it is left
+// reference redacts one chat reference. skip is non-empty when it is left
 // out: not open and not readable, or blocked by policy.
-func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, fs []redact.Finding, values []string, why string) {
+func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, fs []redact.Finding, values []string, skip string) {
 	doc := r.doc
 	if doc == nil {
 		path := uriPath(r.URI)
@@ -195,7 +195,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		// The path alone goes through policy before the file is read.
 		pre := st.policy.Decide(policy.Request{Kind: policy.Chat, Path: path, WorkspaceRoot: p.s.workspaceRoot(path)})
 		if pre.Route != policy.Local {
-			return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(&Document{URI: r.URI, Path: path}), pre.Reason)
+			return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(&Document{URI: r.URI, Path: path}), why(pre.Reason))
 		}
 		data, err := readLimited(path, maxReferenceFile)
 		if err != nil {
@@ -229,7 +229,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 	dec := st.policy.Decide(policy.Request{Kind: policy.Chat, Path: doc.Path, WorkspaceRoot: p.s.workspaceRoot(doc.Path),
 		LanguageID: doc.LanguageID, Findings: fs})
 	if dec.Route != policy.Local {
-		return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(doc), dec.Reason)
+		return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(doc), why(dec.Reason))
 	}
 	m, err := p.vault.Mask(string(text[start:end]), rebase(fs, start))
 	if err != nil {
@@ -281,8 +281,8 @@ func chatLeakCheck(req localmodel.ChatRequest, values []string) error {
 // blockedChat tells the user a chat request was blocked.
 func (s *Server) blockedChat(dec policy.Decision) {
 	s.logger.Info("chat blocked", "rule", dec.Rule, "reason", dec.Reason)
-	s.logMessage(MessageWarning, "veil: chat request blocked: "+dec.Reason)
-	s.showMessage(MessageWarning, "veil: chat request blocked: "+dec.Reason)
+	s.logMessage(MessageWarning, "veil: chat request blocked: "+why(dec.Reason))
+	s.showMessage(MessageWarning, "veil: chat request blocked: "+why(dec.Reason))
 }
 
 // progress streams work-done progress on a client-supplied token; without a

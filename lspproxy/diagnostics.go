@@ -2,6 +2,7 @@ package lspproxy
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/veil-dev/veil/policy"
 )
@@ -57,7 +58,7 @@ func (s *Server) publishDiagnostics(doc *Document, dec policy.Decision) {
 			Severity: SeverityWarning,
 			Code:     "veil-blocked",
 			Source:   "veil",
-			Message:  "AI requests are blocked in this file: " + dec.Reason,
+			Message:  "AI requests are blocked in this file: " + why(dec.Reason),
 		})
 	}
 	for _, f := range doc.Findings {
@@ -109,7 +110,7 @@ func (s *Server) configApplied() {
 func (s *Server) blocked(doc *Document, dec policy.Decision) {
 	name := s.relPath(doc)
 	s.logger.Info("request blocked", "document", name, "rule", dec.Rule, "reason", dec.Reason)
-	s.logMessage(MessageWarning, fmt.Sprintf("veil: AI request blocked for %s: %s", name, dec.Reason))
+	s.logMessage(MessageWarning, fmt.Sprintf("veil: AI request blocked for %s: %s", name, why(dec.Reason)))
 	s.uiMu.Lock()
 	ui := s.ui[doc.URI]
 	if ui == nil {
@@ -120,11 +121,17 @@ func (s *Server) blocked(doc *Document, dec policy.Decision) {
 	ui.warned = true
 	s.uiMu.Unlock()
 	if first {
-		s.showMessage(MessageWarning, fmt.Sprintf("veil: AI requests are blocked for %s: %s", name, dec.Reason))
+		s.showMessage(MessageWarning, fmt.Sprintf("veil: AI requests are blocked for %s: %s", name, why(dec.Reason)))
 	}
 	if s.isCopilot() {
 		s.notify("didChangeStatus", map[string]any{"kind": "Warning", "message": "veil: " + dec.Reason})
 	}
+}
+
+// why is a policy reason without its leading route ("blocked: "), for
+// sentences that already say the request was blocked.
+func why(reason string) string {
+	return strings.TrimPrefix(reason, "blocked: ")
 }
 
 // status answers veil/status {uri}: the route of that document.
