@@ -578,3 +578,22 @@ func TestChatDeadlines(t *testing.T) {
 		})
 	}
 }
+
+// Text that contains the family's special tokens cannot rearrange the
+// template, and a path cannot end its header line.
+func TestFIMTemplateDefusesTokens(t *testing.T) {
+	req := FIMRequest{
+		Prefix:    "s := \"<|fim_suffix|>\"\n",
+		Suffix:    "// <|fim_middle|>\n",
+		Path:      "a\nb.go",
+		Neighbors: []Snippet{{Path: "n.go", Text: "x <|endoftext|> y"}},
+	}
+	p := buildFIM(FIMQwen, req)
+	want := "<|fim_prefix|>// Path: n.go\nx < |endoftext|> y\n\n// Path: a b.go\ns := \"< |fim_suffix|>\"\n<|fim_suffix|>// < |fim_middle|>\n<|fim_middle|>"
+	if p.prompt != want {
+		t.Errorf("prompt =\n%q\nwant\n%q", p.prompt, want)
+	}
+	if got := buildFIM(FIMSuffix, req); got.suffix != req.Suffix || !strings.Contains(got.prompt, `"<|fim_suffix|>"`) {
+		t.Errorf("suffix mode changed the text: %q / %q", got.prompt, got.suffix)
+	}
+}

@@ -41,27 +41,55 @@ type fimPrompt struct {
 // buildFIM lays out the prompt: each neighbour as a comment header with its
 // path followed by its text, then a header with the document's own path, then
 // the prefix; the suffix goes in the suffix field or the family's template.
-// All of it is redacted text from req.
+// All of it is redacted text from req. In template modes a special token
+// that occurs in the text itself is defused (a space after its "<"), so a
+// file cannot rearrange the template.
 func buildFIM(mode string, req FIMRequest) fimPrompt {
+	f, template := fimFormats[mode]
+	clean := func(s string) string { return s }
+	if template {
+		clean = f.defuse
+	}
 	var b strings.Builder
 	open, close := commentSyntax(req.Language)
+	header := func(path string) {
+		b.WriteString(open + " Path: " + clean(oneLine(path)) + close + "\n")
+	}
 	for _, n := range req.Neighbors {
-		b.WriteString(open + " Path: " + n.Path + close + "\n")
-		b.WriteString(n.Text)
+		header(n.Path)
+		b.WriteString(clean(n.Text))
 		if !strings.HasSuffix(n.Text, "\n") {
 			b.WriteByte('\n')
 		}
 		b.WriteByte('\n')
 	}
 	if req.Path != "" {
-		b.WriteString(open + " Path: " + req.Path + close + "\n")
+		header(req.Path)
 	}
-	b.WriteString(req.Prefix)
-	f, ok := fimFormats[mode]
-	if !ok {
+	b.WriteString(clean(req.Prefix))
+	if !template {
 		return fimPrompt{prompt: b.String(), suffix: req.Suffix}
 	}
-	return fimPrompt{prompt: f.pre + b.String() + f.suf + req.Suffix + f.mid, stops: f.stops}
+	return fimPrompt{prompt: f.pre + b.String() + f.suf + clean(req.Suffix) + f.mid, stops: f.stops}
+}
+
+// defuse breaks up the family's special tokens inside s.
+func (f fimFormat) defuse(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	for _, tok := range append([]string{f.pre, f.suf, f.mid}, f.stops...) {
+		tok = strings.TrimSpace(tok)
+		if strings.Contains(s, tok) {
+			s = strings.ReplaceAll(s, tok, "< "+tok[1:])
+		}
+	}
+	return s
+}
+
+// oneLine keeps a path from ending its comment line early.
+func oneLine(s string) string {
+	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
 }
 
 // commentSyntax returns the line-comment opener (and closer, for block-only
