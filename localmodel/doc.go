@@ -25,9 +25,12 @@
 // /v1/chat/completions with a system prompt that asks the model to keep
 // placeholders verbatim, and per-session history within a byte budget.
 //
-// Every call has two deadlines besides the caller's context: model.timeout
-// for the whole call and model.first_token_timeout until the first chunk.
-// Cancelling the context closes the connection at once.
+// Every call has deadlines besides the caller's context:
+// model.first_token_timeout until the first chunk, and model.timeout for a
+// whole completion or probe. In chat, model.timeout bounds each wait for the
+// next chunk and the whole reply is capped at ten times it, since a long
+// answer streams for longer than a completion may take. Cancelling the
+// context closes the connection at once.
 //
 // [Probe] checks /v1/models serves model.name; model.pin restricts the model
 // ids (answers naming another model are refused and discarded), and a pin
