@@ -264,6 +264,9 @@ func TestCompleteCancelMidStream(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	// Every failure, deadlines included, leaves no goroutine behind once
+	// the client and server are closed.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	const prompt = "func handler() {\n\tsecretish := TOKEN_SECRET_1\n"
 	key := "sk-test-" + strings.Repeat("k3y", 10) // generated, not a real key
 	tests := []struct {
@@ -519,6 +522,7 @@ func TestFinishedWithoutDone(t *testing.T) {
 // In chat, model.timeout bounds each wait for the next chunk, so a long
 // reply streams past it; a stall or an endless reply still ends.
 func TestChatDeadlines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	trickle := func(n int, every time.Duration, thenStall bool) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			s := startSSE(w)
