@@ -28,9 +28,8 @@ func codeRuleSpecs() []RuleSpec {
 // also inside longer identifiers and host names: only the term's bytes are
 // reported, so the rest of the identifier stays readable.
 func (d *Detector) scanTerms(text []byte, sc *scratch) {
-	sc.lower = lowerInto(sc.lower[:0], text)
-	for _, m := range d.terms.FindAllOverlapping(sc.lower) {
+	eachMatch(d.terms, d.termMax, text, &sc.chunk, func(_, s, e int) {
 		sc.cands = append(sc.cands, Finding{RuleID: RuleTerm, Category: Identifier,
-			Description: "configured identifier term", Start: m.Start, End: m.End, Confidence: 0.9})
-	}
+			Description: "configured identifier term", Start: s, End: e, Confidence: 0.9})
+	})
 }

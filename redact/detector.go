@@ -33,8 +33,9 @@ type Detector struct {
 
 	// ac finds every keyword (lower-cased text); actions[pattern id] says
 	// what each hit starts.
-	ac      *ahocorasick.Automaton
-	actions [][]action
+	ac       *ahocorasick.Automaton
+	acMaxLen int // longest keyword
+	actions  [][]action
 	// triggered lists regex rules per trigger (rules without keywords).
 	triggered map[string][]int32
 
@@ -44,7 +45,7 @@ type Detector struct {
 	privateIPs bool
 
 	terms    *ahocorasick.Automaton
-	termLens []int
+	termMax  int // longest term
 	patterns []*regexp.Regexp
 
 	allowRes   []*regexp.Regexp
@@ -72,7 +73,7 @@ type span struct{ start, end int }
 
 // scratch is per-scan working memory, pooled so a scan allocates little.
 type scratch struct {
-	lower   []byte
+	chunk   [acChunk]byte // lower-cased slice of the text for the automata
 	pending []span // per regex rule; start < 0 when none
 	active  []int32
 	cands   []Finding
@@ -226,6 +227,9 @@ func (d *Detector) buildKeywords() error {
 		return fmt.Errorf("redact: building keyword automaton: %w", err)
 	}
 	d.ac = ac
+	for _, p := range pats {
+		d.acMaxLen = max(d.acMaxLen, len(p))
+	}
 	return nil
 }
 
@@ -242,7 +246,7 @@ func (d *Detector) buildIdentifiers(terms, patterns []string) error {
 			return fmt.Errorf("redact: identifiers.terms: empty term")
 		}
 		pats = append(pats, t)
-		d.termLens = append(d.termLens, len(t))
+		d.termMax = max(d.termMax, len(t))
 	}
 	if len(pats) > 0 && d.code[RuleTerm] {
 		ac, err := ahocorasick.NewBuilder().AddStrings(pats).Build()
@@ -316,21 +320,20 @@ func (d *Detector) pathAllowed(path string) bool {
 // collect appends every candidate finding to sc.cands.
 func (d *Detector) collect(path string, text []byte, sc *scratch) {
 	if d.ac != nil {
-		sc.lower = lowerInto(sc.lower[:0], text)
 		sc.genEnd = -1
 		cfg := configLike(path)
-		for _, m := range d.ac.FindAllOverlapping(sc.lower) {
-			for _, a := range d.actions[m.PatternID] {
+		eachMatch(d.ac, d.acMaxLen, text, &sc.chunk, func(id, s, e int) {
+			for _, a := range d.actions[id] {
 				switch a.kind {
 				case actRegex:
-					d.hitRule(text, sc, a.rule, m.Start, m.End)
+					d.hitRule(text, sc, a.rule, s, e)
 				case actGeneric:
-					d.genericAt(text, sc, m.Start, m.End, cfg)
+					d.genericAt(text, sc, s, e, cfg)
 				case actPrivateKey:
-					d.privateKeyAt(text, sc, m.Start)
+					d.privateKeyAt(text, sc, s)
 				}
 			}
-		}
+		})
 		d.flushAll(text, sc)
 	}
 	d.runTriggers(text, sc)
@@ -543,19 +546,36 @@ func Preview(value string) string {
 	return fmt.Sprintf("%s…(len %d)", value[:cut], n)
 }
 
-// lowerInto appends the ASCII lower-case of text to dst.
-func lowerInto(dst, text []byte) []byte {
-	if cap(dst) < len(text) {
-		dst = make([]byte, len(text), len(text)+len(text)/4)
-	}
-	dst = dst[:len(text)]
-	for i, c := range text {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+// acChunk is how much text is lower-cased at a time for the automata: small
+// enough to stay in L1 cache while the automaton reads it.
+const acChunk = 8192
+
+// eachMatch calls fn for every occurrence of a pattern of ac in the ASCII
+// lower-case of text, in order of end. The text is lower-cased a chunk at a
+// time into buf; consecutive chunks overlap by maxLen-1 bytes and a match
+// is reported once.
+func eachMatch(ac *ahocorasick.Automaton, maxLen int, text []byte, buf *[acChunk]byte, fn func(id, start, end int)) {
+	prevEnd := 0
+	for pos := 0; pos < len(text); {
+		end := min(len(text), pos+acChunk)
+		chunk := buf[:end-pos]
+		for i, c := range text[pos:end] {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			chunk[i] = c
 		}
-		dst[i] = c
+		for _, m := range ac.FindAllOverlapping(chunk) {
+			if pos+m.End > prevEnd {
+				fn(m.PatternID, pos+m.Start, pos+m.End)
+			}
+		}
+		if end == len(text) {
+			return
+		}
+		prevEnd = end
+		pos = max(pos+1, end-(maxLen-1))
 	}
-	return dst
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

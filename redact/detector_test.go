@@ -322,3 +322,18 @@ func TestTypingSafety(t *testing.T) {
 		t.Errorf("open private key block: %v", fs)
 	}
 }
+
+// TestChunkBoundaries puts keywords across the automaton's chunk borders:
+// each is found once.
+func TestChunkBoundaries(t *testing.T) {
+	d := newTestDetector(t, Options{Terms: []string{"zephyrine"}})
+	gh := genGitHubToken(t, "ghp_")
+	for _, at := range []int{acChunk - 3, acChunk - 1, acChunk, 2*acChunk - 5, 3*acChunk - 60} {
+		pad := strings.Repeat("x", at-1) + " "
+		text := pad + gh + " Zephyrine\n"
+		fs := d.Scan("a.txt", []byte(text))
+		if len(fs) != 2 || fs[0].Start != at || fs[1].RuleID != RuleTerm {
+			t.Errorf("at %d: %v", at, fs)
+		}
+	}
+}

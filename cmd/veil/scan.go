@@ -164,7 +164,6 @@ type scanJob struct {
 	path    string // shown
 	abs     string
 	detPath string // handed to the detector
-	size    int64
 }
 
 // scanAll walks the targets on one goroutine and scans files on `workers`
@@ -195,17 +194,12 @@ func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers in
 				if !d.Type().IsRegular() {
 					return nil
 				}
-				info, err := d.Info()
-				if err != nil {
-					walkErrs = append(walkErrs, err.Error())
-					return nil
-				}
 				rel, _ := filepath.Rel(t.abs, p)
 				shown := filepath.Join(t.arg, rel)
 				if rel == "." {
 					shown = t.arg
 				}
-				jobs <- scanJob{seq: seq, path: shown, abs: p, detPath: scanPath(filepath.ToSlash(p), filepath.ToSlash(t.root)), size: info.Size()}
+				jobs <- scanJob{seq: seq, path: shown, abs: p, detPath: scanPath(filepath.ToSlash(p), filepath.ToSlash(t.root))}
 				seq++
 				return nil
 			})
@@ -219,8 +213,11 @@ func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers in
 		workerWG.Add(1)
 		go func() {
 			defer workerWG.Done()
+			var buf []byte // reused: findings keep only previews
 			for j := range jobs {
-				results <- scanFile(det, j, limit)
+				var r fileResult
+				r, buf = scanFile(det, j, limit, buf)
+				results <- r
 			}
 		}()
 	}
@@ -258,37 +255,68 @@ func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers in
 	return sum
 }
 
-func scanFile(det *redact.Detector, j scanJob, limit int64) fileResult {
-	r := fileResult{seq: j.seq, path: j.path, size: j.size}
-	if limit > 0 && j.size > limit {
-		r.tooLarge = true
-		r.note = fmt.Sprintf("skipped %s: %d bytes, over the %d-byte limit (--max-size)", j.path, j.size, limit)
-		return r
-	}
-	text, err := os.ReadFile(j.abs)
+// scanFile reads and scans one file into buf (grown as needed and
+// returned for reuse).
+func scanFile(det *redact.Detector, j scanJob, limit int64, buf []byte) (fileResult, []byte) {
+	r := fileResult{seq: j.seq, path: j.path}
+	f, err := os.Open(j.abs)
 	if err != nil {
-		r.err = true
-		r.note = err.Error()
-		return r
+		r.err, r.note = true, err.Error()
+		return r, buf
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		r.err, r.note = true, err.Error()
+		return r, buf
+	}
+	r.size = st.Size()
+	if limit > 0 && r.size > limit {
+		r.tooLarge = true
+		r.note = fmt.Sprintf("skipped %s: %d bytes, over the %d-byte limit (--max-size)", j.path, r.size, limit)
+		return r, buf
+	}
+	if int64(cap(buf)) < r.size+1 {
+		buf = make([]byte, 0, r.size+r.size/8+512)
+	}
+	text, err := readAllInto(f, buf[:0])
+	if err != nil {
+		r.err, r.note = true, fmt.Sprintf("reading %s: %v", j.path, err)
+		return r, buf
+	}
+	buf = text[:0]
 	r.size = int64(len(text))
 	if bytes.IndexByte(text[:min(len(text), 8000)], 0) >= 0 {
 		r.binary = true
-		return r
+		return r, buf
 	}
 	fs := det.Scan(j.detPath, text)
-	if len(fs) == 0 {
-		return r
-	}
 	pos := positioner{text: text, line: 1}
-	for _, f := range fs {
-		sl, sc := pos.at(f.Start)
-		el, ec := pos.peek(f.End)
+	for _, fd := range fs {
+		sl, sc := pos.at(fd.Start)
+		el, ec := pos.peek(fd.End)
 		r.findings = append(r.findings, shownFinding{Path: j.path, Line: sl, Column: sc, EndLine: el, EndColumn: ec,
-			RuleID: f.RuleID, Category: string(f.Category), Description: f.Description, Confidence: f.Confidence,
-			Preview: redact.Preview(string(text[f.Start:f.End]))})
+			RuleID: fd.RuleID, Category: string(fd.Category), Description: fd.Description, Confidence: fd.Confidence,
+			Preview: redact.Preview(string(text[fd.Start:fd.End]))})
 	}
-	return r
+	return r, buf
+}
+
+// readAllInto appends all of r to buf, growing it when needed.
+func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // positioner turns increasing byte offsets into 1-based lines and
