@@ -74,7 +74,7 @@ type span struct{ start, end int }
 // scratch is per-scan working memory, pooled so a scan allocates little.
 type scratch struct {
 	chunk   [acChunk]byte // lower-cased slice of the text for the automata
-	pending []span // per regex rule; start < 0 when none
+	pending []span        // per regex rule; start < 0 when none
 	active  []int32
 	cands   []Finding
 	genEnd  int // end of the last key name the generic detector looked at

@@ -5,5 +5,23 @@
 // It is pure: text in, text and findings out. No I/O, no logging, no clock.
 // A value never appears in an error, a String method or a panic.
 //
+// Detection: [NewDetector] compiles the embedded provider rules
+// (rules/*.yaml, shape [RuleSpec], validators listed at validatorByName),
+// the rules from configuration, and the detectors written in Go: generic
+// key = value secrets (generic-*), private key blocks (private-key-block),
+// PII (pii-email, pii-phone, pii-card, pii-iban, pii-ssn, pii-ipv4,
+// pii-ipv6), configured identifiers (identifier-term, identifier-pattern)
+// and typing safety (typing-partial-secret). One Aho-Corasick pass over
+// the lower-cased text finds every keyword; a rule's regex then runs only in
+// a small window around its keyword hits; the PII detectors run on cheap
+// byte triggers ('@', digits, ':') and check structure and checksums in
+// code.
+//
+// Masking: [Vault.Mask] replaces each finding with a token such as
+// VEIL_GITHUB_PAT_CLASSIC_3_k9x (see token.go for the format), the same
+// token for the same value for the vault's life; [Vault.Restore],
+// [Vault.RestoreJSON] and [Vault.NewStream] put the values back and report
+// tokens they do not know.
+//
 // May import: no veil package.
 package redact
