@@ -337,3 +337,17 @@ func TestChunkBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// A header mentioned in code is not an open key block: typing after it
+// masks nothing.
+func TestTypingAfterHeaderInCode(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	text := "const hdr = \"-----BEGIN RSA PRIVATE KEY-----\"\n\nfunc parse(b []byte) error {\n\treturn decodeBlock"
+	if fs := d.ScanTyping("a.go", []byte(text), len(text)); len(fs) != 0 {
+		t.Errorf("findings %v", fs)
+	}
+	text = "{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ"
+	if fs := d.ScanTyping("sa.json", []byte(text), len(text)); !foundBy(fs, RuleTypingPartial) && !foundBy(fs, RulePrivateKey) {
+		t.Errorf("escaped key body being typed: %v", fs)
+	}
+}

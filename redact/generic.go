@@ -361,6 +361,9 @@ func (d *Detector) privateKeyAt(text []byte, sc *scratch, hs int) {
 			end++
 		}
 	}
+	if end-bodyStart < 32 {
+		return // a header mentioned in code, not a key
+	}
 	sc.cands = append(sc.cands, Finding{RuleID: RulePrivateKey, Category: Secret,
 		Description: d.codeSpecs[RulePrivateKey].Description, Start: hs, End: end, Confidence: 0.99})
 }

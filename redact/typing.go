@@ -82,21 +82,37 @@ func isTypingByte(c byte) bool {
 	return isAlnum(c) || c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.'
 }
 
-// inOpenPrivateKey reports a "-----BEGIN ... PRIVATE KEY" before at with no
-// "-----END" after it yet.
+// inOpenPrivateKey reports that at is inside the body of a
+// "-----BEGIN ... PRIVATE KEY" block with no "-----END" yet: everything
+// between the header and at is key material (base64, line breaks, \n
+// escapes, PEM header lines), not code that merely mentions a header.
 func inOpenPrivateKey(text []byte, at int) bool {
 	b := bytes.LastIndex(text[:at], []byte("-----BEGIN"))
 	if b < 0 || at-b > maxWindow*4 {
 		return false
 	}
-	hdr := text[b:min(len(text), b+64)]
-	if nl := bytes.IndexByte(hdr, '\n'); nl >= 0 {
+	hdr := text[b:at]
+	if nl := bytes.IndexAny(hdr, "\n\\"); nl >= 0 {
 		hdr = hdr[:nl]
 	}
-	if !bytes.Contains(hdr, []byte("PRIVATE")) && len(hdr) > len("-----BEGIN ")+8 {
+	if len(hdr) > 64 {
 		return false
 	}
-	return !bytes.Contains(text[b:at], []byte("-----END"))
+	closed := bytes.Index(hdr[len("-----BEGIN"):], []byte("-----"))
+	if closed < 0 {
+		// Still typing the header: mask it only once it names a private key.
+		return bytes.Contains(hdr, []byte("PRIVATE"))
+	}
+	if !bytes.Contains(hdr, []byte("PRIVATE KEY")) {
+		return false
+	}
+	for _, c := range text[b+len("-----BEGIN")+closed+5 : at] {
+		if !(isAlnum(c) || c == '+' || c == '/' || c == '=' || c == '\n' || c == '\r' || c == '\\' ||
+			c == ' ' || c == '\t' || c == '-' || c == ':' || c == ',') {
+			return false
+		}
+	}
+	return true
 }
 
 // unfinishedLiteral: a token right after an opening quote or an = / : of
