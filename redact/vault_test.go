@@ -358,3 +358,64 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStreamEqualsRestore: for any model output (with real, altered and
+// partial tokens mixed in), streaming under any chunking gives exactly
+// Restore's output and problems.
+func FuzzStreamEqualsRestore(f *testing.F) {
+	v := NewVault(testKey, 100)
+	m, err := v.Mask("aa hunter22x bb jane@mail.io", []Finding{
+		{RuleID: "generic-password", Category: Secret, Start: 3, End: 12},
+		{RuleID: "pii-email", Category: PII, Start: 16, End: 28}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	t1, t2 := m.Spans[0].Token, m.Spans[1].Token
+	f.Add("x "+t1+" y "+t2+"z", uint64(1))
+	f.Add(t1[:len(t1)-1]+"q VEIL_VEIL_"+t2+" veil_ VEIL", uint64(2))
+	f.Add("VEIL_PASSWORD_1_", uint64(3))
+	f.Fuzz(func(t *testing.T, s string, seed uint64) {
+		want, wantProbs := v.Restore(s)
+		r := rand.New(rand.NewPCG(seed, seed))
+		st := v.NewStream()
+		var out strings.Builder
+		rest := s
+		for len(rest) > 0 {
+			n := 1 + r.IntN(len(rest))
+			out.WriteString(st.Write(rest[:n]))
+			rest = rest[n:]
+		}
+		out.WriteString(st.Flush())
+		if out.String() != want {
+			t.Fatalf("stream %q != restore %q", out.String(), want)
+		}
+		if fmt.Sprint(st.Problems()) != fmt.Sprint(wantProbs) {
+			t.Fatalf("stream problems %v != %v", st.Problems(), wantProbs)
+		}
+	})
+}
+
+// BenchmarkMaskRestore masks a 64 KiB Go file with 100 findings and
+// restores it.
+func BenchmarkMaskRestore(b *testing.B) {
+	d := newTestDetector(b, Options{})
+	r := rand.New(rand.NewPCG(1, 2))
+	var sb strings.Builder
+	for sb.Len() < 64<<10 {
+		fmt.Fprintf(&sb, "\tclient%d := New(%q) // owner ops%d@mailbox.org\n", sb.Len(), genGitHubTokenRand(r, "ghp_"), sb.Len()%50)
+	}
+	text := sb.String()
+	fs := d.Scan("a.go", []byte(text))
+	v := NewVault(testKey, 10000)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		m, err := v.Mask(text, fs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if back, _ := v.Restore(m.Text); len(back) != len(text) {
+			b.Fatal("restore")
+		}
+	}
+	b.ReportMetric(float64(len(fs)), "findings")
+}
