@@ -219,6 +219,11 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	return pr, nil
 }
 
+// typingLookback is how far before the cursor the typing-safe scan looks:
+// more than a PEM block of an RSA-4096 key, so a key being pasted or typed
+// is still seen as an unfinished block.
+const typingLookback = 4096
+
 // window picks the span of text around cursor that may be sent: ContextBytes
 // on each side (BuildContext cuts it further), widened so no cached finding
 // is cut in two, and the findings in it: the cached ones plus a typing-safe
@@ -246,9 +251,20 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 			fs = append(fs, f)
 		}
 	}
-	for _, f := range st.detector.ScanTyping(scanPath, text[ws:we], cursor-ws) {
-		f.Start += ws
-		f.End += ws
+	// The cached findings are complete (kept current on every edit); the
+	// typing-safe scan only has to look at what touches the cursor: its
+	// line and enough before it to see an unfinished private key block.
+	ts := max(ws, cursor-typingLookback)
+	for ts > ws && !utf8.RuneStart(text[ts]) {
+		ts--
+	}
+	te := cursor
+	for te < we && text[te] != '\n' && text[te] != '\r' {
+		te++
+	}
+	for _, f := range st.detector.ScanTyping(scanPath, text[ts:te], cursor-ts) {
+		f.Start += ts
+		f.End += ts
 		fs = append(fs, f)
 	}
 	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
@@ -284,9 +300,11 @@ func (p *pipeline) maskString(st *settings, s string) (string, error) {
 	return m.Text, nil
 }
 
-// neighbourCap bounds how much of a neighbour document is masked; BuildContext
-// then picks the best lines within NeighborBytes.
-const neighbourCap = 32 << 10
+// neighbourCap bounds how much of a neighbour document (its start) is masked
+// and handed to BuildContext, which picks the best lines within
+// NeighborBytes. Scoring windows costs time in proportion to this; 8 KiB
+// keeps a completion within the latency target.
+const neighbourCap = 8 << 10
 
 // neighbours redacts the other open documents the policy lets through.
 func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]localmodel.Snippet, error) {

@@ -2,6 +2,7 @@ package lspproxy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/veil-dev/veil/policy"
@@ -15,8 +16,9 @@ import (
 type docUI struct {
 	route     policy.Route
 	reason    string
-	warned    bool // the one showMessage for a block was sent
-	published bool // non-empty diagnostics are showing
+	warned    bool         // the one showMessage for a block was sent
+	published bool         // non-empty diagnostics are showing
+	last      []Diagnostic // what was published last
 }
 
 // decideDocument is the route of the document as a whole, for its status and
@@ -70,11 +72,15 @@ func (s *Server) publishDiagnostics(doc *Document, dec policy.Decision) {
 			Message:  f.Description + " — masked before any model sees it",
 		})
 	}
+	// Most keystrokes leave every diagnostic where it was: sending the same
+	// list again (hundreds of entries in a large file) is skipped.
 	s.uiMu.Lock()
 	ui := s.ui[doc.URI]
 	skip := len(diags) == 0 && (ui == nil || !ui.published)
 	if ui != nil {
+		skip = skip || ui.published && slices.Equal(ui.last, diags)
 		ui.published = len(diags) > 0
+		ui.last = diags
 	}
 	s.uiMu.Unlock()
 	if skip {
