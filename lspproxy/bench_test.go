@@ -83,7 +83,7 @@ func BenchmarkDidChangeWire1MB(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				p := map[string]any{"line": 9000, "character": 3 + i%20}
 				if err := c.Notify("textDocument/didChange", map[string]any{
-					"textDocument": map[string]any{"uri": uri, "version": i + 2},
+					"textDocument":   map[string]any{"uri": uri, "version": i + 2},
 					"contentChanges": []any{map[string]any{"range": map[string]any{"start": p, "end": p}, "text": "x"}},
 				}); err != nil {
 					b.Fatal(err)
