@@ -34,7 +34,7 @@ func TestGenericSecrets(t *testing.T) {
 		{"deploy.sh", "mysql --user root --password hunter22 db\n", RuleGenericPassword, "hunter22"},
 		{"a.go", `exec.Command("tool", "--token=abc123def456")`, RuleGenericToken, "abc123def456"},
 		{"a.rb", `config.api_key => "abcd1234efgh"`, RuleGenericAPIKey, "abcd1234efgh"},
-		{"main.tf", `client_secret = "tf-Secret-Value-99"`, RuleGenericSecret, "tf-Secret-Value-99"},
+		{"main.tf", `client_secret = "tf-Client-Value-99"`, RuleGenericSecret, "tf-Client-Value-99"},
 	}
 	for _, c := range tps {
 		if !findValue(d, c.path, c.text, c.id, c.value) {
@@ -67,6 +67,15 @@ func TestGenericSecrets(t *testing.T) {
 		{".env", "API_KEY=$OTHER_KEY\n"},
 		{"a.go", `password = "password"`},
 		{"a.go", `apiKey: "your-api-key-here"`},
+		{"a.ts", `userAssertionToken: "access-token",`},
+		{"a.js", `ACCESS_TOKEN: "AccessToken",`},
+		{"a.js", `const nullOrEmptyToken = "null_or_empty_token";`},
+		{"a.js", `token: "GetTokenSilent",`},
+		{"a.js", `eventName: { refreshToken: "refreshTokenFromCache" }`},
+		{"package.json", `    "@azure/core-auth": "^1.10.0",`},
+		{"a.ts", ` * run "azd auth login --client-id clientID --client-secret clientSecret"`},
+		{"a.go", `sessionToken := "abcdefgh"`},
+		{"a.ts", `InvalidPrivateKey = "invalid_private_key",`},
 	}
 	for _, c := range fps {
 		for _, f := range d.Scan(c.path, []byte(c.text)) {
@@ -110,6 +119,7 @@ func TestPII(t *testing.T) {
 		"ip 10.0.0.1", "ip 192.168.1.20", "ip 127.0.0.1", "ip 192.0.2.10", "version 1.2.3.4", "OID 2.5.4.3",
 		"see Section 8.1.2.6", "::1", "fe80::1", "2001:db8::1", "time 12:34:56", "x[a:b]", "1.0.0.127.in-addr.arpa",
 		"phone 555-0100", "a + 1234567", "total 1234567890123", "hex 00 11 22 33 44 55",
+		"_I_('2.5.29.10', 'basicConstraints');", "_IN('1.3.101.112', 'EdDSA25519');",
 	}
 	for _, s := range fps {
 		for _, f := range d.Scan("notes.txt", []byte(s)) {
@@ -155,8 +165,14 @@ func TestPrivateKeyBlocks(t *testing.T) {
 	if len(fs) != 1 || fs[0].End != len(cut) {
 		t.Errorf("truncated block: %v", fs)
 	}
-	if fs := d.Scan("x.go", []byte(`const hdr = "-----BEGIN PUBLIC KEY-----"`)); len(fs) != 0 {
-		t.Errorf("public key header flagged: %v", fs)
+	for _, s := range []string{
+		`const hdr = "-----BEGIN PUBLIC KEY-----"`,
+		`const hdr = "-----BEGIN RSA PRIVATE KEY-----"`,
+		`re := "/-----BEGIN .*PRIVATE KEY-----[A-Za-z0-9+/=\\r\\n]{50,}-----END .*PRIVATE KEY-----/"`,
+	} {
+		if fs := d.Scan("x.go", []byte(s)); len(fs) != 0 {
+			t.Errorf("%s: flagged %v", s, fs)
+		}
 	}
 }
 

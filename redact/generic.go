@@ -116,6 +116,9 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
 		flag = true
 	}
 	flag = flag && nameStart-ns <= 2
+	if ns > 0 && (text[ns-1] == '/' || text[ns-1] == '@') {
+		return // a package or path such as @azure/core-auth
+	}
 	name := bytes.TrimRight(text[nameStart:ne], ".-")
 	id := secretWord(name)
 	if id == "" || !d.code[id] {
@@ -156,6 +159,11 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
 	}
 	v := text[vs:ve]
 	if isPlaceholder(v, quoted) || isDocExample(v) {
+		return
+	}
+	if id != RuleGenericPassword && !machineLike(v) {
+		// Tokens, keys and secrets are generated: a plain word or an
+		// identifier ("AccessToken", "refresh_token") is a label.
 		return
 	}
 	conf := 0.7
@@ -246,14 +254,15 @@ var placeholderWords = map[string]bool{
 
 // placeholderParts are substrings that mark a documentation value.
 var placeholderParts = []string{"xxx", "***", "...", "your", "changeme", "changeit", "example", "placeholder",
-	"redacted", "dummy", "insert", "replace", "todo", "fixme", "password", "passwd", "<", ">", "${", "{{", "%(", "%s", "%v", "%d", "()"}
+	"redacted", "dummy", "insert", "replace", "todo", "fixme", "passw", "token", "secret", "credential", "auth",
+	"apikey", "api_key", "api-key", "<", ">", "${", "{{", "%(", "%s", "%v", "%d", "()"}
 
 func isPlaceholder(v []byte, quoted bool) bool {
 	if len(v) < 5 || len(v) > 400 {
 		return true
 	}
 	switch v[0] {
-	case '\\', '$', '<', '{', '[', '%', '!', '&', '*', '#', '@', '-', '/', '~', '.', '(':
+	case '^', '\\', '$', '<', '{', '[', '%', '!', '&', '*', '#', '@', '-', '/', '~', '.', '(':
 		return true
 	}
 	lv := strings.ToLower(string(v))
@@ -296,6 +305,33 @@ func isPlaceholder(v []byte, quoted bool) bool {
 		return true // "config.password"-style reference inside quotes
 	}
 	return false
+}
+
+// machineLike reports a value that looks generated: at least 8 bytes, two
+// of lower case, upper case, digits and symbols (not counting _ and -),
+// digits or symbols unless it is long, and some entropy.
+func machineLike(v []byte) bool {
+	if len(v) < 8 {
+		return false
+	}
+	var lower, upper, digit, symbol int
+	for _, c := range v {
+		switch {
+		case c >= 'a' && c <= 'z':
+			lower = 1
+		case c >= 'A' && c <= 'Z':
+			upper = 1
+		case isDigit(c):
+			digit = 1
+		case c == '_' || c == '-':
+		default:
+			symbol = 1
+		}
+	}
+	if digit == 0 && symbol == 0 && len(v) < 24 {
+		return false // InvalidPrivateKey, refresh_token: identifiers and words
+	}
+	return lower+upper+digit+symbol >= 2 && shannon(v) >= 3.0
 }
 
 func isDottedIdent(v []byte) bool {
@@ -361,9 +397,29 @@ func (d *Detector) privateKeyAt(text []byte, sc *scratch, hs int) {
 			end++
 		}
 	}
-	if end-bodyStart < 32 {
-		return // a header mentioned in code, not a key
+	if !keyBody(text[bodyStart:end]) {
+		return // a header mentioned in code or a regex, not a key
 	}
 	sc.cands = append(sc.cands, Finding{RuleID: RulePrivateKey, Category: Secret,
 		Description: d.codeSpecs[RulePrivateKey].Description, Start: hs, End: end, Confidence: 0.99})
+}
+
+// keyBody reports whether b (a key block after its BEGIN line, possibly
+// with the END line) is key material: at least 32 base64 characters and
+// nothing but base64, line breaks, \n escapes and PEM header lines.
+func keyBody(b []byte) bool {
+	if e := bytes.Index(b, []byte("-----END ")); e >= 0 {
+		b = b[:e]
+	}
+	n := 0
+	for _, c := range b {
+		switch {
+		case isAlnum(c) || c == '+' || c == '/' || c == '=':
+			n++
+		case c == '\n' || c == '\r' || c == '\\' || c == ' ' || c == '\t' || c == ':' || c == '-' || c == ',' || c == '"':
+		default:
+			return false
+		}
+	}
+	return n >= 32
 }

@@ -270,7 +270,7 @@ func (d *Detector) classifyNumber(text []byte, sc *scratch, r *numRun) {
 
 // ipv4Like rejects dotted numbers that are section numbers, OIDs, version
 // strings or reverse-DNS labels: the first octet, or two octets, must have
-// two or more digits, no "section"/"§"/"RFC" right before, no ".label" right after.
+// two or more digits, the first octet is not 0, 1 or 2, no "section"/"§"/"RFC" right before, no ".label" right after.
 func ipv4Like(text []byte, r *numRun) bool {
 	wide := 0
 	for i := 0; i < r.ng; i++ {
@@ -283,6 +283,9 @@ func ipv4Like(text []byte, r *numRun) bool {
 	}
 	if wide < 2 && r.groups[0] < 2 {
 		return false
+	}
+	if r.groups[0] == 1 && r.digits[0] <= '2' {
+		return false // 0.x, 1.x, 2.x: far more often an OID (2.5.29.17) than a host
 	}
 	if r.end+1 < len(text) && text[r.end] == '.' && isAlnum(text[r.end+1]) {
 		return false
