@@ -76,6 +76,8 @@ func TestGenericSecrets(t *testing.T) {
 		{"a.ts", ` * run "azd auth login --client-id clientID --client-secret clientSecret"`},
 		{"a.go", `sessionToken := "abcdefgh"`},
 		{"a.ts", `InvalidPrivateKey = "invalid_private_key",`},
+		{"out.json", `"NextToken": "eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ=="`},
+		{"a.py", `client_token = "550e8400-e29b-41d4-a716-446655440000"`},
 	}
 	for _, c := range fps {
 		for _, f := range d.Scan(c.path, []byte(c.text)) {

@@ -79,6 +79,11 @@ func secretWord(name []byte) string {
 	case "secret":
 		return RuleGenericSecret
 	case "token":
+		switch p {
+		case "next", "page", "continuation", "pagination", "client", "idempotency", "request", "cursor", "sync",
+			"resume", "start", "end", "max", "min", "num", "total", "cancel", "change", "lock", "marker", "id":
+			return "" // pagination and idempotency tokens are not credentials
+		}
 		return RuleGenericToken
 	case "apikey":
 		return RuleGenericAPIKey
