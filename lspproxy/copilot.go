@@ -24,6 +24,7 @@ func copilotMethods() map[string]method {
 	return map[string]method{
 		"checkStatus": {call: func(s *Server, _ *message) (any, error) {
 			s.copilotMode()
+			s.notify("didChangeStatus", map[string]any{"kind": "Normal", "message": "veil: local model " + s.ai.opts.Model.ID()})
 			return map[string]any{"status": "OK", "user": "local"}, nil
 		}},
 		"signIn":         {call: signedIn},

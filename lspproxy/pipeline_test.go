@@ -3,10 +3,13 @@ package lspproxy
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
 )
@@ -219,6 +222,11 @@ func TestCopilotDialect(t *testing.T) {
 		call(1, "checkStatus", map[string]any{"options": map[string]any{"localChecksOnly": true}}),
 		wantResult(1, "OK", "status"),
 		wantResult(1, "local", "user"),
+		wantNotification("didChangeStatus", func(t *testing.T, p any) {
+			if get(p, "kind") != "Normal" {
+				t.Errorf("didChangeStatus = %v", p)
+			}
+		}),
 		call(2, "signInInitiate", map[string]any{}),
 		wantResult(2, "AlreadySignedIn", "status"),
 		call(3, "signInConfirm", map[string]any{}),
@@ -332,4 +340,65 @@ func TestStatusRequest(t *testing.T) {
 	if !strings.Contains(string(b), "rule") {
 		t.Errorf("status lacks the rule: %s", b)
 	}
+}
+
+// TestRequestSeesPrecedingChange: a request sees every change sent before
+// it, even though it runs in its own goroutine.
+func TestRequestSeesPrecedingChange(t *testing.T) {
+	m := &fakeModel{}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	c.open("file:///work/ws/a.go", "go", "package a\n")
+	for i, word := range []string{"alpha", "beta", "gamma"} {
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": "file:///work/ws/a.go", "version": i + 2},
+			"contentChanges": []any{map[string]any{"text": "package a\n\nvar " + word + " = 1\n"}},
+		})
+		c.call(i+1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 3, 0))
+		c.result(i + 1)
+		m.mu.Lock()
+		prefix := m.fims[len(m.fims)-1].Prefix
+		m.mu.Unlock()
+		if !strings.Contains(prefix, "var "+word) {
+			t.Fatalf("request %d saw %q, not the change before it", i+1, prefix)
+		}
+	}
+}
+
+// TestConfigReload: editing the user config file reloads the session's
+// detector; the user is told, and open documents are rescanned.
+func TestConfigReload(t *testing.T) {
+	dir := t.TempDir()
+	userFile := filepath.Join(dir, "veil.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(userFile, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("audit:\n  enabled: false\n")
+	opts := pipelineOptions(&fakeModel{})
+	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
+	c := startClient(t, opts)
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + dir, "capabilities": map[string]any{}})
+	c.result(0)
+	c.open("file://"+dir+"/a.go", "go", "package a\n\n// Owned by the Quillfeather team.\n")
+	c.noMessage("a diagnostic before the term is configured", func(m map[string]any) bool {
+		return m["method"] == "textDocument/publishDiagnostics"
+	})
+	write("audit:\n  enabled: false\nidentifiers:\n  terms: [Quillfeather]\n")
+	showMessage := func(substr string) {
+		t.Helper()
+		c.next("showMessage "+substr, func(m map[string]any) bool {
+			got, _ := get(m, "params", "message").(string)
+			return m["method"] == "window/showMessage" && strings.Contains(got, substr)
+		})
+	}
+	showMessage("veil: configuration reloaded")
+	d := c.notification("textDocument/publishDiagnostics")
+	if got := get(d, "params", "diagnostics", "0", "code"); got != "identifier-term" {
+		t.Fatalf("after reload the document was not rescanned: %v", d["params"])
+	}
+	// A broken file keeps the previous config and says so.
+	write("identifiers: [unclosed\n")
+	showMessage("keeping the previous one")
 }
