@@ -27,7 +27,8 @@ var codeExts = map[string]bool{
 	".java": true, ".kt": true, ".kts": true, ".c": true, ".h": true, ".cc": true, ".cpp": true, ".hpp": true,
 	".rs": true, ".rb": true, ".php": true, ".cs": true, ".swift": true, ".scala": true, ".m": true, ".lua": true,
 	".pl": true, ".dart": true, ".vue": true, ".svelte": true, ".groovy": true, ".ex": true, ".exs": true,
-	".s": true, ".tmpl": true, ".html": true, ".md": true,
+	".s": true, ".tmpl": true, ".html": true, ".md": true, ".pyi": true, ".pyx": true, ".pxd": true, ".hs": true,
+	".ml": true, ".erl": true, ".jl": true, ".clj": true, ".zig": true, ".nim": true, ".sql": true, ".rst": true,
 }
 
 // configLike reports whether unquoted values at the start of a line count
@@ -80,7 +81,7 @@ func secretWord(name []byte) string {
 		return RuleGenericSecret
 	case "token":
 		switch p {
-		case "next", "page", "continuation", "pagination", "client", "idempotency", "request", "cursor", "sync",
+		case "next", "page", "continuation", "input", "output", "pagination", "client", "idempotency", "request", "cursor", "sync",
 			"resume", "start", "end", "max", "min", "num", "total", "cancel", "change", "lock", "marker", "id":
 			return "" // pagination and idempotency tokens are not credentials
 		}
@@ -306,8 +307,8 @@ func isPlaceholder(v []byte, quoted bool) bool {
 		if isDottedIdent(v) || isUpperConst(v) || isNumber(v) {
 			return true
 		}
-	} else if isDottedIdent(v) && bytes.IndexByte(v, '.') > 0 && lv == string(v) {
-		return true // "config.password"-style reference inside quotes
+	} else if isReference(v) {
+		return true // "config.password", "DistributionList.NextMarker": a reference
 	}
 	return false
 }
@@ -337,6 +338,25 @@ func machineLike(v []byte) bool {
 		return false // InvalidPrivateKey, refresh_token: identifiers and words
 	}
 	return lower+upper+digit+symbol >= 2 && shannon(v) >= 3.0
+}
+
+// isReference reports a dotted path of identifiers (each segment starts with
+// a letter or _, at most 40 bytes).
+func isReference(v []byte) bool {
+	if bytes.IndexByte(v, '.') < 0 {
+		return false
+	}
+	for _, seg := range bytes.Split(v, []byte{'.'}) {
+		if len(seg) == 0 || len(seg) > 40 || isDigit(seg[0]) {
+			return false
+		}
+		for _, c := range seg {
+			if !isAlnum(c) && c != '_' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isDottedIdent(v []byte) bool {
