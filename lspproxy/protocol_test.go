@@ -220,6 +220,14 @@ func TestWrongPositions(t *testing.T) {
 			"contentChanges": []any{map[string]any{"text": "x"}}}),
 	})
 	c.noMessage("error", func(m map[string]any) bool { return m["error"] != nil })
+	// A request position past the last line is InvalidParams; past the end
+	// of a line it is clamped.
+	c.call(1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 99, 0))
+	if code := c.errCode(1); code != -32602 {
+		t.Fatalf("position past the end: code %d, want -32602", code)
+	}
+	c.call(2, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 0, 999))
+	c.result(2)
 	doc := c.srv.docs.get("file:///work/ws/a.go")
 	if got := string(doc.Map.Text()); got != "package a\n// tail\n" {
 		t.Fatalf("text after clamped edit = %q", got)

@@ -173,6 +173,7 @@ func (s *Server) badFrame(fe *frameError) {
 // requests run here, in order; AI requests prepare here (so they see the
 // documents as of their arrival) and run in their own goroutine.
 func (s *Server) handle(msg *message) {
+	defer s.recoverBug(msg)
 	switch msg.kind {
 	case jsonrpc2.MessageViewResponseResult, jsonrpc2.MessageViewResponseError:
 		s.deliver(msg)
@@ -271,7 +272,7 @@ func (s *Server) goRequest(id []byte, coalesce string, fn requestFunc) {
 			s.inflightMu.Unlock()
 			cancel(nil)
 		}()
-		result, err := fn(ctx)
+		result, err := s.runGuarded(ctx, fn)
 		if err != nil && ctx.Err() != nil {
 			if context.Cause(ctx) == errCauseClient {
 				err = errCancelled
@@ -281,6 +282,32 @@ func (s *Server) goRequest(id []byte, coalesce string, fn requestFunc) {
 		}
 		s.reply(id, result, err)
 	}()
+}
+
+// errInternal answers a request whose handler hit a bug.
+var errInternal = &rpcError{Code: int64(jsonrpc2.InternalError), Message: "internal error in veil (logged); nothing was sent to the model"}
+
+// recoverBug keeps the session alive when a handler on the read loop
+// panics: the bug is logged (method only, never params) and a request is
+// answered with an internal error.
+func (s *Server) recoverBug(msg *message) {
+	if r := recover(); r != nil {
+		s.logger.Error("bug: handler panicked", "method", msg.method, "panic", fmt.Sprint(r))
+		if msg.isCall() {
+			s.reply(msg.id, nil, errInternal)
+		}
+	}
+}
+
+// runGuarded runs a request goroutine's work, turning a panic into an error.
+func (s *Server) runGuarded(ctx context.Context, fn requestFunc) (result any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.Error("bug: request panicked", "panic", fmt.Sprint(r))
+			result, err = nil, errInternal
+		}
+	}()
+	return fn(ctx)
 }
 
 // latestRequest is the newest AI request for a document (a pointer, so the
