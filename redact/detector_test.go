@@ -79,6 +79,7 @@ func TestGenericSecrets(t *testing.T) {
 		{"out.json", `"NextToken": "eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAxfQ=="`},
 		{"a.py", `client_token = "550e8400-e29b-41d4-a716-446655440000"`},
 		{"p.json", `"result_token": "DistributionList.NextMarker2",`},
+		{"p.py", `    "AWS::IAM::AccessKey": "62d91b17309e76c8",`},
 	}
 	for _, c := range fps {
 		for _, f := range d.Scan(c.path, []byte(c.text)) {

@@ -122,8 +122,8 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
 		flag = true
 	}
 	flag = flag && nameStart-ns <= 2
-	if ns > 0 && (text[ns-1] == '/' || text[ns-1] == '@') {
-		return // a package or path such as @azure/core-auth
+	if ns > 0 && (text[ns-1] == '/' || text[ns-1] == '@' || text[ns-1] == ':') {
+		return // a package, path or namespace: @azure/core-auth, AWS::IAM::AccessKey
 	}
 	name := bytes.TrimRight(text[nameStart:ne], ".-")
 	id := secretWord(name)
