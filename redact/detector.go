@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"sort"
@@ -559,12 +560,7 @@ func eachMatch(ac *ahocorasick.Automaton, maxLen int, text []byte, buf *[acChunk
 	for pos := 0; pos < len(text); {
 		end := min(len(text), pos+acChunk)
 		chunk := buf[:end-pos]
-		for i, c := range text[pos:end] {
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			chunk[i] = c
-		}
+		lowerASCII(chunk, text[pos:end])
 		for _, m := range ac.FindAllOverlapping(chunk) {
 			if pos+m.End > prevEnd {
 				fn(m.PatternID, pos+m.Start, pos+m.End)
@@ -575,6 +571,30 @@ func eachMatch(ac *ahocorasick.Automaton, maxLen int, text []byte, buf *[acChunk
 		}
 		prevEnd = end
 		pos = max(pos+1, end-(maxLen-1))
+	}
+}
+
+// lowerASCII writes the ASCII lower case of src to dst (same length),
+// eight bytes at a time: for each byte b < 0x80, b+(0x80-'A') has its top
+// bit set when b >= 'A', and b+(0x80-'Z'-1) when b > 'Z'; their difference
+// marks 'A'..'Z', and 0x20 is or-ed in there.
+func lowerASCII(dst, src []byte) {
+	const hi = 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		x := binary.LittleEndian.Uint64(src[i:])
+		h := x &^ hi
+		a := h + 0x3f3f3f3f3f3f3f3f // 0x80-'A' per byte
+		z := h + 0x2525252525252525 // 0x80-'Z'-1 per byte
+		m := (a &^ z) &^ x & hi
+		binary.LittleEndian.PutUint64(dst[i:], x|m>>2)
+	}
+	for ; i < len(src); i++ {
+		c := src[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
 	}
 }
 

@@ -371,3 +371,22 @@ func TestTypingAfterHeaderInCode(t *testing.T) {
 		t.Errorf("escaped key body being typed: %v", fs)
 	}
 }
+
+func TestLowerASCII(t *testing.T) {
+	var src, want []byte
+	for c := 0; c < 256; c++ {
+		src = append(src, byte(c))
+		w := byte(c)
+		if w >= 'A' && w <= 'Z' {
+			w += 32
+		}
+		want = append(want, w)
+	}
+	for off := range 9 {
+		dst := make([]byte, len(src)-off)
+		lowerASCII(dst, src[off:])
+		if string(dst) != string(want[off:]) {
+			t.Fatalf("offset %d: lowerASCII differs", off)
+		}
+	}
+}
