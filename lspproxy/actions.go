@@ -68,7 +68,7 @@ func (s *Server) codeAction(msg *message) (any, error) {
 		seen[line] = true
 		if edit := allowEdit(doc, int(line), enc); edit != nil {
 			actions = append(actions, CodeAction{
-				Title: fmt.Sprintf("veil: allow this line (%s is not masked)", f.Description),
+				Title: fmt.Sprintf("veil: allow this line (stop masking the %s)", f.Description),
 				Kind:  "quickfix",
 				Edit:  edit,
 			})

@@ -130,7 +130,7 @@ func (s *Server) blocked(doc *Document, dec policy.Decision) {
 		s.showMessage(MessageWarning, fmt.Sprintf("veil: AI requests are blocked for %s: %s", name, why(dec.Reason)))
 	}
 	if s.isCopilot() {
-		s.notify("didChangeStatus", map[string]any{"kind": "Warning", "message": "veil: " + dec.Reason})
+		s.notify("didChangeStatus", map[string]any{"kind": "Warning", "message": "veil: AI requests blocked for " + name + ": " + why(dec.Reason)})
 	}
 }
 

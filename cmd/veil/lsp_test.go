@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func frames(msgs ...string) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", len(m), m)
+	}
+	return b.String()
+}
+
+// runLSPSession runs `veil lsp` on stdin frames with XDG dirs in a temp dir.
+func runLSPSession(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	home := t.TempDir()
+	vars := map[string]string{"XDG_STATE_HOME": filepath.Join(home, "state"), "XDG_CONFIG_HOME": filepath.Join(home, "config"), "HOME": home}
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }}
+	code := run(e, append([]string{"lsp"}, args...))
+	return code, out.String(), errOut.String()
+}
+
+func TestLSPExitCodes(t *testing.T) {
+	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}`
+	cases := []struct {
+		name  string
+		stdin string
+		want  int
+	}{
+		{"shutdown then exit", frames(initialize, `{"jsonrpc":"2.0","id":2,"method":"shutdown"}`, `{"jsonrpc":"2.0","method":"exit"}`), exitOK},
+		{"exit without shutdown", frames(initialize, `{"jsonrpc":"2.0","method":"exit"}`), exitFindings},
+		{"stream closed without exit", frames(initialize), exitFindings},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runLSPSession(t, c.stdin, "--stdio")
+			if code != c.want {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, c.want, errOut)
+			}
+			// stdout is the LSP stream and nothing else.
+			body := out[strings.Index(out, "\r\n\r\n")+4:]
+			var v map[string]any
+			if err := json.NewDecoder(strings.NewReader(body)).Decode(&v); err != nil || v["id"] != float64(1) {
+				t.Fatalf("stdout does not start with the initialize answer: %.200q", out)
+			}
+		})
+	}
+}
+
+func TestLSPListenRefusesNonLoopback(t *testing.T) {
+	code, _, errOut := runLSPSession(t, "", "--listen", "0.0.0.0:7777")
+	if code != exitError || !strings.Contains(errOut, "loopback") {
+		t.Fatalf("--listen 0.0.0.0: exit %d, stderr %q", code, errOut)
+	}
+}
