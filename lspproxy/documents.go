@@ -77,10 +77,13 @@ func (d *documents) open(item TextDocumentItem) *Document {
 // change applies the changes in order. A stale version or a range outside the
 // document is applied as well as it can be (clamped) and reported: the mirror
 // follows the client, which is the authority on its text.
+//
+// The lock is held throughout, so a rescan after a config reload (on the
+// watcher's goroutine) cannot interleave with an edit and lose either.
 func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Document, error) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	doc := d.byURI[p.TextDocument.URI]
-	d.mu.Unlock()
 	if doc == nil {
 		return nil, fmt.Errorf("lspproxy: didChange for a document that is not open")
 	}
@@ -110,9 +113,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 		next.Findings = rescan(scan, doc, next.Map, start, end, len(c.Text))
 		doc = &next
 	}
-	d.mu.Lock()
 	d.byURI[p.TextDocument.URI] = doc
-	d.mu.Unlock()
 	return doc, problem
 }
 
