@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -340,7 +341,9 @@ func (d *demo) open(ctx context.Context, rel, lang string) (*demoDoc, error) {
 		if lines[dg.Message] == nil {
 			order = append(order, dg.Message)
 		}
-		lines[dg.Message] = append(lines[dg.Message], fmt.Sprint(dg.Range.Start.Line+1))
+		if l := fmt.Sprint(dg.Range.Start.Line + 1); !slices.Contains(lines[dg.Message], l) {
+			lines[dg.Message] = append(lines[dg.Message], l)
+		}
 	}
 	var out []string
 	for _, m := range order {
