@@ -35,6 +35,9 @@ func TestGenericSecrets(t *testing.T) {
 		{"a.go", `exec.Command("tool", "--token=abc123def456")`, RuleGenericToken, "abc123def456"},
 		{"a.rb", `config.api_key => "abcd1234efgh"`, RuleGenericAPIKey, "abcd1234efgh"},
 		{"main.tf", `client_secret = "tf-Client-Value-99"`, RuleGenericSecret, "tf-Client-Value-99"},
+		{"settings.xml", "<server>\n  <password>hunter22</password>\n</server>", RuleGenericPassword, "hunter22"},
+		{"Dockerfile", "ENV DB_PASSWORD=hunter22\n", RuleGenericPassword, "hunter22"},
+		{"app.yaml", "users:\n  - password: hunter22\n", RuleGenericPassword, "hunter22"},
 	}
 	for _, c := range tps {
 		if !findValue(d, c.path, c.text, c.id, c.value) {
@@ -80,6 +83,8 @@ func TestGenericSecrets(t *testing.T) {
 		{"a.py", `client_token = "550e8400-e29b-41d4-a716-446655440000"`},
 		{"p.json", `"result_token": "DistributionList.NextMarker2",`},
 		{"p.py", `    "AWS::IAM::AccessKey": "62d91b17309e76c8",`},
+		{"a.xml", `<password>${db.password}</password>`},
+		{"a.xml", `<token>AccessToken</token>`},
 	}
 	for _, c := range fps {
 		for _, f := range d.Scan(c.path, []byte(c.text)) {

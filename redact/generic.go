@@ -139,6 +139,10 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
 	if i >= len(text) {
 		return
 	}
+	if text[i] == '>' && ns > 0 && text[ns-1] == '<' {
+		d.xmlValue(text, sc, id, i+1, name)
+		return
+	}
 	opLen := 0
 	switch c := text[i]; {
 	case c == ':' && i+1 < len(text) && text[i+1] == '=':
@@ -246,6 +250,23 @@ func readValue(text []byte, i int, unquotedOK bool) (vs, ve int, quoted bool) {
 		j++
 	}
 	return vs, j, false
+}
+
+// xmlValue handles <password>value</password>: the element's text, on
+// one line, up to its closing tag.
+func (d *Detector) xmlValue(text []byte, sc *scratch, id string, vs int, name []byte) {
+	le := lineEnd(text, vs)
+	close := bytes.Index(text[vs:le], []byte("</"))
+	if close <= 0 || !bytes.HasPrefix(text[vs+close+2:le], name) {
+		return
+	}
+	ve := vs + close
+	v := text[vs:ve]
+	if isPlaceholder(v, true) || isDocExample(v) || id != RuleGenericPassword && !machineLike(v) {
+		return
+	}
+	sc.cands = append(sc.cands, Finding{RuleID: id, Category: Secret, Description: d.codeSpecs[id].Description,
+		Start: vs, End: ve, Confidence: 0.7})
 }
 
 // placeholderWords are values that stand for a secret rather than being one.
