@@ -256,11 +256,11 @@ func readValue(text []byte, i int, unquotedOK bool) (vs, ve int, quoted bool) {
 // one line, up to its closing tag.
 func (d *Detector) xmlValue(text []byte, sc *scratch, id string, vs int, name []byte) {
 	le := lineEnd(text, vs)
-	close := bytes.Index(text[vs:le], []byte("</"))
-	if close <= 0 || !bytes.HasPrefix(text[vs+close+2:le], name) {
+	ct := bytes.Index(text[vs:le], []byte("</"))
+	if ct <= 0 || !bytes.HasPrefix(text[vs+ct+2:le], name) {
 		return
 	}
-	ve := vs + close
+	ve := vs + ct
 	v := text[vs:ve]
 	if isPlaceholder(v, true) || isDocExample(v) || id != RuleGenericPassword && !machineLike(v) {
 		return
