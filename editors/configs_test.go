@@ -1,11 +1,15 @@
 package editors
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -253,4 +257,84 @@ func checkServerStarts(t *testing.T, argv []string, initOpts map[string]any) {
 	}
 	c.notify(t, "initialized", map[string]any{})
 	c.shutdown(t)
+}
+
+// TestListenForPluginBackends follows jetbrains/README.md's recipe for a
+// plugin backend that wants TCP: start `veil lsp --listen 127.0.0.1:0`, read
+// the port from the "listening on" line on stderr, run one LSP session per
+// connection (two here, one after the other), stop veil with an interrupt.
+func TestListenForPluginBackends(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("stops veil with an interrupt signal")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, veilBinary(t), "lsp", "--listen", "127.0.0.1:0")
+	cmd.Env = isolatedEnv(t)
+	cmd.Dir = t.TempDir()
+	stderrPipe, err := cmd.StderrPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	// exited is closed once veil has exited; exitErr is its result.
+	exited := make(chan struct{})
+	var exitErr error
+	stderr := &bytes.Buffer{}
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderrPipe)
+		for sc.Scan() {
+			line := sc.Text()
+			stderr.WriteString(line + "\n")
+			if _, addr, ok := strings.Cut(line, "listening on "); ok {
+				select {
+				case addrc <- strings.TrimSpace(addr):
+				default:
+				}
+			}
+		}
+		exitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	var addr string
+	select {
+	case addr = <-addrc:
+	case <-exited:
+		t.Fatalf("veil lsp --listen exited before listening: %v\n%s", exitErr, stderr)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no \"listening on\" line on stderr in 20s")
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host != "127.0.0.1" {
+		t.Fatalf("listening on %q, want 127.0.0.1:PORT", addr)
+	}
+
+	for i := range 2 {
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("session %d: dial %s: %v", i, addr, err)
+		}
+		c := dialLSP(t, conn, &bytes.Buffer{})
+		res := c.call(t, "initialize", map[string]any{"processId": nil, "rootUri": nil, "capabilities": map[string]any{}})
+		if res.Error != nil {
+			t.Fatalf("session %d: initialize: %s", i, res.Error)
+		}
+		c.notify(t, "initialized", map[string]any{})
+		c.shutdown(t)
+		conn.Close()
+	}
+
+	must(t, cmd.Process.Signal(os.Interrupt))
+	select {
+	case <-exited:
+		if exitErr != nil {
+			t.Errorf("veil lsp --listen after interrupt: %v (want exit 0); stderr:\n%s", exitErr, stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("veil lsp --listen did not stop on interrupt")
+	}
 }

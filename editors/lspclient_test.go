@@ -23,6 +23,7 @@ type lspClient struct {
 	stderr *bytes.Buffer
 	nextID int
 	frames chan frameOrErr
+	done   chan struct{} // closed when the reader goroutine ends
 	// Notifications the server sent while the test waited for responses.
 	notes []rpcMessage
 	// received holds every frame read, to check a secret never came back.
@@ -60,10 +61,34 @@ func startLSP(t *testing.T, cmd *exec.Cmd) *lspClient {
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = stderr
 	must(t, cmd.Start())
-	c := &lspClient{cmd: cmd, in: in, out: bufio.NewReader(out), stderr: stderr, frames: make(chan frameOrErr, 16)}
-	done := make(chan struct{})
+	c := newLSPClient(t, in, out, stderr)
+	c.cmd = cmd
+	t.Cleanup(func() {
+		in.Close()
+		timer := time.AfterFunc(5*time.Second, func() { _ = cmd.Process.Kill() })
+		c.wait()
+		_ = cmd.Wait()
+		timer.Stop()
+	})
+	return c
+}
+
+// dialLSP runs a session over an established connection (veil lsp --listen);
+// cleanup closes it.
+func dialLSP(t *testing.T, conn io.ReadWriteCloser, stderr *bytes.Buffer) *lspClient {
+	t.Helper()
+	c := newLSPClient(t, conn, conn, stderr)
+	t.Cleanup(func() {
+		conn.Close()
+		c.wait()
+	})
+	return c
+}
+
+func newLSPClient(t *testing.T, in io.WriteCloser, out io.Reader, stderr *bytes.Buffer) *lspClient {
+	c := &lspClient{in: in, out: bufio.NewReader(out), stderr: stderr, frames: make(chan frameOrErr, 16), done: make(chan struct{})}
 	go func() {
-		defer close(done)
+		defer close(c.done)
 		defer close(c.frames)
 		for {
 			b, err := readFrame(c.out)
@@ -73,16 +98,14 @@ func startLSP(t *testing.T, cmd *exec.Cmd) *lspClient {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		in.Close()
-		timer := time.AfterFunc(5*time.Second, func() { _ = cmd.Process.Kill() })
-		for range c.frames { // drain so the reader can finish
-		}
-		<-done
-		_ = cmd.Wait()
-		timer.Stop()
-	})
 	return c
+}
+
+// wait drains the frames until the reader goroutine has ended.
+func (c *lspClient) wait() {
+	for range c.frames {
+	}
+	<-c.done
 }
 
 func readFrame(r *bufio.Reader) ([]byte, error) {
@@ -160,17 +183,23 @@ func (c *lspClient) call(t *testing.T, method string, params any) rpcMessage {
 	}
 }
 
-// shutdown sends shutdown and exit and checks the server exits 0.
+// shutdown sends shutdown and exit and checks the server ends the session:
+// a process exits 0, a TCP session closes the connection.
 func (c *lspClient) shutdown(t *testing.T) {
 	t.Helper()
 	if r := c.call(t, "shutdown", nil); r.Error != nil {
 		t.Errorf("shutdown: %s", r.Error)
 	}
 	c.notify(t, "exit", nil)
-	c.in.Close()
+	if c.cmd != nil {
+		c.in.Close()
+	}
 	errc := make(chan error, 1)
 	go func() {
-		for range c.frames {
+		c.wait()
+		if c.cmd == nil {
+			errc <- nil
+			return
 		}
 		errc <- c.cmd.Wait()
 	}()
@@ -180,6 +209,6 @@ func (c *lspClient) shutdown(t *testing.T) {
 			t.Errorf("server exit: %v; stderr:\n%s", err, c.stderr)
 		}
 	case <-time.After(10 * time.Second):
-		t.Errorf("server did not exit after shutdown/exit")
+		t.Errorf("server did not end the session after shutdown/exit")
 	}
 }
