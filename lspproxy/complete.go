@@ -204,10 +204,11 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	if err != nil {
 		return pr, err
 	}
-	snips, err := p.neighbours(st, r)
+	snips, nbValues, err := p.neighbours(st, r)
 	if err != nil {
 		return pr, err
 	}
+	pr.values = append(pr.values, nbValues...)
 	prefix, suffix, picked := localmodel.BuildContext(m.Text, m.ToMasked(r.cursor-ws), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
 	pr.fim = localmodel.FIMRequest{
 		Prefix: prefix, Suffix: suffix, Path: maskedPath, Language: r.doc.LanguageID,
@@ -306,46 +307,92 @@ func (p *pipeline) maskString(st *settings, s string) (string, error) {
 // keeps a completion within the latency target.
 const neighbourCap = 8 << 10
 
-// neighbours redacts the other open documents the policy lets through.
-func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]localmodel.Snippet, error) {
+// neighbours redacts the other open documents the policy lets through and
+// returns their snippets and the values masked in them (for the leak guard).
+func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]localmodel.Snippet, []string, error) {
 	if st.cfg.LSP.NeighborFiles <= 0 || st.cfg.LSP.NeighborBytes <= 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var out []localmodel.Snippet
+	var values []string
 	for _, d := range r.neighbors {
 		if len(out) == st.cfg.LSP.NeighborFiles {
 			break
 		}
-		text := d.Map.Text()
-		end := min(len(text), neighbourCap)
-		for end < len(text) && !utf8.RuneStart(text[end]) {
-			end--
+		n, err := p.neighbour(st, r.kind, d)
+		if err != nil {
+			return nil, nil, err
 		}
-		var fs []redact.Finding
-		for _, f := range d.Findings {
-			if f.End <= end {
-				fs = append(fs, f)
-			} else if f.Start < end {
-				end = f.Start // never cut a value in two
-			}
+		if n.ok {
+			out = append(out, n.snip)
+			values = append(values, n.values...)
 		}
-		dec := st.policy.Decide(policy.Request{
-			Kind: r.kind, Path: d.Path, WorkspaceRoot: p.s.workspaceRoot(d.Path), LanguageID: d.LanguageID, Findings: fs,
-		})
-		if dec.Route != policy.Local {
-			continue
+	}
+	return out, values, nil
+}
+
+// neighbourEntry is one neighbour document redacted for one settings, kind
+// and workspace root; ok is false when policy keeps it out.
+type neighbourEntry struct {
+	doc    *Document // the snapshot it was made from
+	st     *settings
+	kind   policy.Kind
+	root   string
+	ok     bool
+	snip   localmodel.Snippet
+	values []string
+}
+
+// neighbourCacheMax bounds the cache of redacted neighbours.
+const neighbourCacheMax = 64
+
+// neighbour redacts the start of d, reusing the last result while d, the
+// settings and the root are unchanged (Documents are immutable snapshots,
+// and the vault gives a value the same token every time).
+func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neighbourEntry, error) {
+	root := p.s.workspaceRoot(d.Path)
+	p.nbMu.Lock()
+	e, hit := p.nbCache[d.URI]
+	p.nbMu.Unlock()
+	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root {
+		return e, nil
+	}
+	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
+	text := d.Map.Text()
+	end := min(len(text), neighbourCap)
+	for end < len(text) && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	var fs []redact.Finding
+	for _, f := range d.Findings {
+		if f.End <= end {
+			fs = append(fs, f)
+		} else if f.Start < end {
+			end = f.Start // never cut a value in two
 		}
+	}
+	dec := st.policy.Decide(policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs})
+	if dec.Route == policy.Local {
 		m, err := p.vault.Mask(string(text[:end]), fs)
 		if err != nil {
-			return nil, err
+			return e, err
 		}
 		name, err := p.maskString(st, p.s.relPath(d))
 		if err != nil {
-			return nil, err
+			return e, err
 		}
-		out = append(out, localmodel.Snippet{Path: name, Text: m.Text})
+		e.ok, e.snip = true, localmodel.Snippet{Path: name, Text: m.Text}
+		for _, f := range fs {
+			e.values = append(e.values, string(text[f.Start:f.End]))
+		}
 	}
-	return out, nil
+	p.nbMu.Lock()
+	if len(p.nbCache) >= neighbourCacheMax {
+		clear(p.nbCache)
+	}
+	p.nbCache[d.URI] = e
+	p.nbMu.Unlock()
+	return e, nil
 }
 
 // leakCheck is the last guard before the model: no value that was found in

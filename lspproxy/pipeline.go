@@ -111,6 +111,10 @@ type pipeline struct {
 	watcherMu sync.Mutex
 	watcher   *config.Watcher
 
+	// nbMu guards nbCache: redacted neighbour documents by URI.
+	nbMu    sync.Mutex
+	nbCache map[string]neighbourEntry
+
 	// probeMu guards the model check: the first AI request probes the model
 	// (model.pin); a failure is retried after probeRetry.
 	probeMu  sync.Mutex
@@ -128,7 +132,7 @@ func newPipeline(s *Server, opts Options) (*pipeline, error) {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	p := &pipeline{s: s, opts: opts, vault: redact.NewVault(key, vaultMaxEntries)}
+	p := &pipeline{s: s, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), nbCache: map[string]neighbourEntry{}}
 	p.cur.Store(st)
 	return p, nil
 }

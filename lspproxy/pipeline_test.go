@@ -402,3 +402,32 @@ func TestConfigReload(t *testing.T) {
 	write("identifiers: [unclosed\n")
 	showMessage("keeping the previous one")
 }
+
+// TestNeighbours: other open documents go to the model redacted, and only
+// when policy lets them through (.env never does).
+func TestNeighbours(t *testing.T) {
+	sec := newSecrets(5)
+	tok, envKey := sec.github(), sec.aws()
+	m := &fakeModel{}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	c.open("file:///work/ws/secrets.go", "go", "package a\n\nconst deployToken = \""+tok+"\"\n")
+	c.open("file:///work/ws/.env", "dotenv", "AWS_ACCESS_KEY_ID="+envKey+"\n")
+	c.open("file:///work/ws/main.go", "go", "package a\n\nfunc main() {\n\t\n}\n")
+	for id := 1; id <= 2; id++ { // the second request is served from the neighbour cache
+		c.call(id, "textDocument/inlineCompletion", inlineParams("file:///work/ws/main.go", 3, 1))
+		c.result(id)
+	}
+	m.mu.Lock()
+	reqs := append([]localmodel.FIMRequest(nil), m.fims...)
+	m.mu.Unlock()
+	if len(reqs) != 2 {
+		t.Fatalf("model calls: %d", len(reqs))
+	}
+	for _, r := range reqs {
+		if len(r.Neighbors) != 1 || r.Neighbors[0].Path != "secrets.go" || !tokenPattern.MatchString(r.Neighbors[0].Text) {
+			t.Fatalf("neighbours = %d (want secrets.go only, with a token)", len(r.Neighbors))
+		}
+	}
+	leakFree(t, m, tok, envKey)
+}
