@@ -3,6 +3,7 @@ package editors
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,5 +111,28 @@ func TestEmacsEglot(t *testing.T) {
 	}
 	if r.EnvCompletions != 0 {
 		t.Errorf(".env got %d completions, want none", r.EnvCompletions)
+	}
+}
+
+// TestEmacsByteCompile byte-compiles the two setup files with warnings as
+// errors, so a typo in a branch the eglot test does not reach still fails.
+func TestEmacsByteCompile(t *testing.T) {
+	emacs := lookTool(t, "emacs", "apt-get install -y emacs-nox elpa-eglot")
+	out := t.TempDir()
+	for _, f := range []string{"veil-eglot.el", "veil-copilot.el"} {
+		src, err := filepath.Abs(filepath.Join("emacs", f))
+		must(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd := exec.CommandContext(ctx, emacs, "--batch", "-q", "-l", "eglot", "--eval", fmt.Sprintf(
+			`(let ((byte-compile-error-on-warn t)
+			       (byte-compile-dest-file-function (lambda (_) %q)))
+			   (unless (byte-compile-file %q) (kill-emacs 1)))`,
+			filepath.Join(out, f+"c"), src))
+		cmd.Env = isolatedEnv(t)
+		b, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Errorf("byte-compiling %s: %v\n%s", f, err, b)
+		}
 	}
 }

@@ -20,6 +20,7 @@
   "The veil-copilot wrapper script (it execs `veil lsp \"$@\"').")
 
 ;; A defcustom in copilot.el: setting it before or after copilot loads works.
+(defvar copilot-server-executable)
 ;; There is nothing to `copilot-install-server' or `copilot-login' to.
 (setq copilot-server-executable veil-copilot-wrapper)
 

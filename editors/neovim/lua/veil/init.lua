@@ -198,7 +198,7 @@ local function root_for(bufnr)
   local d = dir
   while d and d ~= '' do
     for _, m in ipairs(state.config.root_markers or {}) do
-      if vim.loop.fs_stat(d .. '/' .. m) then
+      if (vim.uv or vim.loop).fs_stat(d .. '/' .. m) then
         return d
       end
     end
