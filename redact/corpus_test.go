@@ -119,3 +119,34 @@ func fmtInt(n int) string {
 	}
 	return string(b[i:])
 }
+
+// BenchmarkPathological scans inputs that once cost quadratic time (one long
+// line with a keyword every few bytes, many BEGIN lines, many tokens):
+// each should scan at a speed of the same order as ordinary code.
+func BenchmarkPathological(b *testing.B) {
+	d := newTestDetector(b, Options{})
+	inputs := map[string]string{
+		"key=":   strings.Repeat("token=", 50000),
+		"quoted": strings.Repeat(`token="`, 50000),
+		"xml":    strings.Repeat("<password>", 30000),
+		"begin":  strings.Repeat("-----BEGIN RSA PRIVATE KEY-----\n", 10000),
+		"at":     strings.Repeat("a@b", 100000),
+		"digits": strings.Repeat("1234 5678 ", 30000),
+	}
+	for name, s := range inputs {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				d.Scan("x.txt", []byte(s))
+			}
+		})
+	}
+	v := NewVault(testKey, 10)
+	veil := strings.Repeat("VEIL_A_", 50000)
+	b.Run("restore", func(b *testing.B) {
+		b.SetBytes(int64(len(veil)))
+		for b.Loop() {
+			v.Restore(veil)
+		}
+	})
+}

@@ -79,6 +79,9 @@ type scratch struct {
 	active  []int32
 	cands   []Finding
 	genEnd  int // end of the last key name the generic detector looked at
+	// The last search for a PEM END line: from pemFrom up to pemSearched,
+	// found at pemEnd (-1: none).
+	pemFrom, pemSearched, pemEnd int
 }
 
 // Rule ids of the detectors written in Go rather than as YAML rules.
@@ -322,6 +325,7 @@ func (d *Detector) pathAllowed(path string) bool {
 func (d *Detector) collect(path string, text []byte, sc *scratch) {
 	if d.ac != nil {
 		sc.genEnd = -1
+		sc.pemFrom, sc.pemSearched, sc.pemEnd = 0, 0, -1
 		cfg := configLike(path)
 		eachMatch(d.ac, d.acMaxLen, text, &sc.chunk, func(id, s, e int) {
 			for _, a := range d.actions[id] {
@@ -474,10 +478,10 @@ func (d *Detector) finish(text []byte, cands []Finding) []Finding {
 	if len(cands) == 0 {
 		return nil
 	}
-	allowLines := bytes.Contains(text, []byte("veil:allow"))
+	allowed := allowedLines(text)
 	kept := cands[:0]
 	for _, f := range cands {
-		if allowLines && lineHasAllow(text, f.Start) {
+		if allowed.has(f.Start) {
 			continue
 		}
 		if d.valueAllowed(text[f.Start:f.End]) {
@@ -488,6 +492,32 @@ func (d *Detector) finish(text []byte, cands []Finding) []Finding {
 	return resolveOverlaps(kept)
 }
 
+// lineSet is a sorted list of line spans.
+type lineSet []span
+
+// allowedLines returns the lines of text that contain `veil:allow`. Each
+// such line is measured once, so a long line with many findings costs no
+// more than a short one.
+func allowedLines(text []byte) lineSet {
+	var out lineSet
+	marker := []byte("veil:allow")
+	for off := 0; ; {
+		k := bytes.Index(text[off:], marker)
+		if k < 0 {
+			return out
+		}
+		at := off + k
+		l := span{lineStart(text, at), lineEnd(text, at)}
+		out = append(out, l)
+		off = l.end
+	}
+}
+
+func (ls lineSet) has(at int) bool {
+	i := sort.Search(len(ls), func(i int) bool { return ls[i].end >= at })
+	return i < len(ls) && ls[i].start <= at
+}
+
 func (d *Detector) valueAllowed(v []byte) bool {
 	for _, re := range d.allowRes {
 		if re.Match(v) {
@@ -495,10 +525,6 @@ func (d *Detector) valueAllowed(v []byte) bool {
 		}
 	}
 	return false
-}
-
-func lineHasAllow(text []byte, at int) bool {
-	return bytes.Contains(text[lineStart(text, at):lineEnd(text, at)], []byte("veil:allow"))
 }
 
 // resolveOverlaps keeps, among overlapping candidates, the more confident,

@@ -395,3 +395,32 @@ func TestLowerASCII(t *testing.T) {
 		}
 	}
 }
+
+// Many BEGIN lines, with and without END lines, each find the right block.
+func TestManyKeyBlocks(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	var b strings.Builder
+	var want []string
+	for i := range 40 {
+		block := pemBlock(t, "\n")
+		if i%3 == 1 {
+			block = "-----BEGIN EC PRIVATE KEY-----\n" // header only: not a key
+		} else {
+			want = append(want, block)
+		}
+		b.WriteString("x\n" + block + "\n")
+	}
+	text := b.String()
+	var got []string
+	for _, f := range d.Scan("keys.txt", []byte(text)) {
+		got = append(got, text[f.Start:f.End])
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d blocks found, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("block %d differs", i)
+		}
+	}
+}

@@ -195,7 +195,13 @@ func skipBlanks(text []byte, i int) int {
 // atLineStart reports whether only indentation, "export ", "set ", "- " or
 // an opening quote precede at on its line.
 func atLineStart(text []byte, at int) bool {
-	ls := lineStart(text, at)
+	ls := at
+	for ls > 0 && text[ls-1] != '\n' {
+		ls--
+		if at-ls > 64 {
+			return false // a long prefix is not indentation and a keyword
+		}
+	}
 	pre := bytes.TrimSpace(text[ls:at])
 	pre = bytes.TrimRight(pre, `"'`)
 	pre = bytes.TrimSpace(pre)
@@ -255,7 +261,7 @@ func readValue(text []byte, i int, unquotedOK bool) (vs, ve int, quoted bool) {
 // xmlValue handles <password>value</password>: the element's text, on
 // one line, up to its closing tag.
 func (d *Detector) xmlValue(text []byte, sc *scratch, id string, vs int, name []byte) {
-	le := lineEnd(text, vs)
+	le := lineEnd(text[:min(len(text), vs+512)], vs)
 	ct := bytes.Index(text[vs:le], []byte("</"))
 	if ct <= 0 || !bytes.HasPrefix(text[vs+ct+2:le], name) {
 		return
@@ -430,8 +436,8 @@ func (d *Detector) privateKeyAt(text []byte, sc *scratch, hs int) {
 	bodyStart := hs + len(begin) + hdrEnd + 5
 	limit := min(len(text), bodyStart+maxWindow*4)
 	end := -1
-	if k := bytes.Index(text[bodyStart:limit], []byte("-----END ")); k >= 0 {
-		e := bodyStart + k + len("-----END ")
+	if k := sc.nextPEMEnd(text, bodyStart, limit); k >= 0 && !bytes.Contains(text[bodyStart:k], []byte("-----BEGIN")) {
+		e := k + len("-----END ")
 		if k2 := bytes.Index(text[e:min(len(text), e+64)], []byte("-----")); k2 >= 0 {
 			end = e + k2 + 5
 		}
@@ -439,7 +445,8 @@ func (d *Detector) privateKeyAt(text []byte, sc *scratch, hs int) {
 	if end < 0 {
 		// Truncated block: mask the body as far as it goes.
 		end = bodyStart
-		for end < limit && (isTokenByte(text[end]) || text[end] == '\n' || text[end] == '\r' || text[end] == '\\' || text[end] == ' ') {
+		for end < limit && (isTokenByte(text[end]) || text[end] == '\n' || text[end] == '\r' || text[end] == '\\' || text[end] == ' ') &&
+			!bytes.HasPrefix(text[end:], []byte("-----")) {
 			end++
 		}
 	}
@@ -468,4 +475,29 @@ func keyBody(b []byte) bool {
 		}
 	}
 	return n >= 32
+}
+
+// nextPEMEnd returns the index of the first "-----END " in text[from:limit],
+// or -1. It remembers the last search (from pemFrom up to pemSearched,
+// found at pemEnd or -1), so that many BEGIN lines in a row do not each
+// search the same stretch again. Calls come with increasing from.
+func (sc *scratch) nextPEMEnd(text []byte, from, limit int) int {
+	const end = "-----END "
+	if sc.pemFrom <= from {
+		if sc.pemEnd >= from && sc.pemEnd < limit {
+			return sc.pemEnd // the first END after pemFrom, so after from too
+		}
+		if sc.pemEnd < 0 && sc.pemSearched >= limit {
+			return -1 // this stretch was searched and holds none
+		}
+	}
+	start := from
+	if sc.pemFrom <= from && sc.pemEnd < 0 && sc.pemSearched > from {
+		start = max(from, sc.pemSearched-len(end)+1) // text before that holds no END
+	}
+	sc.pemFrom, sc.pemSearched, sc.pemEnd = from, limit, -1
+	if k := bytes.Index(text[start:limit], []byte(end)); k >= 0 {
+		sc.pemEnd = start + k
+	}
+	return sc.pemEnd
 }

@@ -86,8 +86,9 @@ type restorer struct {
 // could still turn into a token and returns how many bytes it consumed.
 func (r *restorer) run(out *strings.Builder, text string, final bool) int {
 	copied, pos := 0, 0
+	var pf prefixFinder
 	for {
-		k := nextPrefix(text, pos)
+		k := pf.next(text, pos)
 		if k < 0 {
 			end := len(text)
 			if !final {
@@ -144,6 +145,38 @@ func (r *restorer) knownInside(text string, from, to int) bool {
 		p = k + 1
 	}
 	return false
+}
+
+// prefixFinder finds the next "VEIL_" or "veil_", remembering where each
+// was last seen so that text with many of one and none of the other is
+// searched once, not once per occurrence.
+type prefixFinder struct {
+	upper, lower       int // next index of each at or after from, -1 none
+	upperFrom, lowFrom int // positions the cached answers were searched from, +1 (0: never)
+}
+
+func (p *prefixFinder) next(text string, pos int) int {
+	find := func(at *int, from *int, prefix string) int {
+		if *from == 0 || *from-1 > pos || (*at >= 0 && *at < pos) {
+			*from = pos + 1
+			*at = -1
+			if pos < len(text) {
+				if i := strings.Index(text[pos:], prefix); i >= 0 {
+					*at = pos + i
+				}
+			}
+		}
+		return *at
+	}
+	a := find(&p.upper, &p.upperFrom, "VEIL_")
+	b := find(&p.lower, &p.lowFrom, "veil_")
+	switch {
+	case a < 0:
+		return b
+	case b < 0 || a < b:
+		return a
+	}
+	return b
 }
 
 // nextPrefix returns the index of the next "VEIL_" or "veil_" at or after

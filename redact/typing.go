@@ -60,7 +60,7 @@ func (d *Detector) ScanTyping(path string, text []byte, cursor int) []Finding {
 	}
 	f := Finding{RuleID: RuleTypingPartial, Category: Secret, Description: "secret being typed",
 		Start: s, End: e, Confidence: conf}
-	if lineHasAllow(text, s) {
+	if allowedLines(text).has(s) {
 		return fs
 	}
 	// The typing finding wins over whatever it overlaps.
