@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ type emacsResult struct {
 	EnvWarned      bool     `json:"env_warned"`
 	EnvRoute       string   `json:"env_route"`
 	EnvCompletions int      `json:"env_completions"`
+	EnvDiagnostics []string `json:"env_diagnostics"`
 	ModeLine       string   `json:"mode_line"`
 	Messages       []string `json:"messages"`
 }
@@ -108,6 +110,9 @@ func TestEmacsEglot(t *testing.T) {
 	}
 	if r.EnvRoute != "block" || r.ModeLine != " veil:BLOCKED" {
 		t.Errorf(".env route %q, mode line %q; want block and \" veil:BLOCKED\"", r.EnvRoute, r.ModeLine)
+	}
+	if !slices.ContainsFunc(r.EnvDiagnostics, func(d string) bool { return strings.Contains(d, "AI requests are blocked") }) {
+		t.Errorf(".env has no flymake diagnostic saying it is blocked: %q", r.EnvDiagnostics)
 	}
 	if r.EnvCompletions != 0 {
 		t.Errorf(".env got %d completions, want none", r.EnvCompletions)

@@ -70,6 +70,13 @@
     (veil-test-wait (lambda () veil-route))
     (veil-test-put 'env_route (veil-status))
     (veil-test-put 'mode_line (veil-mode-line))
+    ;; Flymake runs its backends from idle timers, which batch mode never
+    ;; fires; start it by hand as the first idle moment would.
+    (flymake-start)
+    (veil-test-put 'flymake (and (bound-and-true-p flymake-mode) t))
+    (veil-test-put 'env_diagnostics
+                   (vconcat (veil-test-wait
+                             (lambda () (mapcar #'flymake-diagnostic-text (flymake-diagnostics))))))
     (goto-char (point-min))
     (let ((capf (eglot-completion-at-point)))
       (veil-test-put 'env_completions (length (and capf (all-completions "" (nth 2 capf))))))
