@@ -101,12 +101,18 @@ func BenchmarkDidChangeWire1MB(b *testing.B) {
 // neighbours, policy, window scan, masking, context, restore, positions,
 // and the round trip over the wire. It reports p50 and p99 per request.
 func BenchmarkInlineCompletionOverhead(b *testing.B) {
+	for _, neighbours := range []int{0, 3} {
+		b.Run(fmt.Sprintf("neighbours=%d", neighbours), func(b *testing.B) { benchInline(b, neighbours) })
+	}
+}
+
+func benchInline(b *testing.B, neighbours int) {
 	c := benchClient(b, true)
 	sec := newSecrets(12)
 	text, _ := sampleSource(sec, 20<<10)
 	uri := "file:///work/ws/main.go"
 	openDoc(b, c, uri, text)
-	for i := 0; i < 3; i++ {
+	for i := 0; i < neighbours; i++ {
 		n, _ := sampleSource(sec, 8<<10)
 		openDoc(b, c, fmt.Sprintf("file:///work/ws/n%d.go", i), n)
 	}

@@ -220,9 +220,8 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	return pr, nil
 }
 
-// typingLookback is how far before the cursor the typing-safe scan looks:
-// more than a PEM block of an RSA-4096 key, so a key being pasted or typed
-// is still seen as an unfinished block.
+// typingLookback bounds the typing-safe scan on each side of the cursor
+// (within its line); longer than any token format.
 const typingLookback = 4096
 
 // window picks the span of text around cursor that may be sent: ContextBytes
@@ -252,15 +251,21 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 			fs = append(fs, f)
 		}
 	}
-	// The cached findings are complete (kept current on every edit); the
-	// typing-safe scan only has to look at what touches the cursor: its
-	// line and enough before it to see an unfinished private key block.
-	ts := max(ws, cursor-typingLookback)
-	for ts > ws && !utf8.RuneStart(text[ts]) {
+	// The cached findings are complete (kept current on every edit, an
+	// unfinished private key block included); the typing-safe scan only
+	// has to look at the token touching the cursor: its line, bounded on
+	// very long (minified) lines.
+	ts, te := cursor, cursor
+	for ts > ws && ts > cursor-typingLookback && text[ts-1] != '\n' && text[ts-1] != '\r' {
 		ts--
 	}
-	te := cursor
-	for te < we && text[te] != '\n' && text[te] != '\r' {
+	for ts > ws && ts < len(text) && !utf8.RuneStart(text[ts]) {
+		ts--
+	}
+	for te < we && te < cursor+typingLookback && text[te] != '\n' && text[te] != '\r' {
+		te++
+	}
+	for te < we && !utf8.RuneStart(text[te]) {
 		te++
 	}
 	for _, f := range st.detector.ScanTyping(scanPath, text[ts:te], cursor-ts) {

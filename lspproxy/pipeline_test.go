@@ -3,6 +3,7 @@ package lspproxy
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -430,4 +431,45 @@ func TestNeighbours(t *testing.T) {
 		}
 	}
 	leakFree(t, m, tok, envKey)
+}
+
+// TestPromptEveryCursor builds the prompt at every position of documents
+// with multi-byte characters, CRLF, lone CR and secrets at the edges: it
+// never fails, and no value found in the window reaches the prompt.
+func TestPromptEveryCursor(t *testing.T) {
+	sec := newSecrets(6)
+	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ctx = context.Background()
+	texts := []string{
+		"",
+		sec.aws(),
+		"k=\"" + sec.github() + "\"",
+		"é😀\r\nx = \"" + sec.aws() + "\"\rnext\n" + sec.github(),
+		"\n\n\r\r\n",
+	}
+	st := s.ai.settings()
+	st.cfg.LSP.ContextBytes = 16 // tiny windows: every edge case is near
+	for i, text := range texts {
+		uri := fmt.Sprintf("file:///work/ws/f%d.go", i)
+		doc := s.docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: text})
+		for off := 0; off <= len(text); off++ {
+			pos := doc.Map.Position(off, UTF16)
+			r, err := s.newFIMRequest([]byte("1"), "inline", uri, pos, localmodel.Automatic)
+			if err != nil || r == nil {
+				t.Fatalf("text %d offset %d: %v", i, off, err)
+			}
+			pr, err := s.ai.prompt(st, r)
+			if err != nil {
+				t.Fatalf("text %d offset %d: %v", i, off, err)
+			}
+			for _, v := range []string{pr.fim.Prefix, pr.fim.Suffix} {
+				if strings.Contains(v, "AKIA") && len(v) >= 20 || strings.Contains(v, "ghp_") {
+					t.Fatalf("text %d offset %d: a secret in the prompt", i, off)
+				}
+			}
+		}
+	}
 }
