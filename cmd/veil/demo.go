@@ -545,7 +545,7 @@ func (d *demo) openPython(ctx context.Context) error {
 }
 
 func (d *demo) chat(ctx context.Context) error {
-	d.title("chat about the code, with references")
+	d.title("open .env, then chat about the code with references")
 	doc, err := d.open(ctx, ".env", "dotenv")
 	if err != nil {
 		return err
