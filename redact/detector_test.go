@@ -424,3 +424,15 @@ func TestManyKeyBlocks(t *testing.T) {
 		}
 	}
 }
+
+func TestDigitMask(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := range 8 {
+			x := uint64(c) << (8 * pos)
+			got := digitMask(x) != 0
+			if got != (c >= '0' && c <= '9') {
+				t.Fatalf("byte %#x at %d: mask %v", c, pos, got)
+			}
+		}
+	}
+}

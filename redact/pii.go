@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"strings"
 )
@@ -126,47 +127,59 @@ type numRun struct {
 	literal    bool // preceded by a quote, '>', ':', '=' or ": "
 }
 
-// numTrigger marks the bytes that may start a number worth a look.
-var numTrigger = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true,
-	'7': true, '8': true, '9': true, '+': true, '(': true}
-
 func (d *Detector) scanNumbers(text []byte, sc *scratch) {
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if !numTrigger[c] {
+	for i := 0; i < len(text); {
+		// Skip eight bytes at a time while none is a digit.
+		if i+8 <= len(text) && digitMask(binary.LittleEndian.Uint64(text[i:])) == 0 {
+			i += 8
 			continue
 		}
-		if c != '+' && c != '(' {
-			// IBAN: two upper-case letters right before the first digit.
-			if d.pii.iban && i >= 2 && isUpper(text[i-2]) && isUpper(text[i-1]) && (i < 3 || !isAlnum(text[i-3])) {
-				if e := d.tryIBAN(text, sc, i-2); e > 0 {
-					i = e
-					continue
-				}
+		if !isDigit(text[i]) {
+			i++
+			continue
+		}
+		// IBAN: two upper-case letters right before the first digit.
+		if d.pii.iban && i >= 2 && isUpper(text[i-2]) && isUpper(text[i-1]) && (i < 3 || !isAlnum(text[i-3])) {
+			if e := d.tryIBAN(text, sc, i-2); e > 0 {
+				i = e + 1
+				continue
 			}
 		}
-		if i > 0 {
-			p := text[i-1]
-			if isAlnum(p) || p == '_' || p == '.' || p == '$' || (c == '+' && (p == ')' || p == ']')) {
+		start := i
+		if i > 0 && (text[i-1] == '+' || text[i-1] == '(') {
+			start = i - 1 // +44 ..., (415) ...
+		}
+		if start > 0 {
+			p := text[start-1]
+			if isAlnum(p) || p == '_' || p == '.' || p == '$' || (text[start] == '+' && (p == ')' || p == ']')) {
 				// Inside a word or a longer number: skip the rest of it.
 				for i+1 < len(text) && (isAlnum(text[i+1]) || text[i+1] == '.') {
 					i++
 				}
+				i++
 				continue
 			}
 		}
 		var r numRun
-		j := readNumRun(text, i, &r)
-		if r.nd == 0 {
-			continue
+		j := readNumRun(text, start, &r)
+		switch {
+		case r.nd == 0:
+			i++
+		case j < len(text) && (isAlnum(text[j]) || text[j] == '_'):
+			i = j + 1
+		default:
+			d.classifyNumber(text, sc, &r)
+			i = max(j, i+1)
 		}
-		if j < len(text) && (isAlnum(text[j]) || text[j] == '_') {
-			i = j
-			continue
-		}
-		d.classifyNumber(text, sc, &r)
-		i = j - 1
 	}
+}
+
+// digitMask has the top bit of each byte of x that is an ASCII digit set:
+// for b < 0x80, b+0x50 reaches 0x80 when b >= '0', b+0x46 when b > '9'.
+func digitMask(x uint64) uint64 {
+	const hi = 0x8080808080808080
+	h := x &^ hi
+	return (h + 0x5050505050505050) &^ (h + 0x4646464646464646) &^ x & hi
 }
 
 // readNumRun reads digits and single separators from i into r and returns
