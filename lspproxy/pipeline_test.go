@@ -473,3 +473,54 @@ func TestPromptEveryCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowCommand: veil.allow asks the client to apply the comment edit.
+func TestAllowCommand(t *testing.T) {
+	sec := newSecrets(10)
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	c.open("file:///work/ws/a.go", "go", "package a\n\nvar k = \""+sec.aws()+"\"\n")
+	c.call(1, "workspace/executeCommand", map[string]any{"command": "veil.allow",
+		"arguments": []any{map[string]any{"uri": "file:///work/ws/a.go", "line": 2}}})
+	req := c.next("workspace/applyEdit", func(m map[string]any) bool { return m["method"] == "workspace/applyEdit" })
+	edit := get(req, "params", "edit", "changes", "file:///work/ws/a.go", "0")
+	if get(edit, "newText") != " // veil:allow" {
+		t.Fatalf("applyEdit = %v", req["params"])
+	}
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": req["id"], "result": map[string]any{"applied": true}})
+	c.writeBody(string(b))
+	if got := c.result(1); got != true {
+		t.Fatalf("veil.allow = %v, want true", got)
+	}
+}
+
+// TestChatReferenceFromDisk: a reference that is not open is read only
+// after policy allows its path; a blocked path is never read.
+func TestChatReferenceFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.md"), []byte("Ask ops.lead@orchard-mail.net first.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		return "ok", onChunk("ok")
+	}}
+	c := startClient(t, pipelineOptions(m))
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + dir, "capabilities": map[string]any{}})
+	c.result(0)
+	c.call(1, "veil/chat", map[string]any{"message": "Summarise", "references": []any{
+		map[string]any{"uri": "file://" + dir + "/notes.md"},
+		map[string]any{"uri": "file://" + dir + "/id_rsa"}, // does not exist: policy refuses before any read
+	}})
+	res := c.result(1)
+	skipped, _ := get(res, "skipped").([]any)
+	if len(skipped) != 1 || !strings.Contains(skipped[0].(string), "id_rsa") || strings.Contains(skipped[0].(string), "cannot read") {
+		t.Fatalf("skipped = %v, want id_rsa refused by policy", skipped)
+	}
+	m.mu.Lock()
+	ok := len(m.chats) == 1 && len(m.chats[0].References) == 1 && tokenPattern.MatchString(m.chats[0].References[0].Text)
+	m.mu.Unlock()
+	if !ok {
+		t.Fatalf("chat references sent are not the one redacted notes.md")
+	}
+	leakFree(t, m, "ops.lead@orchard-mail.net")
+}
