@@ -527,12 +527,19 @@ func (d *Detector) valueAllowed(v []byte) bool {
 	return false
 }
 
-// resolveOverlaps keeps, among overlapping candidates, the more confident,
-// then the longer, then the earlier one. The result is sorted by Start and
+// resolveOverlaps makes candidates non-overlapping without unmasking a
+// byte: where candidates overlap, the winner (secret before pii before
+// identifier, then the more confident, the longer, the earlier) takes over
+// the union of their spans. Dropping the loser instead would leave the part
+// of it outside the winner in clear text, e.g. the rest of a token whose
+// prefix is a configured identifier term. The result is sorted by Start and
 // is a fresh slice.
 func resolveOverlaps(cands []Finding) []Finding {
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
+		if ra, rb := categoryRank(a.Category), categoryRank(b.Category); ra != rb {
+			return ra < rb
+		}
 		if a.Confidence != b.Confidence {
 			return a.Confidence > b.Confidence
 		}
@@ -544,14 +551,37 @@ func resolveOverlaps(cands []Finding) []Finding {
 	var out []Finding // sorted by Start, non-overlapping
 	for _, f := range cands {
 		i := sort.Search(len(out), func(i int) bool { return out[i].End > f.Start })
-		if i < len(out) && out[i].Start < f.End {
+		if i == len(out) || out[i].Start >= f.End {
+			out = append(out, Finding{})
+			copy(out[i+1:], out[i:])
+			out[i] = f
 			continue
 		}
-		out = append(out, Finding{})
-		copy(out[i+1:], out[i:])
-		out[i] = f
+		// f overlaps out[i] (and maybe later ones): out[i] won; it grows
+		// to cover f and swallows every later winner f reaches.
+		w := &out[i]
+		w.Start = min(w.Start, f.Start)
+		w.End = max(w.End, f.End)
+		j := i + 1
+		for j < len(out) && out[j].Start < w.End {
+			w.End = max(w.End, out[j].End)
+			j++
+		}
+		out = append(out[:i+1], out[j:]...)
 	}
 	return out
+}
+
+// categoryRank orders categories for overlap resolution: a secret is never
+// renamed into a weaker category.
+func categoryRank(c Category) int {
+	switch c {
+	case Secret:
+		return 0
+	case PII:
+		return 1
+	}
+	return 2
 }
 
 // Preview is the only way a value is shown: its first 4 characters and
