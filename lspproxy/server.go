@@ -122,7 +122,7 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 				return fmt.Errorf("lspproxy: session: %w", context.Cause(s.ctx))
 			}
 			if errors.Is(err, io.EOF) {
-				return s.exitError()
+				return s.endOfInput()
 			}
 			return fmt.Errorf("lspproxy: reading: %w", err)
 		}
@@ -137,6 +137,20 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 		}
 		s.handle(msg)
 	}
+}
+
+// endOfInput is the answer when the stream ends without an exit
+// notification: a stream that ended before initialize was never a session
+// (a probe, an empty stdin) and ends cleanly; after initialize it is an
+// exit without shutdown.
+func (s *Server) endOfInput() error {
+	s.stateMu.Lock()
+	never := s.state == stateNew
+	s.stateMu.Unlock()
+	if never {
+		return nil
+	}
+	return s.exitError()
 }
 
 func (s *Server) exitError() error {

@@ -55,6 +55,14 @@ func TestLSPExitCodes(t *testing.T) {
 	}
 }
 
+// An empty stdin is no session: veil lsp exits 0 and writes nothing.
+func TestLSPEmptyStdin(t *testing.T) {
+	code, out, errOut := runLSPSession(t, "")
+	if code != exitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q; stderr:\n%s", code, out, errOut)
+	}
+}
+
 func TestLSPListenRefusesNonLoopback(t *testing.T) {
 	code, _, errOut := runLSPSession(t, "", "--listen", "0.0.0.0:7777")
 	if code != exitError || !strings.Contains(errOut, "loopback") {
