@@ -192,16 +192,23 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		if path == "" {
 			return snip, nil, nil, fmt.Sprintf("%s is not open and not a file", r.URI)
 		}
-		// The path alone goes through policy before the file is read.
-		pre := st.policy.Decide(policy.Request{Kind: policy.Chat, Path: path, WorkspaceRoot: p.s.workspaceRoot(path)})
+		// The path alone goes through policy before the file is read, and
+		// so does where it leads when it is a symlink; the file read is
+		// the one policy saw.
+		target := realPath(path)
+		pre := p.s.decide(st.policy, policy.Request{Kind: policy.Chat, Path: path, WorkspaceRoot: p.s.workspaceRoot(path)}, target)
 		if pre.Route != policy.Local {
 			return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(&Document{URI: r.URI, Path: path}), why(pre.Reason))
 		}
-		data, err := readLimited(path, maxReferenceFile)
+		read := path
+		if target != "" {
+			read = target
+		}
+		data, err := readLimited(read, maxReferenceFile)
 		if err != nil {
 			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(&Document{URI: r.URI, Path: path}), err)
 		}
-		doc = &Document{URI: r.URI, Path: path, Map: NewMapper(data)}
+		doc = &Document{URI: r.URI, Path: path, Target: target, Map: NewMapper(data)}
 		doc.Findings = st.detector.Scan(p.s.scanPath(path), data)
 	}
 	text := doc.Map.Text()
@@ -226,8 +233,8 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 			values = append(values, string(text[f.Start:f.End]))
 		}
 	}
-	dec := st.policy.Decide(policy.Request{Kind: policy.Chat, Path: doc.Path, WorkspaceRoot: p.s.workspaceRoot(doc.Path),
-		LanguageID: doc.LanguageID, Findings: fs})
+	dec := p.s.decide(st.policy, policy.Request{Kind: policy.Chat, Path: doc.Path, WorkspaceRoot: p.s.workspaceRoot(doc.Path),
+		LanguageID: doc.LanguageID, Findings: fs}, doc.Target)
 	if dec.Route != policy.Local {
 		return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(doc), why(dec.Reason))
 	}

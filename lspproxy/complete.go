@@ -71,7 +71,7 @@ func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Posi
 func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) {
 	st := p.settings()
 	start := time.Now()
-	rec := audit.Record{Request: r.id, Kind: string(r.kind), Document: p.s.relPath(r.doc), Language: r.doc.LanguageID}
+	rec := audit.Record{Request: r.id, Kind: string(r.kind), Document: p.docName(st, r.doc), Language: r.doc.LanguageID}
 	finish := func(outcome string) {
 		rec.Outcome = outcome
 		rec.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
@@ -179,10 +179,10 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	text := r.doc.Map.Text()
 	ws, we, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
 	pr := &prompt{findings: fs}
-	pr.decision = st.policy.Decide(policy.Request{
+	pr.decision = p.s.decide(st.policy, policy.Request{
 		Kind: r.kind, Path: r.doc.Path, WorkspaceRoot: p.s.workspaceRoot(r.doc.Path),
 		LanguageID: r.doc.LanguageID, Findings: fs,
-	})
+	}, r.doc.Target)
 	if pr.decision.Route != policy.Local {
 		return pr, nil
 	}
@@ -253,28 +253,41 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 	}
 	// The cached findings are complete (kept current on every edit, an
 	// unfinished private key block included); the typing-safe scan only
-	// has to look at the token touching the cursor: its line, bounded on
-	// very long (minified) lines.
-	ts, te := cursor, cursor
-	for ts > ws && ts > cursor-typingLookback && text[ts-1] != '\n' && text[ts-1] != '\r' {
+	// has to look at the token touching the cursor, and at the one where
+	// the last edit ended (a secret left half typed when the cursor moved
+	// to another line): each one's line, bounded on very long (minified)
+	// lines.
+	cs, ce := typingAt(st, doc, scanPath, ws, we, cursor, &fs)
+	if e := doc.EditEnd; e >= ws && e <= we && (e < cs || e > ce) {
+		typingAt(st, doc, scanPath, ws, we, e, &fs)
+	}
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return ws, we, dedupe(fs)
+}
+
+// typingAt appends the typing-safe scan of the line around at (within
+// [ws, we)) to fs and returns the span scanned.
+func typingAt(st *settings, doc *Document, scanPath string, ws, we, at int, fs *[]redact.Finding) (ts, te int) {
+	text := doc.Map.Text()
+	ts, te = at, at
+	for ts > ws && ts > at-typingLookback && text[ts-1] != '\n' && text[ts-1] != '\r' {
 		ts--
 	}
 	for ts > ws && ts < len(text) && !utf8.RuneStart(text[ts]) {
 		ts--
 	}
-	for te < we && te < cursor+typingLookback && text[te] != '\n' && text[te] != '\r' {
+	for te < we && te < at+typingLookback && text[te] != '\n' && text[te] != '\r' {
 		te++
 	}
 	for te < we && !utf8.RuneStart(text[te]) {
 		te++
 	}
-	for _, f := range st.detector.ScanTyping(scanPath, text[ts:te], cursor-ts) {
+	for _, f := range st.detector.ScanTyping(scanPath, text[ts:te], at-ts) {
 		f.Start += ts
 		f.End += ts
-		fs = append(fs, f)
+		*fs = append(*fs, f)
 	}
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return ws, we, dedupe(fs)
+	return ts, te
 }
 
 // dedupe drops exact duplicates (a finding both cached and re-scanned).
@@ -304,6 +317,17 @@ func (p *pipeline) maskString(st *settings, s string) (string, error) {
 		return "", err
 	}
 	return m.Text, nil
+}
+
+// docName is the document's workspace-relative path masked like any other
+// text, for the logs and the audit file: a file named after a codename, or a
+// path that holds a token, must not write the value there.
+func (p *pipeline) docName(st *settings, doc *Document) string {
+	name, err := p.maskString(st, p.s.relPath(doc))
+	if err != nil {
+		return "(name withheld: redaction failed)"
+	}
+	return name
 }
 
 // neighbourCap bounds how much of a neighbour document (its start) is masked
@@ -376,7 +400,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 			end = f.Start // never cut a value in two
 		}
 	}
-	dec := st.policy.Decide(policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs})
+	dec := p.s.decide(st.policy, policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs}, d.Target)
 	if dec.Route == policy.Local {
 		m, err := p.vault.Mask(string(text[:end]), fs)
 		if err != nil {

@@ -24,10 +24,22 @@ type docUI struct {
 // decideDocument is the route of the document as a whole, for its status and
 // diagnostics (requests decide on the text they would send).
 func (s *Server) decideDocument(doc *Document) policy.Decision {
-	return s.ai.settings().policy.Decide(policy.Request{
+	return s.decide(s.ai.settings().policy, policy.Request{
 		Kind: policy.Inline, Path: doc.Path, WorkspaceRoot: s.workspaceRoot(doc.Path),
 		LanguageID: doc.LanguageID, Findings: doc.Findings,
-	})
+	}, doc.Target)
+}
+
+// decide routes r, and when its path is a symlink (target: where it leads)
+// routes the target too: the stricter answer wins, so a link named
+// settings.txt that leads to .env is treated as the .env it is.
+func (s *Server) decide(pol *policy.Policy, r policy.Request, target string) policy.Decision {
+	d := pol.Decide(r)
+	if d.Route != policy.Local || target == "" {
+		return d
+	}
+	r.Path, r.WorkspaceRoot = target, s.workspaceRoot(target)
+	return pol.Decide(r)
 }
 
 // documentChanged refreshes a document's status and diagnostics.
@@ -115,7 +127,7 @@ func (s *Server) configApplied() {
 // warning per document per session.
 func (s *Server) blocked(doc *Document, dec policy.Decision) {
 	name := s.relPath(doc)
-	s.logger.Info("request blocked", "document", name, "rule", dec.Rule, "reason", dec.Reason)
+	s.logger.Info("request blocked", "document", s.ai.docName(s.ai.settings(), doc), "rule", dec.Rule, "reason", dec.Reason)
 	s.logMessage(MessageWarning, fmt.Sprintf("veil: AI request blocked for %s: %s", name, why(dec.Reason)))
 	s.uiMu.Lock()
 	ui := s.ui[doc.URI]

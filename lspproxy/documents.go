@@ -2,6 +2,8 @@ package lspproxy
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -14,13 +16,21 @@ import (
 // the Mapper), version and cached findings. An edit makes a new Document, so
 // request goroutines can hold a snapshot while the mirror moves on.
 type Document struct {
-	URI        string // as the client sent it; never rewritten
-	Path       string // slash path for policy; "" when the URI is not file:
+	URI  string // as the client sent it; never rewritten
+	Path string // slash path for policy; "" when the URI is not file:
+	// Target is where Path leads when it is a symlink (or lies under one),
+	// resolved at open; "" otherwise. Policy decides on both.
+	Target     string
 	LanguageID string
 	Version    int32
 	Map        *Mapper
 	// Findings are sorted by Start; offsets index Map.Text().
 	Findings []redact.Finding
+	// EditEnd is the offset just after the text the last incremental
+	// change inserted (where the user was typing), -1 when there is none.
+	// A request's typing-safe scan covers it as well as the cursor, so a
+	// secret left half typed is still masked after the cursor moves away.
+	EditEnd int
 }
 
 // scanRangeFunc finds values in text, looking at least at [start, end) and
@@ -57,6 +67,22 @@ func uriPath(u string) string {
 	return uri.FsPathFor(parsed, uri.PlatformPOSIX, true)
 }
 
+// realPath resolves the symlinks on a slash path: "" when p is empty, cannot
+// be resolved (not on disk) or is already the real path.
+func realPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	r, err := filepath.EvalSymlinks(filepath.FromSlash(p))
+	if err != nil {
+		return ""
+	}
+	if r = filepath.ToSlash(r); r == path.Clean(p) {
+		return ""
+	}
+	return r
+}
+
 func (d *documents) open(item TextDocumentItem) *Document {
 	doc := &Document{
 		URI:        item.URI,
@@ -64,7 +90,9 @@ func (d *documents) open(item TextDocumentItem) *Document {
 		LanguageID: item.LanguageID,
 		Version:    item.Version,
 		Map:        NewMapper([]byte(item.Text)),
+		EditEnd:    -1,
 	}
+	doc.Target = realPath(doc.Path)
 	if scan := d.scanner(); scan != nil {
 		doc.Findings = scan(doc.Path, doc.Map.Text(), 0, len(doc.Map.Text()))
 	}
@@ -97,6 +125,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 		next.Version = p.TextDocument.Version
 		if c.Range == nil {
 			next.Map = NewMapper([]byte(c.Text))
+			next.EditEnd = -1
 			next.Findings = nil
 			if scan != nil {
 				next.Findings = scan(doc.Path, next.Map.Text(), 0, len(next.Map.Text()))
@@ -110,6 +139,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 			start, end = clampRange(doc.Map, *c.Range, enc)
 		}
 		next.Map = doc.Map.Replace(start, end, []byte(c.Text))
+		next.EditEnd = start + len(c.Text)
 		next.Findings = rescan(scan, doc, next.Map, start, end, len(c.Text))
 		doc = &next
 	}

@@ -1,0 +1,375 @@
+package lspproxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/redact"
+)
+
+// Red-team tests: each drives the real server with generated secrets and
+// checks every sink a value must never reach: what the model received, the
+// session's logs at debug level, and the audit file.
+
+// lockedBuffer is a log sink safe for the session's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// sinks is a session wired to a debug logger and an audit file.
+type sinks struct {
+	logs      *lockedBuffer
+	auditPath string
+}
+
+func redteamOptions(t *testing.T, m *fakeModel) (Options, *sinks) {
+	t.Helper()
+	sk := &sinks{logs: &lockedBuffer{}, auditPath: filepath.Join(t.TempDir(), "audit.jsonl")}
+	opts := pipelineOptions(m)
+	al, err := audit.Open(config.Audit{Path: sk.auditPath}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { al.Close() })
+	opts.Audit = al
+	opts.Logger = slog.New(slog.NewTextHandler(sk.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return opts, sk
+}
+
+// forms are the shapes a value could leak in: itself, its first 8
+// characters, base64 and hex.
+func forms(v string) []string {
+	out := []string{v, base64.StdEncoding.EncodeToString([]byte(v)), hex.EncodeToString([]byte(v))}
+	if len(v) > 8 {
+		out = append(out, v[:8])
+	}
+	return out
+}
+
+// checkSinks fails for every value (in any form) found in the model's
+// input, the logs or the audit file. Findings print masked.
+func checkSinks(t *testing.T, m *fakeModel, sk *sinks, values ...string) {
+	t.Helper()
+	auditText, _ := os.ReadFile(sk.auditPath)
+	where := map[string]string{"model": m.seen(), "logs": sk.logs.String(), "audit": string(auditText)}
+	for _, v := range values {
+		for _, f := range forms(v) {
+			for name, text := range where {
+				if strings.Contains(text, f) {
+					t.Errorf("%s holds a form of %s (%s)", name, redact.Preview(v), redact.Preview(f))
+				}
+			}
+		}
+	}
+}
+
+// TestRedteamSecretInPath: a document whose path holds a codename and a
+// token. The model sees the path; the logs and the audit record name the
+// document.
+func TestRedteamSecretInPath(t *testing.T) {
+	sec := newSecrets(101)
+	tok := sec.github()
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/" + tok + "/Zephyrine_client.go"
+	c.open(uri, "go", "package a\n\nfunc f() {\n\t")
+	c.call(1, "textDocument/inlineCompletion", inlineParams(uri, 3, 1))
+	c.result(1)
+	// A blocked file named after the codename: logged and audited too.
+	env := "file:///work/ws/Zephyrine/" + tok + "/.env"
+	c.open(env, "dotenv", "A=1\n")
+	c.call(2, "textDocument/inlineCompletion", inlineParams(env, 0, 1))
+	c.result(2)
+	// And a non-file URI, percent-encoded.
+	untitled := "untitled:Zephyrine-" + url.PathEscape(tok)
+	c.open(untitled, "go", "package a\n")
+	c.call(3, "textDocument/inlineCompletion", inlineParams(untitled, 0, 1))
+	c.result(3)
+	c.call(4, "veil/chat", map[string]any{"message": "explain", "references": []any{map[string]any{"uri": uri}}})
+	c.response(4)
+	if m.calls() == 0 {
+		t.Fatal("the model was never called: the test did not exercise it")
+	}
+	if a, _ := os.ReadFile(sk.auditPath); strings.Count(string(a), `"document"`) < 3 {
+		t.Fatalf("the audit file holds too few document records: the test did not exercise it")
+	}
+	checkSinks(t, m, sk, tok, "Zephyrine")
+}
+
+// TestRedteamChatReferenceTricks: references that name a denied file in
+// another way must not reach the model: a symlink to .env, upper case,
+// "..", percent-encoding.
+func TestRedteamChatReferenceTricks(t *testing.T) {
+	sec := newSecrets(102)
+	dir := t.TempDir()
+	// A value no detector recognises: only the path policy keeps it out.
+	plain := "salt-" + sec.pick("abcdefghijklmnopqrstuvwxyz", 12)
+	envText := "SESSION_SALT=" + plain + "\nAWS_ACCESS_KEY_ID=" + sec.aws() + "\n"
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".env", ".ENV"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(envText), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(dir, ".env"), filepath.Join(dir, "settings.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir, filepath.Join(dir, "sub", "up")); err != nil {
+		t.Fatal(err)
+	}
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		return "ok", onChunk("ok")
+	}}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + dir, "capabilities": map[string]any{}})
+	c.result(0)
+	for i, ref := range []string{
+		"file://" + dir + "/settings.txt",   // symlink to .env
+		"file://" + dir + "/.ENV",           // case
+		"file://" + dir + "/sub/../.env",    // dot-dot
+		"file://" + dir + "/%2Eenv",         // percent-encoded
+		"file://" + dir + "/sub/up/.env",    // through a directory symlink
+		"FILE://" + dir + "/.env",           // scheme case
+		"file://" + dir + "/sub/up/../.env", // both
+	} {
+		c.call(i+1, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
+		res := c.result(i + 1)
+		if skipped, _ := get(res, "skipped").([]any); len(skipped) != 1 {
+			t.Errorf("reference %d: skipped = %v, want it refused", i, skipped)
+		}
+	}
+	// The symlink opened in the editor is the .env it leads to.
+	link := "file://" + dir + "/settings.txt"
+	c.open(link, "plaintext", envText)
+	c.call(100, "textDocument/inlineCompletion", inlineParams(link, 1, 3))
+	if items, _ := get(c.result(100), "items").([]any); len(items) != 0 {
+		t.Errorf("completion in a symlink to .env answered %d item(s)", len(items))
+	}
+	c.open("file://"+dir+"/main.go", "go", "package main\n")
+	c.call(101, "textDocument/inlineCompletion", inlineParams("file://"+dir+"/main.go", 1, 0))
+	c.result(101)
+	checkSinks(t, m, sk, plain)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, r := range m.chats {
+		if len(r.References) != 0 {
+			t.Errorf("chat %d sent %d reference(s) from a denied file", i, len(r.References))
+		}
+	}
+}
+
+// TestRedteamPrivateKeyHeaderTypedLater: a key body pasted first (nothing
+// recognisable), its header typed above it afterwards, more than the
+// rescan margin away from the END line.
+func TestRedteamPrivateKeyHeaderTypedLater(t *testing.T) {
+	sec := newSecrets(103)
+	var body strings.Builder
+	for range 30 {
+		body.WriteString(sec.pick(base62+"+/", 64) + "\n")
+	}
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/key.txt"
+	text := "notes\n\n" + body.String() + "-----END RSA PRIVATE KEY-----\nmore notes\n"
+	c.open(uri, "plaintext", text)
+	header := "-----BEGIN RSA PRIVATE KEY-----\n"
+	c.notify("textDocument/didChange", map[string]any{
+		"textDocument": map[string]any{"uri": uri, "version": 2},
+		"contentChanges": []any{map[string]any{
+			"range": map[string]any{"start": map[string]any{"line": 1, "character": 0}, "end": map[string]any{"line": 1, "character": 0}},
+			"text":  header}},
+	})
+	c.call(1, "textDocument/inlineCompletion", inlineParams(uri, 34, 2))
+	c.result(1)
+	lines := strings.Split(body.String(), "\n")
+	checkSinks(t, m, sk, lines[0], lines[15], lines[29])
+}
+
+// TestRedteamTypingPositions types a token one character at a time at the
+// start of a line, inside a string with an autopaired closing quote after
+// the cursor, and then moves the cursor to the next line before the token
+// is complete.
+func TestRedteamTypingPositions(t *testing.T) {
+	for _, tc := range []struct {
+		name, before, after string
+	}{
+		{"line start", "package a\n\n", "\n"},
+		{"autopair", "package a\n\nvar t = \"", "\"\n"},
+		{"crlf", "package a\r\n\r\nvar t = '", "'\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sec := newSecrets(104)
+			tok := sec.github()
+			m := &fakeModel{}
+			opts, sk := redteamOptions(t, m)
+			c := startClient(t, opts)
+			c.initialize(nil)
+			uri := "file:///work/ws/a.go"
+			c.open(uri, "go", tc.before+tc.after)
+			line := strings.Count(tc.before, "\n")
+			col := len(tc.before) - strings.LastIndex(tc.before, "\n") - 1
+			for i := 0; i < len(tok); i++ {
+				c.notify("textDocument/didChange", map[string]any{
+					"textDocument": map[string]any{"uri": uri, "version": i + 2},
+					"contentChanges": []any{map[string]any{
+						"range": map[string]any{"start": map[string]any{"line": line, "character": col + i},
+							"end": map[string]any{"line": line, "character": col + i}},
+						"text": tok[i : i+1]}},
+				})
+				c.call(100+i, "textDocument/inlineCompletion", inlineParams(uri, line, col+i+1))
+				c.result(100 + i)
+				// The cursor moves to the next line, the token unfinished.
+				c.call(1000+i, "textDocument/inlineCompletion", inlineParams(uri, line+1, 0))
+				c.result(1000 + i)
+			}
+			seen := m.seen()
+			for n := len("ghp_") + 1; n <= len(tok); n++ {
+				if strings.Contains(seen, tok[:n]) {
+					t.Fatalf("the model received a %d-char prefix of the typed token (%s)", n, redact.Preview(tok))
+				}
+			}
+			checkSinks(t, m, sk, tok)
+		})
+	}
+}
+
+// TestRedteamModelTokenTricks: the model echoes a token altered (case,
+// digits), invents one, or answers another document's token.
+func TestRedteamModelTokenTricks(t *testing.T) {
+	sec := newSecrets(105)
+	key := sec.aws()
+	for _, tc := range []struct {
+		name  string
+		alter func(tok string) string
+		empty bool // the editor must get no suggestion
+	}{
+		{"exact", func(tok string) string { return tok }, false},
+		{"lower case", strings.ToLower, true},
+		{"digit changed", func(tok string) string {
+			b := []byte(tok)
+			for i := len(b) - 5; i > 0; i-- {
+				if b[i] >= '0' && b[i] <= '9' {
+					b[i] = '0' + (b[i]-'0'+1)%10
+					break
+				}
+			}
+			return string(b)
+		}, true},
+		{"invented", func(string) string { return "VEIL_AWS_ACCESS_KEY_ID_999_abc" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &fakeModel{}
+			m.complete = func(_ context.Context, req localmodel.FIMRequest) (string, error) {
+				toks := tokenPattern.FindAllString(req.Prefix, -1)
+				if len(toks) == 0 {
+					return "none", nil
+				}
+				return "use(" + tc.alter(toks[len(toks)-1]) + ")", nil
+			}
+			opts, sk := redteamOptions(t, m)
+			c := startClient(t, opts)
+			c.initialize(nil)
+			c.open("file:///work/ws/a.go", "go", "package a\n\nvar k = \""+key+"\"\n\n")
+			c.call(1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 4, 0))
+			items, _ := get(c.result(1), "items").([]any)
+			if tc.empty != (len(items) == 0) {
+				t.Fatalf("items = %d, want empty %v", len(items), tc.empty)
+			}
+			if !tc.empty && !strings.Contains(get(items[0], "insertText").(string), key) {
+				t.Fatalf("the exact token was not restored")
+			}
+			checkSinks(t, m, sk, key)
+		})
+	}
+}
+
+// TestRedteamChatStreamSplit: a chat reply that splits tokens across
+// chunks, one byte at a time, is restored exactly; an altered token stays
+// a token and the value never shows in logs.
+func TestRedteamChatStreamSplit(t *testing.T) {
+	sec := newSecrets(106)
+	tok := sec.github()
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		toks := tokenPattern.FindAllString(req.Message, -1)
+		reply := "first " + strings.Join(toks, " and ") + " then " + strings.ToLower(strings.Join(toks, ""))
+		for i := range len(reply) {
+			if err := onChunk(reply[i : i+1]); err != nil {
+				return "", err
+			}
+		}
+		return reply, nil
+	}}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	c.call(1, "veil/chat", map[string]any{"message": "rotate " + tok + " for Zephyrine", "workDoneToken": "w"})
+	reply, _ := get(c.result(1), "reply").(string)
+	if !strings.HasPrefix(reply, "first "+tok+" and Zephyrine then ") {
+		t.Fatalf("reply not restored: %s", redact.Preview(reply))
+	}
+	checkSinks(t, m, sk, tok, "Zephyrine")
+}
+
+// TestRedteamBadEdits: didChange with stale versions and ranges past the
+// end, requests with positions past the end and surrogate halves: the
+// server answers and keeps serving.
+func TestRedteamBadEdits(t *testing.T) {
+	sec := newSecrets(107)
+	key := sec.aws()
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a // 😀\r\nvar k = \""+key+"\"\r\n")
+	for i, ch := range []map[string]any{
+		{"range": map[string]any{"start": map[string]any{"line": 99, "character": 0}, "end": map[string]any{"line": 99, "character": 5}}, "text": "x"},
+		{"range": map[string]any{"start": map[string]any{"line": 0, "character": 14}, "end": map[string]any{"line": 0, "character": 15}}, "text": "y"},
+		{"range": map[string]any{"start": map[string]any{"line": 1, "character": 40}, "end": map[string]any{"line": 0, "character": 2}}, "text": ""},
+		{"range": map[string]any{"start": map[string]any{"line": -1, "character": -3}, "end": map[string]any{"line": 0, "character": 0}}, "text": "z"},
+	} {
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": uri, "version": 1 - i},
+			"contentChanges": []any{ch},
+		})
+	}
+	for i, pos := range [][2]int{{0, 14}, {0, 15}, {1, 1 << 30}, {1 << 30, 0}, {-1, -1}, {1, 1}} {
+		c.call(i+1, "textDocument/inlineCompletion", inlineParams(uri, pos[0], pos[1]))
+		c.response(i + 1)
+	}
+	c.call(50, "veil/status", map[string]any{"uri": uri})
+	c.result(50)
+	checkSinks(t, m, sk, key)
+}
