@@ -258,9 +258,7 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 	// to another line): each one's line, bounded on very long (minified)
 	// lines.
 	cs, ce := typingAt(st, doc, scanPath, ws, we, cursor, &fs)
-	if e := doc.EditEnd; e >= ws && e <= we && (e < cs || e > ce) {
-		typingAt(st, doc, scanPath, ws, we, e, &fs)
-	}
+	typingSites(st, doc, scanPath, ws, we, cs, ce, &fs)
 	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
 	return ws, we, dedupe(fs)
 }
@@ -288,6 +286,21 @@ func typingAt(st *settings, doc *Document, scanPath string, ws, we, at int, fs *
 		*fs = append(*fs, f)
 	}
 	return ts, te
+}
+
+// typingSites appends the typing-safe scan at each of doc's typed sites
+// within [ws, we] (newest first; each line once, skipping [skipS, skipE]
+// already scanned) to fs.
+func typingSites(st *settings, doc *Document, scanPath string, ws, we, skipS, skipE int, fs *[]redact.Finding) {
+	done := [][2]int{{skipS, skipE}}
+	for i := len(doc.Typed) - 1; i >= 0; i-- {
+		e := doc.Typed[i]
+		if e < ws || e > we || slices.ContainsFunc(done, func(d [2]int) bool { return d[0] <= e && e <= d[1] }) {
+			continue
+		}
+		s, t := typingAt(st, doc, scanPath, ws, we, e, fs)
+		done = append(done, [2]int{s, t})
+	}
 }
 
 // dedupe drops exact duplicates (a finding both cached and re-scanned).
@@ -392,8 +405,15 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	for end < len(text) && !utf8.RuneStart(text[end]) {
 		end--
 	}
+	all := d.Findings
+	if len(d.Typed) > 0 { // a secret left half typed there
+		all = slices.Clone(all)
+		typingSites(st, d, p.s.scanPath(d.Path), 0, len(text), -1, -1, &all)
+		slices.SortFunc(all, func(a, b redact.Finding) int { return a.Start - b.Start })
+		all = dedupe(all)
+	}
 	var fs []redact.Finding
-	for _, f := range d.Findings {
+	for _, f := range all {
 		if f.End <= end {
 			fs = append(fs, f)
 		} else if f.Start < end {

@@ -26,11 +26,35 @@ type Document struct {
 	Map        *Mapper
 	// Findings are sorted by Start; offsets index Map.Text().
 	Findings []redact.Finding
-	// EditEnd is the offset just after the text the last incremental
-	// change inserted (where the user was typing), -1 when there is none.
-	// A request's typing-safe scan covers it as well as the cursor, so a
-	// secret left half typed is still masked after the cursor moves away.
-	EditEnd int
+	// Typed are the places the user typed last: the offset just after
+	// each of the last maxTypedSites incremental edits (a run of
+	// keystrokes is one place), oldest first, kept in step with later
+	// edits. A request's typing-safe scan covers them as well as the
+	// cursor, so a secret left half typed stays masked after the cursor
+	// moves on, in this document and when it is a neighbour.
+	Typed []int
+}
+
+// maxTypedSites bounds Document.Typed.
+const maxTypedSites = 8
+
+// typed moves the sites for text[start:end] replaced by n bytes and adds
+// the end of the new text as the newest site.
+func typed(sites []int, start, end, n int) []int {
+	at := start + n
+	out := make([]int, 0, min(len(sites)+1, maxTypedSites))
+	for _, s := range sites[max(0, len(sites)+1-maxTypedSites):] {
+		switch {
+		case s >= end:
+			s += n - (end - start)
+		case s > start:
+			s = at
+		}
+		if s != at {
+			out = append(out, s)
+		}
+	}
+	return append(out, at)
 }
 
 // scanRangeFunc finds values in text, looking at least at [start, end) and
@@ -90,7 +114,6 @@ func (d *documents) open(item TextDocumentItem) *Document {
 		LanguageID: item.LanguageID,
 		Version:    item.Version,
 		Map:        NewMapper([]byte(item.Text)),
-		EditEnd:    -1,
 	}
 	doc.Target = realPath(doc.Path)
 	if scan := d.scanner(); scan != nil {
@@ -125,7 +148,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 		next.Version = p.TextDocument.Version
 		if c.Range == nil {
 			next.Map = NewMapper([]byte(c.Text))
-			next.EditEnd = -1
+			next.Typed = nil
 			next.Findings = nil
 			if scan != nil {
 				next.Findings = scan(doc.Path, next.Map.Text(), 0, len(next.Map.Text()))
@@ -139,7 +162,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 			start, end = clampRange(doc.Map, *c.Range, enc)
 		}
 		next.Map = doc.Map.Replace(start, end, []byte(c.Text))
-		next.EditEnd = start + len(c.Text)
+		next.Typed = typed(doc.Typed, start, end, len(c.Text))
 		next.Findings = rescan(scan, doc, next.Map, start, end, len(c.Text))
 		doc = &next
 	}

@@ -373,3 +373,204 @@ func TestRedteamBadEdits(t *testing.T) {
 	c.result(50)
 	checkSinks(t, m, sk, key)
 }
+
+// TestRedteamWorkspaceConfigCannotLoosen: a workspace .veil.yaml that
+// turns detection off, allows paths or routes upstream is refused, before
+// and after a reload; the values stay masked.
+func TestRedteamWorkspaceConfigCannotLoosen(t *testing.T) {
+	sec := newSecrets(108)
+	key := sec.aws()
+	dir := t.TempDir()
+	userFile := filepath.Join(dir, "veil.yaml")
+	if err := os.WriteFile(userFile, []byte("audit:\n  enabled: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ws := filepath.Join(dir, "ws")
+	if err := os.MkdirAll(filepath.Join(ws, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeWS := func(s string) {
+		if err := os.WriteFile(filepath.Join(ws, ".veil.yaml"), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeWS("detect:\n  secrets: false\n")
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
+	c := startClient(t, opts)
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + ws, "capabilities": map[string]any{}})
+	c.result(0)
+	c.notify("initialized", map[string]any{})
+	uri := "file://" + ws + "/a.go"
+	c.open(uri, "go", "package a\n\nvar k = \""+key+"\"\n\n")
+	c.call(1, "textDocument/inlineCompletion", inlineParams(uri, 4, 0))
+	c.result(1)
+	for i, loosen := range []string{
+		"detect:\n  secrets: false\n  pii: false\n",
+		"detect:\n  disable: [aws-access-key-id]\n",
+		"allow:\n  paths: ['**']\n",
+		"allow:\n  regexes: ['AKIA.*']\n",
+		"policy:\n  rules:\n    - name: x\n      route: local\n      paths: ['**']\n",
+		"model:\n  endpoint: http://127.0.0.1:1/v1\n",
+	} {
+		writeWS(loosen)
+		c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{}})
+		c.call(10+i, "textDocument/inlineCompletion", inlineParams(uri, 4, 0))
+		c.result(10 + i)
+	}
+	if m.calls() == 0 {
+		t.Fatal("the model was never called")
+	}
+	checkSinks(t, m, sk, key)
+}
+
+// TestRedteamCopilotDocText: getCompletions carries the document's text
+// in its own fields; veil answers from its mirror, so a text the mirror
+// never had (a secret only in the request) is never sent, and a document
+// that is not open gets nothing.
+func TestRedteamCopilotDocText(t *testing.T) {
+	sec := newSecrets(109)
+	key, other := sec.aws(), sec.github()
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a\n\nvar k = \""+key+"\"\n\n")
+	doc := func(u string) map[string]any {
+		return map[string]any{"doc": map[string]any{"uri": u, "version": 1, "position": map[string]any{"line": 4, "character": 0},
+			"source": "var t = \"" + other + "\"\n", "text": other, "languageId": "go", "relativePath": other + ".go"}}
+	}
+	c.call(1, "getCompletions", doc(uri))
+	c.result(1)
+	c.call(2, "getCompletions", doc("file:///work/ws/"+other+".go"))
+	if comps, _ := get(c.result(2), "completions").([]any); len(comps) != 0 {
+		t.Errorf("a document that is not open got %d completion(s)", len(comps))
+	}
+	checkSinks(t, m, sk, key, other)
+}
+
+// TestRedteamChatCommandAndSelection: veil.chat through executeCommand
+// with a secret in the message, and a code-action selection that starts
+// and ends inside secrets.
+func TestRedteamChatCommandAndSelection(t *testing.T) {
+	sec := newSecrets(110)
+	key, tok := sec.aws(), sec.github()
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		return "ok", onChunk("ok")
+	}}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	text := "package a\n\nvar k = \"" + key + "\"\nvar t = \"" + tok + "\"\n"
+	c.open(uri, "go", text)
+	c.call(1, "workspace/executeCommand", map[string]any{"command": "veil.chat", "arguments": []any{
+		map[string]any{"message": "why does " + tok + " fail for noor.haddad@orchard-mail.net?"}}})
+	c.result(1)
+	// Select from the middle of the key to the middle of the token.
+	sel := map[string]any{"start": map[string]any{"line": 2, "character": 15}, "end": map[string]any{"line": 3, "character": 20}}
+	c.call(2, "textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": uri}, "range": sel,
+		"context": map[string]any{"diagnostics": []any{}}})
+	actions, _ := c.result(2).([]any)
+	var args any
+	for _, a := range actions {
+		if get(a, "command", "command") == "veil.chat" {
+			args = get(a, "command", "arguments")
+		}
+	}
+	if args == nil {
+		t.Fatal("no veil.chat code action")
+	}
+	c.call(3, "workspace/executeCommand", map[string]any{"command": "veil.chat", "arguments": args})
+	c.result(3)
+	if m.calls() != 2 {
+		t.Fatalf("model calls = %d, want 2", m.calls())
+	}
+	checkSinks(t, m, sk, key, tok, "noor.haddad@orchard-mail.net", key[4:], tok[4:20], tok[20:])
+}
+
+// TestRedteamModelMisbehaves: a model that errors with the prompt in its
+// error, hangs past the budget, or answers megabytes: the editor gets an
+// empty answer or the text, the session keeps serving, nothing leaks.
+func TestRedteamModelMisbehaves(t *testing.T) {
+	sec := newSecrets(111)
+	key := sec.aws()
+	calls := 0
+	m := &fakeModel{}
+	m.complete = func(ctx context.Context, req localmodel.FIMRequest) (string, error) {
+		calls++
+		switch calls {
+		case 1:
+			return "", context.DeadlineExceeded
+		case 2:
+			<-ctx.Done()
+			return "", ctx.Err()
+		case 3:
+			return strings.Repeat("x", 8<<20), nil
+		}
+		return "", &echoErr{req.Prefix}
+	}
+	opts, sk := redteamOptions(t, m)
+	opts.Config.LSP.LatencyBudget = 200 * 1e6
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a\n\nvar k = \""+key+"\"\n\n")
+	for i := 1; i <= 4; i++ {
+		c.call(i, "textDocument/inlineCompletion", inlineParams(uri, 4, 0))
+		c.response(i)
+	}
+	c.call(9, "veil/status", map[string]any{"uri": uri})
+	c.result(9)
+	checkSinks(t, m, sk, key)
+}
+
+type echoErr struct{ prompt string }
+
+func (e *echoErr) Error() string { return "model failed on: " + e.prompt }
+
+// TestRedteamHalfTypedLeftBehind: a token typed half way, then the user
+// types on another line and asks there.
+func TestRedteamHalfTypedLeftBehind(t *testing.T) {
+	sec := newSecrets(112)
+	tok := sec.github()
+	half := tok[:22]
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a\n\nvar t = \"\"\n\nfunc f() {\n\t\n}\n")
+	v := 2
+	edit := func(line, col int, s string) {
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument": map[string]any{"uri": uri, "version": v},
+			"contentChanges": []any{map[string]any{
+				"range": map[string]any{"start": map[string]any{"line": line, "character": col},
+					"end": map[string]any{"line": line, "character": col}},
+				"text": s}},
+		})
+		v++
+	}
+	for i := range len(half) {
+		edit(2, 9+i, half[i:i+1])
+	}
+	for i, s := range []string{"r", "e", "t"} {
+		edit(5, 1+i, s)
+		c.call(i+1, "textDocument/inlineCompletion", inlineParams(uri, 5, 2+i))
+		c.result(i + 1)
+	}
+	// The document is now a neighbour of another one.
+	c.open("file:///work/ws/b.go", "go", "package a\n\nfunc g() {\n\t\n}\n")
+	c.call(10, "textDocument/inlineCompletion", inlineParams("file:///work/ws/b.go", 3, 1))
+	c.result(10)
+	m.mu.Lock()
+	last := m.fims[len(m.fims)-1]
+	m.mu.Unlock()
+	if len(last.Neighbors) == 0 {
+		t.Fatal("a.go was not sent as a neighbour: the test did not exercise it")
+	}
+	checkSinks(t, m, sk, half)
+}
