@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -156,5 +158,51 @@ func BenchmarkClientCPU(b *testing.B) {
 		if err != nil || got.Text != "a + b // sum of both" {
 			b.Fatalf("Complete = %q, %v", got.Text, err)
 		}
+	}
+}
+
+// neighbourSource is deterministic Go-like text of about n bytes with a
+// varied vocabulary, the kind of neighbour document BuildContext scores.
+func neighbourSource(seed uint64, n int) string {
+	r := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	nouns := []string{"invoice", "order", "user", "account", "ledger", "client", "token", "record", "batch", "entry", "total", "price"}
+	verbs := []string{"parse", "load", "store", "check", "build", "apply", "merge", "find", "count", "send"}
+	var b strings.Builder
+	for b.Len() < n {
+		v, o := verbs[r.IntN(len(verbs))], nouns[r.IntN(len(nouns))]
+		switch r.IntN(6) {
+		case 0:
+			fmt.Fprintf(&b, "func %s%s%d(raw []byte) (%s, error) {\n", v, strings.ToUpper(o[:1])+o[1:], r.IntN(50), o)
+		case 1:
+			b.WriteString("}\n\n")
+		case 2:
+			fmt.Fprintf(&b, "\t// %s the %s before the %s\n", v, o, nouns[r.IntN(len(nouns))])
+		default:
+			fmt.Fprintf(&b, "\t%s%d, err := %s(ctx, %s.%s)\n", o, r.IntN(20), v, nouns[r.IntN(len(nouns))], strings.ToUpper(o[:1])+o[1:])
+		}
+	}
+	return b.String()
+}
+
+// BenchmarkBuildContextNeighbors is the neighbour choice of one completion
+// as lspproxy makes it with the default settings: three neighbours of size
+// bytes (lspproxy masks at most the first 8 KiB of each) and a 4 KiB
+// neighbour budget.
+func BenchmarkBuildContextNeighbors(b *testing.B) {
+	doc := neighbourSource(1, 16<<10)
+	for _, size := range []int{8 << 10, 64 << 10} {
+		b.Run(fmt.Sprintf("size=%dKiB", size>>10), func(b *testing.B) {
+			var nbs []Snippet
+			for i := range 3 {
+				nbs = append(nbs, Snippet{Path: fmt.Sprintf("n%d.go", i), Text: neighbourSource(uint64(i+2), size)})
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _, snips := BuildContext(doc, len(doc)/2, 8192, nbs, 4096)
+				if len(snips) != 3 {
+					b.Fatalf("%d snippets", len(snips))
+				}
+			}
+		})
 	}
 }

@@ -102,7 +102,7 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		}
 	}
 	var out []Snippet
-	var q map[string]bool
+	var ws *windowScorer
 	left := budget
 	for i, n := range live {
 		share := left / (len(live) - i)
@@ -111,10 +111,10 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		}
 		text := n.Text
 		if len(text) > share {
-			if q == nil {
-				q = words(query)
+			if ws == nil {
+				ws = newWindowScorer(words(query), len(text))
 			}
-			text = bestWindow(text, share, q)
+			text = ws.bestWindow(text, share)
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
@@ -125,34 +125,131 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 	return out
 }
 
-// bestWindow returns the run of whole lines of s, at most n bytes, with the
-// highest Jaccard similarity between its identifiers and query; the earliest
-// wins a tie. A first line longer than n is cut at n.
-func bestWindow(s string, n int, query map[string]bool) string {
-	starts := []int{0}
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' && i+1 < len(s) {
-			starts = append(starts, i+1)
-		}
+// windowScorer chooses neighbour windows for one query. It reads each
+// neighbour once: every identifier gets a small integer id, each line
+// records which ids it holds, and a window slides down the text adding the
+// lines that enter it and removing the ones that leave, so a window's
+// score costs the lines that changed rather than all of its bytes. Its
+// buffers are reused from one neighbour to the next.
+type windowScorer struct {
+	query map[string]bool
+
+	ids   map[string]int // identifier -> id, for the current text
+	inQ   []bool         // by id: the identifier is in query
+	count []int          // by id: occurrences in the current window
+	toks  []int          // ids of the identifiers of the text, in order
+	lines []scoredLine
+}
+
+// scoredLine is one line of the text: its bytes s[start:end] (with the
+// newline) and its identifiers toks[tokStart:tokEnd].
+type scoredLine struct{ start, end, tokStart, tokEnd int }
+
+// newWindowScorer returns a scorer for query with room for a text of about
+// size bytes.
+func newWindowScorer(query map[string]bool, size int) *windowScorer {
+	return &windowScorer{
+		query: query,
+		ids:   make(map[string]int, size/32),
+		toks:  make([]int, 0, size/4),
+		lines: make([]scoredLine, 0, size/32),
 	}
+}
+
+// bestWindow returns the run of whole lines of s, at most n bytes, with the
+// highest Jaccard similarity between its identifiers and the query; the
+// earliest wins a tie. Candidate windows start at the first line and then
+// about half a window further each time, so each line is scored a few
+// times at most. A line longer than n is a candidate of its own, cut at n.
+func (ws *windowScorer) bestWindow(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	ws.index(s)
+	lines := ws.lines
 	best, bestScore := headLines(s, n), -1.0
-	// Step by about half a window so each line is scored a few times at most.
-	for k := 0; k < len(starts); {
-		w := headLines(s[starts[k]:], n)
-		if w == "" {
+	distinct, inter := 0, 0 // identifiers in lines[lo:hi] and how many of them are in query
+	lo, hi := 0, 0
+	for k := 0; k < len(lines); {
+		for ; lo < min(k, hi); lo++ {
+			for _, id := range ws.toks[lines[lo].tokStart:lines[lo].tokEnd] {
+				if ws.count[id]--; ws.count[id] == 0 {
+					distinct--
+					if ws.inQ[id] {
+						inter--
+					}
+				}
+			}
+		}
+		lo, hi = k, max(hi, k)
+		for ; hi < len(lines) && lines[hi].end-lines[k].start <= n; hi++ {
+			for _, id := range ws.toks[lines[hi].tokStart:lines[hi].tokEnd] {
+				if ws.count[id]++; ws.count[id] == 1 {
+					distinct++
+					if ws.inQ[id] {
+						inter++
+					}
+				}
+			}
+		}
+		if hi == k {
+			// Line k alone is longer than n: score its first n bytes (a
+			// word cut there counts as cut). The window cannot reach the end.
+			if w := headLines(s[lines[k].start:], n); w != "" {
+				if sc := jaccard(words(w), ws.query); sc > bestScore {
+					best, bestScore = w, sc
+				}
+			}
 			k++
 			continue
 		}
-		if sc := jaccard(words(w), query); sc > bestScore {
-			best, bestScore = w, sc
+		if sc := jaccardCounts(distinct, len(ws.query), inter); sc > bestScore {
+			best, bestScore = s[lines[k].start:lines[hi-1].end], sc
 		}
-		lines := strings.Count(w, "\n")
-		if starts[k]+len(w) >= len(s) {
+		if hi == len(lines) {
 			break
 		}
-		k += max(1, lines/2)
+		k += max(1, (hi-k)/2)
 	}
 	return best
+}
+
+// index splits s into lines (a newline ends a line unless it is the last
+// byte of s) and records the identifier ids of each line.
+func (ws *windowScorer) index(s string) {
+	clear(ws.ids)
+	ws.inQ, ws.count, ws.toks, ws.lines = ws.inQ[:0], ws.count[:0], ws.toks[:0], ws.lines[:0]
+	line := scoredLine{}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if !isWordByte(c) {
+			i++
+			if c == '\n' && i < len(s) {
+				line.end, line.tokEnd = i, len(ws.toks)
+				ws.lines = append(ws.lines, line)
+				line = scoredLine{start: i, tokStart: len(ws.toks)}
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isWordByte(s[j]) {
+			j++
+		}
+		if j-i >= 2 {
+			w := s[i:j]
+			id, ok := ws.ids[w]
+			if !ok {
+				id = len(ws.inQ)
+				ws.ids[w] = id
+				ws.inQ = append(ws.inQ, ws.query[w])
+				ws.count = append(ws.count, 0)
+			}
+			ws.toks = append(ws.toks, id)
+		}
+		i = j
+	}
+	line.end, line.tokEnd = len(s), len(ws.toks)
+	ws.lines = append(ws.lines, line)
 }
 
 // words returns the identifiers ([A-Za-z0-9_], two bytes or more) in s.
@@ -179,14 +276,20 @@ func isWordByte(c byte) bool {
 }
 
 func jaccard(a, b map[string]bool) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
-	}
 	inter := 0
 	for w := range a {
 		if b[w] {
 			inter++
 		}
 	}
-	return float64(inter) / float64(len(a)+len(b)-inter)
+	return jaccardCounts(len(a), len(b), inter)
+}
+
+// jaccardCounts is the Jaccard similarity of a set of a elements and one of
+// b elements that share inter.
+func jaccardCounts(a, b, inter int) float64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return float64(inter) / float64(a+b-inter)
 }
