@@ -176,7 +176,8 @@ func (s *Server) executeCommand(msg *message) (requestFunc, string, error) {
 func (s *Server) explain(uri string) map[string]any {
 	doc := s.docs.get(uri)
 	if doc == nil {
-		doc = &Document{URI: uri, Path: uriPath(uri), Map: NewMapper(nil)}
+		path := uriPath(uri)
+		doc = &Document{URI: uri, Path: path, Target: policyTarget(uri, path), Map: NewMapper(nil)}
 	}
 	dec := s.decideDocument(doc)
 	enc := s.encoding()

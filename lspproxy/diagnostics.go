@@ -160,7 +160,8 @@ func (s *Server) status(msg *message) (any, error) {
 	}
 	doc := s.docs.get(p.URI)
 	if doc == nil {
-		doc = &Document{URI: p.URI, Path: uriPath(p.URI), Map: NewMapper(nil)}
+		path := uriPath(p.URI)
+		doc = &Document{URI: p.URI, Path: path, Target: policyTarget(p.URI, path), Map: NewMapper(nil)}
 	}
 	dec := s.decideDocument(doc)
 	return map[string]any{"uri": p.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule,

@@ -2,9 +2,11 @@ package lspproxy
 
 import (
 	"fmt"
+	"net/url"
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"go.lsp.dev/uri"
@@ -18,8 +20,10 @@ import (
 type Document struct {
 	URI  string // as the client sent it; never rewritten
 	Path string // slash path for policy; "" when the URI is not file:
-	// Target is where Path leads when it is a symlink (or lies under one),
-	// resolved at open; "" otherwise. Policy decides on both.
+	// Target is a second path policy decides on (the stricter answer
+	// wins): where Path leads when it is a symlink (or lies under one),
+	// resolved at open; for a URI that is not file: (a remote workspace,
+	// an untitled buffer) the path the URI names. "" otherwise.
 	Target     string
 	LanguageID string
 	Version    int32
@@ -107,6 +111,33 @@ func realPath(p string) string {
 	return r
 }
 
+// policyTarget is Document.Target for a URI and its file path. The path a
+// URI names is read by hand: URIs with an escaped authority
+// (vscode-remote://ssh-remote%2Bhost/...) do not parse as URLs.
+func policyTarget(u, p string) string {
+	if p != "" {
+		return realPath(p)
+	}
+	_, rest, ok := strings.Cut(u, ":")
+	if !ok {
+		return ""
+	}
+	if auth, ok := strings.CutPrefix(rest, "//"); ok {
+		i := strings.IndexByte(auth, '/')
+		if i < 0 {
+			return ""
+		}
+		rest = auth[i:]
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if dec, err := url.PathUnescape(rest); err == nil {
+		rest = dec
+	}
+	return rest
+}
+
 func (d *documents) open(item TextDocumentItem) *Document {
 	doc := &Document{
 		URI:        item.URI,
@@ -115,7 +146,7 @@ func (d *documents) open(item TextDocumentItem) *Document {
 		Version:    item.Version,
 		Map:        NewMapper([]byte(item.Text)),
 	}
-	doc.Target = realPath(doc.Path)
+	doc.Target = policyTarget(item.URI, doc.Path)
 	if scan := d.scanner(); scan != nil {
 		doc.Findings = scan(doc.Path, doc.Map.Text(), 0, len(doc.Map.Text()))
 	}

@@ -574,3 +574,30 @@ func TestRedteamHalfTypedLeftBehind(t *testing.T) {
 	}
 	checkSinks(t, m, sk, half)
 }
+
+// TestRedteamNonFileSchemes: a denied file opened through a scheme other
+// than file: (a remote workspace, an untitled buffer named .env) is still
+// denied by its path.
+func TestRedteamNonFileSchemes(t *testing.T) {
+	sec := newSecrets(113)
+	plain := "salt-" + sec.pick("abcdefghijklmnopqrstuvwxyz", 12)
+	for _, uri := range []string{
+		"vscode-remote://ssh-remote%2Bbox/home/u/proj/.env",
+		"vscode-vfs://github/org/repo/.env.production",
+		"untitled:/home/u/id_rsa",
+		"sftp://box/home/u/.ssh/config",
+	} {
+		t.Run(uri, func(t *testing.T) {
+			m := &fakeModel{}
+			opts, sk := redteamOptions(t, m)
+			c := startClient(t, opts)
+			c.initialize(nil)
+			c.open(uri, "plaintext", "SESSION_SALT="+plain+"\n\n")
+			c.call(1, "textDocument/inlineCompletion", inlineParams(uri, 1, 0))
+			if items, _ := get(c.result(1), "items").([]any); len(items) != 0 {
+				t.Errorf("answered %d item(s) for a denied path", len(items))
+			}
+			checkSinks(t, m, sk, plain)
+		})
+	}
+}
