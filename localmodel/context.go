@@ -138,21 +138,24 @@ type windowScorer struct {
 	inQ   []bool         // by id: the identifier is in query
 	count []int          // by id: occurrences in the current window
 	toks  []int          // ids of the identifiers of the text, in order
-	lines []scoredLine
+	// marks[i] is where line i starts; one more mark holds the end of the
+	// text. Line i is s[marks[i].off:marks[i+1].off] (with its newline) and
+	// holds the identifiers toks[marks[i].tok:marks[i+1].tok].
+	marks []lineMark
 }
 
-// scoredLine is one line of the text: its bytes s[start:end] (with the
-// newline) and its identifiers toks[tokStart:tokEnd].
-type scoredLine struct{ start, end, tokStart, tokEnd int }
+// lineMark is a line boundary: a byte offset and the index into toks of
+// the first identifier after it.
+type lineMark struct{ off, tok int }
 
 // newWindowScorer returns a scorer for query with room for a text of about
 // size bytes.
 func newWindowScorer(query map[string]bool, size int) *windowScorer {
 	return &windowScorer{
 		query: query,
-		ids:   make(map[string]int, size/32),
-		toks:  make([]int, 0, size/4),
-		lines: make([]scoredLine, 0, size/32),
+		ids:   make(map[string]int, size/64),
+		toks:  make([]int, 0, size/8),
+		marks: make([]lineMark, 0, size/32),
 	}
 }
 
@@ -166,36 +169,37 @@ func (ws *windowScorer) bestWindow(s string, n int) string {
 		return s
 	}
 	ws.index(s)
-	lines := ws.lines
+	marks, lines := ws.marks, len(ws.marks)-1
 	best, bestScore := headLines(s, n), -1.0
-	distinct, inter := 0, 0 // identifiers in lines[lo:hi] and how many of them are in query
+	distinct, inter := 0, 0 // identifiers in lines lo to hi-1 and how many of them are in query
 	lo, hi := 0, 0
-	for k := 0; k < len(lines); {
-		for ; lo < min(k, hi); lo++ {
-			for _, id := range ws.toks[lines[lo].tokStart:lines[lo].tokEnd] {
-				if ws.count[id]--; ws.count[id] == 0 {
-					distinct--
-					if ws.inQ[id] {
-						inter--
-					}
+	for k := 0; k < lines; {
+		for _, id := range ws.toks[marks[lo].tok:marks[max(lo, min(k, hi))].tok] {
+			if ws.count[id]--; ws.count[id] == 0 {
+				distinct--
+				if ws.inQ[id] {
+					inter--
 				}
 			}
 		}
 		lo, hi = k, max(hi, k)
-		for ; hi < len(lines) && lines[hi].end-lines[k].start <= n; hi++ {
-			for _, id := range ws.toks[lines[hi].tokStart:lines[hi].tokEnd] {
-				if ws.count[id]++; ws.count[id] == 1 {
-					distinct++
-					if ws.inQ[id] {
-						inter++
-					}
+		end := hi
+		for end < lines && marks[end+1].off-marks[k].off <= n {
+			end++
+		}
+		for _, id := range ws.toks[marks[hi].tok:marks[end].tok] {
+			if ws.count[id]++; ws.count[id] == 1 {
+				distinct++
+				if ws.inQ[id] {
+					inter++
 				}
 			}
 		}
+		hi = end
 		if hi == k {
 			// Line k alone is longer than n: score its first n bytes (a
 			// word cut there counts as cut). The window cannot reach the end.
-			if w := headLines(s[lines[k].start:], n); w != "" {
+			if w := headLines(s[marks[k].off:], n); w != "" {
 				if sc := jaccard(words(w), ws.query); sc > bestScore {
 					best, bestScore = w, sc
 				}
@@ -204,9 +208,9 @@ func (ws *windowScorer) bestWindow(s string, n int) string {
 			continue
 		}
 		if sc := jaccardCounts(distinct, len(ws.query), inter); sc > bestScore {
-			best, bestScore = s[lines[k].start:lines[hi-1].end], sc
+			best, bestScore = s[marks[k].off:marks[hi].off], sc
 		}
-		if hi == len(lines) {
+		if hi == lines {
 			break
 		}
 		k += max(1, (hi-k)/2)
@@ -218,16 +222,14 @@ func (ws *windowScorer) bestWindow(s string, n int) string {
 // byte of s) and records the identifier ids of each line.
 func (ws *windowScorer) index(s string) {
 	clear(ws.ids)
-	ws.inQ, ws.count, ws.toks, ws.lines = ws.inQ[:0], ws.count[:0], ws.toks[:0], ws.lines[:0]
-	line := scoredLine{}
+	ws.inQ, ws.count, ws.toks = ws.inQ[:0], ws.count[:0], ws.toks[:0]
+	ws.marks = append(ws.marks[:0], lineMark{})
 	for i := 0; i < len(s); {
 		c := s[i]
 		if !isWordByte(c) {
 			i++
 			if c == '\n' && i < len(s) {
-				line.end, line.tokEnd = i, len(ws.toks)
-				ws.lines = append(ws.lines, line)
-				line = scoredLine{start: i, tokStart: len(ws.toks)}
+				ws.marks = append(ws.marks, lineMark{off: i, tok: len(ws.toks)})
 			}
 			continue
 		}
@@ -248,8 +250,7 @@ func (ws *windowScorer) index(s string) {
 		}
 		i = j
 	}
-	line.end, line.tokEnd = len(s), len(ws.toks)
-	ws.lines = append(ws.lines, line)
+	ws.marks = append(ws.marks, lineMark{off: len(s), tok: len(ws.toks)})
 }
 
 // words returns the identifiers ([A-Za-z0-9_], two bytes or more) in s.
