@@ -178,7 +178,9 @@ func (ws *windowScorer) bestWindow(s string, n int) string {
 	distinct, inter := 0, 0 // identifiers in lines lo to hi-1 and how many of them are in query
 	lo, hi := 0, 0
 	for k := 0; k < lines; {
-		for _, id := range ws.toks[marks[lo].tok:marks[max(lo, min(k, hi))].tok] {
+		// The window moves to start at line k: the lines before k leave
+		// it (none when it was empty), the lines that fit in n join it.
+		for _, id := range ws.toks[marks[lo].tok:marks[min(k, hi)].tok] {
 			if ws.count[id]--; ws.count[id] == 0 {
 				distinct--
 				if ws.inQ[id] {
