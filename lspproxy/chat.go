@@ -219,19 +219,9 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(doc), err)
 		}
 	}
-	for _, f := range doc.Findings { // never cut a value in two
-		if f.Start < start && f.End > start {
-			start = f.Start
-		}
-		if f.Start < end && f.End > end {
-			end = f.End
-		}
-	}
-	for _, f := range doc.Findings {
-		if f.Start >= start && f.End <= end {
-			fs = append(fs, f)
-			values = append(values, string(text[f.Start:f.End]))
-		}
+	start, end, fs = spanFindings(doc.Findings, start, end)
+	for _, f := range fs {
+		values = append(values, string(text[f.Start:f.End]))
 	}
 	dec := p.s.decide(st.policy, policy.Request{Kind: policy.Chat, Path: doc.Path, WorkspaceRoot: p.s.workspaceRoot(doc.Path),
 		LanguageID: doc.LanguageID, Findings: fs}, doc.Target)
@@ -272,17 +262,7 @@ func chatLeakCheck(req localmodel.ChatRequest, values []string) error {
 	for _, s := range req.References {
 		parts = append(parts, s.Text, s.Path)
 	}
-	for _, v := range values {
-		if len(v) < 4 {
-			continue
-		}
-		for _, part := range parts {
-			if strings.Contains(part, v) {
-				return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the chat request", redact.Preview(v))
-			}
-		}
-	}
-	return nil
+	return leakGuard("chat request", values, parts)
 }
 
 // blockedChat tells the user a chat request was blocked.

@@ -238,19 +238,7 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 	for we < len(text) && !utf8.RuneStart(text[we]) {
 		we++
 	}
-	for _, f := range doc.Findings {
-		if f.Start < ws && f.End > ws {
-			ws = f.Start
-		}
-		if f.Start < we && f.End > we {
-			we = f.End
-		}
-	}
-	for _, f := range doc.Findings {
-		if f.Start >= ws && f.End <= we {
-			fs = append(fs, f)
-		}
-	}
+	ws, we, fs = spanFindings(doc.Findings, ws, we)
 	// The cached findings are complete (kept current on every edit, an
 	// unfinished private key block included); the typing-safe scan only
 	// has to look at the token touching the cursor, and at the one where
@@ -261,6 +249,26 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 	typingSites(st, doc, scanPath, ws, we, cs, ce, &fs)
 	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
 	return ws, we, dedupe(fs)
+}
+
+// spanFindings widens [start, end) so that it cuts no finding in two and
+// returns it with the findings (sorted by Start) that lie inside it.
+func spanFindings(findings []redact.Finding, start, end int) (int, int, []redact.Finding) {
+	for _, f := range findings {
+		if f.Start < start && f.End > start {
+			start = f.Start
+		}
+		if f.Start < end && f.End > end {
+			end = f.End
+		}
+	}
+	var in []redact.Finding
+	for _, f := range findings {
+		if f.Start >= start && f.End <= end {
+			in = append(in, f)
+		}
+	}
+	return start, end, in
 }
 
 // typingAt appends the typing-safe scan of the line around at (within
@@ -451,13 +459,20 @@ func leakCheck(pr *prompt) error {
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
-	for _, v := range pr.values {
+	return leakGuard("prompt", pr.values, parts)
+}
+
+// leakGuard fails when a masked value (of 4 bytes or more) is still in any
+// part of a request to the model; what names the request in the error,
+// which shows the value only as a preview.
+func leakGuard(what string, values, parts []string) error {
+	for _, v := range values {
 		if len(v) < 4 {
 			continue
 		}
 		for _, part := range parts {
 			if strings.Contains(part, v) {
-				return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+				return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the %s", redact.Preview(v), what)
 			}
 		}
 	}
