@@ -57,12 +57,23 @@ var fileExtTLDs = map[string]bool{"png": true, "jpg": true, "jpeg": true, "gif":
 	"webp": true, "ico": true, "rb": true, "rs": true, "java": true, "yaml": true, "yml": true, "xml": true}
 
 func (d *Detector) scanEmails(text []byte, sc *scratch) {
+	pct := -2 // next "%40" (a percent-encoded '@', as in mailto: and query strings) at or after off; -1 none
 	for off := 0; off < len(text); {
-		k := bytes.IndexByte(text[off:], '@')
-		if k < 0 {
+		at, w := -1, 1
+		if k := bytes.IndexByte(text[off:], '@'); k >= 0 {
+			at = off + k
+		}
+		if pct != -1 && pct < off {
+			if pct = bytes.Index(text[off:], []byte("%40")); pct >= 0 {
+				pct += off
+			}
+		}
+		if pct >= 0 && (at < 0 || pct < at) {
+			at, w = pct, 3
+		}
+		if at < 0 {
 			return
 		}
-		at := off + k
 		off = at + 1
 		ls := at
 		for ls > 0 && at-ls < 64 && isLocalByte(text[ls-1]) {
@@ -74,18 +85,19 @@ func (d *Detector) scanEmails(text []byte, sc *scratch) {
 		if ls == at {
 			continue
 		}
-		de := at + 1
+		ds := at + w
+		de := ds
 		for de < len(text) && de-at < 254 && (isAlnum(text[de]) || text[de] == '.' || text[de] == '-') {
 			de++
 		}
-		for de > at+1 && (text[de-1] == '.' || text[de-1] == '-') {
+		for de > ds && (text[de-1] == '.' || text[de-1] == '-') {
 			de--
 		}
-		rawTLD := text[at+1+bytes.LastIndexByte(text[at+1:de], '.')+1 : de]
+		rawTLD := text[ds+bytes.LastIndexByte(text[ds:de], '.')+1 : de]
 		if !bytes.Equal(rawTLD, bytes.ToLower(rawTLD)) && !bytes.Equal(rawTLD, bytes.ToUpper(rawTLD)) {
 			continue // m.Path@m.Version: code, not an address
 		}
-		dom := strings.ToLower(string(text[at+1 : de]))
+		dom := strings.ToLower(string(text[ds:de]))
 		dot := strings.LastIndexByte(dom, '.')
 		if dot <= 0 || dot == len(dom)-1 {
 			continue
