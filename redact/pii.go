@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"strings"
 )
@@ -141,12 +142,16 @@ type numRun struct {
 
 func (d *Detector) scanNumbers(text []byte, sc *scratch) {
 	for i := 0; i < len(text); {
-		// Skip eight bytes at a time while none is a digit.
-		if i+8 <= len(text) && digitMask(binary.LittleEndian.Uint64(text[i:])) == 0 {
-			i += 8
-			continue
-		}
-		if !isDigit(text[i]) {
+		// Skip eight bytes at a time while none is a digit, then straight
+		// to the first digit.
+		if i+8 <= len(text) {
+			m := digitMask(binary.LittleEndian.Uint64(text[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		} else if !isDigit(text[i]) {
 			i++
 			continue
 		}
@@ -172,6 +177,15 @@ func (d *Detector) scanNumbers(text []byte, sc *scratch) {
 				continue
 			}
 		}
+		if j, ok := shortNumber(text, i); ok {
+			// Fewer than four digits and nothing joined on: too short for
+			// any detector.
+			if j < len(text) && (isAlnum(text[j]) || text[j] == '_') {
+				j++
+			}
+			i = j
+			continue
+		}
 		var r numRun
 		j := readNumRun(text, start, &r)
 		switch {
@@ -192,6 +206,30 @@ func digitMask(x uint64) uint64 {
 	const hi = 0x8080808080808080
 	h := x &^ hi
 	return (h + 0x5050505050505050) &^ (h + 0x4646464646464646) &^ x & hi
+}
+
+// shortNumber reports whether the digits at i are fewer than four and not
+// followed by a separator and another digit (where readNumRun would stop
+// after them), and returns their end. No detector takes so short a number.
+func shortNumber(text []byte, i int) (int, bool) {
+	j := i
+	for j < len(text) && j-i < 4 && isDigit(text[j]) {
+		j++
+	}
+	if j-i >= 4 || j+1 >= len(text) {
+		return j, j-i < 4
+	}
+	switch text[j] {
+	case ' ', '-', '.', ')', '(':
+		next := j + 1
+		if text[j] == ')' && text[next] == ' ' {
+			next++
+		}
+		if next < len(text) && isDigit(text[next]) {
+			return j, false
+		}
+	}
+	return j, true
 }
 
 // readNumRun reads digits and single separators from i into r and returns
