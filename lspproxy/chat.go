@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -200,9 +202,14 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		if pre.Route != policy.Local {
 			return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(&Document{URI: r.URI, Path: path}), why(pre.Reason))
 		}
-		read := path
+		read := filepath.ToSlash(filepath.Clean(path))
 		if target != "" {
 			read = target
+		}
+		// Only files inside a workspace folder are read: not veil's own
+		// environment (/proc/self/environ), devices or the user's home.
+		if p.s.workspaceRoot(read) == "" {
+			return snip, nil, nil, fmt.Sprintf("%s: not open and outside the workspace folders", p.s.relPath(&Document{URI: r.URI, Path: path}))
 		}
 		data, err := readLimited(read, maxReferenceFile)
 		if err != nil {
@@ -239,17 +246,32 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 	return localmodel.Snippet{Path: name, Text: m.Text}, fs, values, ""
 }
 
+// readLimited reads a regular file of at most limit bytes. Anything else (a
+// FIFO whose open never returns, a device that never ends) is refused
+// before it is opened, and the read stops past limit whatever the size
+// said.
 func readLimited(path string, limit int) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", err)
 	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
 	if info.Size() > int64(limit) {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("not UTF-8 text")

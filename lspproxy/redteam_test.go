@@ -601,3 +601,57 @@ func TestRedteamNonFileSchemes(t *testing.T) {
 		})
 	}
 }
+
+// TestRedteamChatReferenceSpecialFiles: references read from disk stay in
+// the workspace and are regular files: /proc/self/environ (veil's own
+// environment, model API key included), /dev/zero (endless), a FIFO (an
+// open that never returns), a file outside the workspace, and ".." out of
+// it are refused, quickly, and the session keeps serving.
+func TestRedteamChatReferenceSpecialFiles(t *testing.T) {
+	sec := newSecrets(114)
+	plain := "salt-" + sec.pick("abcdefghijklmnopqrstuvwxyz", 12)
+	dir := t.TempDir()
+	ws := filepath.Join(dir, "ws")
+	if err := os.MkdirAll(ws, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(dir, "outside.txt")
+	if err := os.WriteFile(outside, []byte("SESSION_SALT="+plain+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(ws, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(ws, "pipe.txt")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		return "ok", onChunk("ok")
+	}}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + ws, "capabilities": map[string]any{}})
+	c.result(0)
+	for i, ref := range []string{
+		"file:///proc/self/environ",
+		"file:///dev/zero",
+		"file://" + fifo,
+		"file://" + outside,
+		"file://" + ws + "/../outside.txt",
+		"file://" + ws + "/link.txt",
+	} {
+		c.call(i+1, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
+		if skipped, _ := get(c.result(i+1), "skipped").([]any); len(skipped) != 1 {
+			t.Errorf("reference %d: skipped = %v, want it refused", i, skipped)
+		}
+	}
+	checkSinks(t, m, sk, plain)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, r := range m.chats {
+		if len(r.References) != 0 {
+			t.Errorf("chat %d sent %d reference(s) it should have refused", i, len(r.References))
+		}
+	}
+}
