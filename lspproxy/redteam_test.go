@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"net/url"
 	"os"
@@ -652,6 +653,56 @@ func TestRedteamChatReferenceSpecialFiles(t *testing.T) {
 	for i, r := range m.chats {
 		if len(r.References) != 0 {
 			t.Errorf("chat %d sent %d reference(s) it should have refused", i, len(r.References))
+		}
+	}
+}
+
+// TestRedteamConfigErrorsHideValues: a workspace or user config that holds
+// a value where it must not (an API key for the variable's name, a token
+// in a broken pattern, a token in a refused allow rule) is reported
+// without it.
+func TestRedteamConfigErrorsHideValues(t *testing.T) {
+	sec := newSecrets(115)
+	tok, key := sec.github(), sec.aws()
+	dir := t.TempDir()
+	userFile := filepath.Join(dir, "veil.yaml")
+	if err := os.WriteFile(userFile, []byte("audit:\n  enabled: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ws := filepath.Join(dir, "ws")
+	if err := os.MkdirAll(filepath.Join(ws, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
+	c := startClient(t, opts)
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + ws, "capabilities": map[string]any{}})
+	c.result(0)
+	c.notify("initialized", map[string]any{})
+	for _, bad := range []struct{ file, text string }{
+		{filepath.Join(ws, ".veil.yaml"), "identifiers:\n  patterns: ['(" + tok + "']\n"},
+		{filepath.Join(ws, ".veil.yaml"), "allow:\n  regexes: ['" + tok + "']\n"},
+		{filepath.Join(ws, ".veil.yaml"), "rules:\n  - id: x\n    regex: '" + tok + "['\n"},
+		{userFile, "model:\n  api_key_env: " + key + "\n"},
+		{userFile, "model:\n  endpoint: http://u:" + key + "@127.0.0.1:1/v1\n"},
+		{userFile, "identifiers: [" + tok + "\n"},
+	} {
+		if err := os.WriteFile(bad.file, []byte(bad.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{}})
+		c.call("s", "veil/status", map[string]any{"uri": "file://" + ws + "/a.go"})
+		c.result("s")
+	}
+	if !strings.Contains(sk.logs.String(), "config") {
+		t.Fatalf("no config problem was logged: the test did not exercise it")
+	}
+	checkSinks(t, m, sk, tok, key)
+	// What the user is shown holds no value either.
+	for _, h := range c.held {
+		if b, _ := json.Marshal(h); strings.Contains(string(b), tok) || strings.Contains(string(b), key) {
+			t.Errorf("a message to the editor holds a planted value: %s", redact.Preview(string(b)))
 		}
 	}
 }
