@@ -226,7 +226,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(doc), err)
 		}
 	}
-	start, end, fs = spanFindings(doc.Findings, start, end)
+	start, end, fs = spanFindings(p.withTyped(st, doc), start, end)
 	for _, f := range fs {
 		values = append(values, string(text[f.Start:f.End]))
 	}

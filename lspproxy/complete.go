@@ -311,6 +311,19 @@ func typingSites(st *settings, doc *Document, scanPath string, ws, we, skipS, sk
 	}
 }
 
+// withTyped is doc's findings plus the typing-safe scan at its typed sites
+// (a secret left half typed there), sorted by Start: for a document sent
+// whole or in part that is not the one at the cursor.
+func (p *pipeline) withTyped(st *settings, doc *Document) []redact.Finding {
+	if len(doc.Typed) == 0 {
+		return doc.Findings
+	}
+	all := slices.Clone(doc.Findings)
+	typingSites(st, doc, p.s.scanPath(doc.Path), 0, len(doc.Map.Text()), -1, -1, &all)
+	slices.SortFunc(all, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return dedupe(all)
+}
+
 // dedupe drops exact duplicates (a finding both cached and re-scanned).
 func dedupe(fs []redact.Finding) []redact.Finding {
 	return slices.CompactFunc(fs, func(a, b redact.Finding) bool {
@@ -413,15 +426,8 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	for end < len(text) && !utf8.RuneStart(text[end]) {
 		end--
 	}
-	all := d.Findings
-	if len(d.Typed) > 0 { // a secret left half typed there
-		all = slices.Clone(all)
-		typingSites(st, d, p.s.scanPath(d.Path), 0, len(text), -1, -1, &all)
-		slices.SortFunc(all, func(a, b redact.Finding) int { return a.Start - b.Start })
-		all = dedupe(all)
-	}
 	var fs []redact.Finding
-	for _, f := range all {
+	for _, f := range p.withTyped(st, d) {
 		if f.End <= end {
 			fs = append(fs, f)
 		} else if f.Start < end {

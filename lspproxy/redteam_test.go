@@ -538,7 +538,9 @@ func TestRedteamHalfTypedLeftBehind(t *testing.T) {
 	sec := newSecrets(112)
 	tok := sec.github()
 	half := tok[:22]
-	m := &fakeModel{}
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		return "ok", onChunk("ok")
+	}}
 	opts, sk := redteamOptions(t, m)
 	c := startClient(t, opts)
 	c.initialize(nil)
@@ -572,6 +574,16 @@ func TestRedteamHalfTypedLeftBehind(t *testing.T) {
 	m.mu.Unlock()
 	if len(last.Neighbors) == 0 {
 		t.Fatal("a.go was not sent as a neighbour: the test did not exercise it")
+	}
+	// And it is referenced in a chat, whole and by a range.
+	c.call(11, "veil/chat", map[string]any{"message": "explain", "references": []any{map[string]any{"uri": uri},
+		map[string]any{"uri": uri, "range": map[string]any{"start": map[string]any{"line": 2, "character": 0}, "end": map[string]any{"line": 3, "character": 0}}}}})
+	c.result(11)
+	m.mu.Lock()
+	refs := len(m.chats[len(m.chats)-1].References)
+	m.mu.Unlock()
+	if refs != 2 {
+		t.Fatalf("chat sent %d references, want 2", refs)
 	}
 	checkSinks(t, m, sk, half)
 }
