@@ -528,6 +528,13 @@ func (d *Detector) scanIPv6(text []byte, sc *scratch) {
 		}
 		c := off + k
 		off = c + 1
+		// A colon with neither a hex digit nor a colon before it and
+		// nothing of an address after it (`:=`, `json:"`, `case x:`)
+		// spans no address: the scans below would end where they start.
+		if (c == 0 || !isHex(text[c-1]) && text[c-1] != ':') &&
+			(c+1 == len(text) || !isHex(text[c+1]) && text[c+1] != ':' && text[c+1] != '.') {
+			continue
+		}
 		s := c
 		for s > 0 && c-s < 40 && (isHex(text[s-1]) || text[s-1] == ':') {
 			s--
