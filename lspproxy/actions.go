@@ -150,6 +150,10 @@ func (s *Server) executeCommand(msg *message) (requestFunc, string, error) {
 		if doc == nil {
 			return nil, "", invalidParams("veil.allow: %s is not open", a.URI)
 		}
+		if a.Line < 0 || a.Line >= doc.Map.LineCount() {
+			// Clamped, it would allow a line nobody chose.
+			return nil, "", invalidParams("veil.allow: line %d is outside the document (%d lines)", a.Line, doc.Map.LineCount())
+		}
 		edit := allowEdit(doc, a.Line, s.encoding())
 		return func(ctx context.Context) (any, error) {
 			if edit == nil {

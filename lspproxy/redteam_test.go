@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
@@ -717,4 +718,60 @@ func TestRedteamConfigErrorsHideValues(t *testing.T) {
 			t.Errorf("a message to the editor holds a planted value: %s", redact.Preview(string(b)))
 		}
 	}
+}
+
+// TestRedteamOddParams sends every method params of every JSON shape, and
+// shapes that nearly fit: each request is answered, nothing panics, and the
+// session serves a normal request afterwards.
+func TestRedteamOddParams(t *testing.T) {
+	sec := newSecrets(116)
+	key := sec.aws()
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a\n\nvar k = \""+key+"\"\n")
+	methods := []string{"$/setTrace", "checkStatus", "getCompletions", "getCompletionsCycling", "getVersion",
+		"notifyAccepted", "notifyRejected", "notifyShown", "setEditorInfo", "signIn", "signInConfirm",
+		"signInInitiate", "signInWithGithubToken", "signOut", "textDocument/codeAction", "textDocument/completion",
+		"textDocument/didChange", "textDocument/didClose", "textDocument/didFocus", "textDocument/didOpen",
+		"textDocument/didPartiallyAcceptCompletion", "textDocument/didSave", "textDocument/didShowCompletion",
+		"textDocument/inlineCompletion", "veil/chat", "veil/status", "workspace/didChangeWorkspaceFolders",
+		"workspace/executeCommand", "$/cancelRequest"}
+	shapes := []any{nil, 0, "x", []any{}, []any{nil}, map[string]any{},
+		map[string]any{"textDocument": nil, "position": nil},
+		map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": -5, "character": 1e9}},
+		map[string]any{"textDocument": map[string]any{"uri": uri}, "range": map[string]any{"start": map[string]any{"line": 2, "character": 30}, "end": map[string]any{"line": 0, "character": 0}}},
+		map[string]any{"doc": map[string]any{"uri": uri, "position": map[string]any{"line": 99, "character": 0}}},
+		map[string]any{"command": "veil.chat", "arguments": []any{nil}},
+		map[string]any{"command": "veil.chat", "arguments": []any{map[string]any{"message": "x", "references": []any{map[string]any{"uri": uri, "range": map[string]any{"start": map[string]any{"line": 9, "character": 0}, "end": map[string]any{"line": 0, "character": 0}}}}}}},
+		map[string]any{"command": "veil.explain", "arguments": []any{map[string]any{"uri": "%zz"}}},
+		map[string]any{"message": "x", "references": []any{map[string]any{"uri": "file://%zz"}, map[string]any{"uri": ""}}},
+		map[string]any{"event": map[string]any{"added": []any{map[string]any{"uri": "file://%zz"}}, "removed": nil}},
+		map[string]any{"textDocument": map[string]any{"uri": uri, "version": 99}, "contentChanges": []any{nil, map[string]any{"range": nil, "text": nil}}},
+	}
+	id := 1
+	for _, meth := range methods {
+		for _, sh := range shapes {
+			c.call(id, meth, sh)
+			id++
+		}
+	}
+	for i := 1; i < id; i++ {
+		c.response(i)
+	}
+	c.call("last", "veil/status", map[string]any{"uri": uri})
+	c.result("last")
+	for _, line := range []int{-1, 1 << 40} { // a clamped line would get an allow comment nobody chose
+		c.call(fmt.Sprint("allow", line), "workspace/executeCommand", map[string]any{"command": "veil.allow",
+			"arguments": []any{map[string]any{"uri": uri, "line": line}}})
+		if code := c.errCode(fmt.Sprint("allow", line)); code != -32602 {
+			t.Errorf("veil.allow line %d: error %d, want InvalidParams", line, code)
+		}
+	}
+	if strings.Contains(sk.logs.String(), "panicked") {
+		t.Errorf("a handler panicked")
+	}
+	checkSinks(t, m, sk, key)
 }
