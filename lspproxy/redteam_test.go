@@ -775,3 +775,33 @@ func TestRedteamOddParams(t *testing.T) {
 	}
 	checkSinks(t, m, sk, key)
 }
+
+// TestRedteamEditBreaksAValue: a character deleted from the middle of a
+// secret that has no distinctive prefix (an AWS secret access key next to
+// its keyword) leaves a value no rule matches; the rest of it must not
+// reach the model after the cursor moves on.
+func TestRedteamEditBreaksAValue(t *testing.T) {
+	sec := newSecrets(117)
+	secret := sec.pick(base62+"/+", 40)
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/conf.py"
+	c.open(uri, "python", "import os\n\naws_secret_access_key = \""+secret+"\"\n\ndef f():\n    pass\n")
+	c.call(1, "textDocument/inlineCompletion", inlineParams(uri, 5, 4))
+	c.result(1)
+	if strings.Contains(m.seen(), secret) {
+		t.Fatalf("the whole secret reached the model before any edit: the detector does not know this shape")
+	}
+	col := len("aws_secret_access_key = \"") + 20
+	c.notify("textDocument/didChange", map[string]any{
+		"textDocument": map[string]any{"uri": uri, "version": 2},
+		"contentChanges": []any{map[string]any{
+			"range": map[string]any{"start": map[string]any{"line": 2, "character": col}, "end": map[string]any{"line": 2, "character": col + 1}},
+			"text":  ""}},
+	})
+	c.call(2, "textDocument/inlineCompletion", inlineParams(uri, 5, 4))
+	c.result(2)
+	checkSinks(t, m, sk, secret[:20], secret[21:])
+}
