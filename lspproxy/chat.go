@@ -208,7 +208,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		}
 		// Only files inside a workspace folder are read: not veil's own
 		// environment (/proc/self/environ), devices or the user's home.
-		if p.s.workspaceRoot(read) == "" {
+		if p.s.workspaceRoot(read) == "" || systemPath(read) {
 			return snip, nil, nil, fmt.Sprintf("%s: not open and outside the workspace folders", p.s.relPath(&Document{URI: r.URI, Path: path}))
 		}
 		data, err := readLimited(read, maxReferenceFile)
@@ -244,6 +244,18 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
 	}
 	return localmodel.Snippet{Path: name, Text: m.Text}, fs, values, ""
+}
+
+// systemPath reports a path under /proc, /sys or /dev: never a workspace
+// file, even when a workspace folder is "/" (/proc/self/environ is veil's
+// own environment).
+func systemPath(p string) bool {
+	for _, dir := range []string{"/proc", "/sys", "/dev"} {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // readLimited reads a regular file of at most limit bytes. Anything else (a

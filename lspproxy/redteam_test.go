@@ -660,6 +660,15 @@ func TestRedteamChatReferenceSpecialFiles(t *testing.T) {
 			t.Errorf("reference %d: skipped = %v, want it refused", i, skipped)
 		}
 	}
+	// A workspace folder of "/" does not open /proc, /sys or /dev.
+	c.notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
+		"added": []any{map[string]any{"uri": "file:///", "name": "root"}}, "removed": []any{}}})
+	for i, ref := range []string{"file:///proc/self/environ", "file:///dev/zero", "file:///sys/kernel/mm/transparent_hugepage/enabled"} {
+		c.call(100+i, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
+		if skipped, _ := get(c.result(100+i), "skipped").([]any); len(skipped) != 1 {
+			t.Errorf("reference %s with a root of /: skipped = %v, want it refused", ref, skipped)
+		}
+	}
 	checkSinks(t, m, sk, plain)
 	m.mu.Lock()
 	defer m.mu.Unlock()
