@@ -241,10 +241,9 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we in
 	ws, we, fs = spanFindings(doc.Findings, ws, we)
 	// The cached findings are complete (kept current on every edit, an
 	// unfinished private key block included); the typing-safe scan only
-	// has to look at the token touching the cursor, and at the one where
-	// the last edit ended (a secret left half typed when the cursor moved
-	// to another line): each one's line, bounded on very long (minified)
-	// lines.
+	// has to look at the token touching the cursor and at the places the
+	// user typed last (a secret left half typed when the cursor moved on):
+	// each one's line, bounded on very long (minified) lines.
 	cs, ce := typingAt(st, doc, scanPath, ws, we, cursor, &fs)
 	typingSites(st, doc, scanPath, ws, we, cs, ce, &fs)
 	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })

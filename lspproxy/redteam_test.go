@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -813,4 +814,27 @@ func TestRedteamEditBreaksAValue(t *testing.T) {
 	c.call(2, "textDocument/inlineCompletion", inlineParams(uri, 5, 4))
 	c.result(2)
 	checkSinks(t, m, sk, secret[:20], secret[21:])
+}
+
+// TestTypedSites: the typed places follow later edits, a run of keystrokes
+// is one place, and only the newest maxTypedSites are kept.
+func TestTypedSites(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		sites         []int
+		start, end, n int
+		want          []int
+	}{
+		{"first", nil, 5, 5, 1, []int{6}},
+		{"run of keystrokes", []int{6}, 6, 6, 1, []int{7}},
+		{"insert before shifts", []int{10}, 2, 2, 3, []int{13, 5}},
+		{"delete before shifts", []int{10}, 2, 5, 0, []int{7, 2}},
+		{"inside a replaced span moves to its end", []int{10}, 8, 12, 1, []int{9}},
+		{"after is kept", []int{3}, 8, 8, 2, []int{3, 10}},
+		{"bounded", []int{1, 2, 3, 4, 5, 6, 7, 8}, 100, 100, 1, []int{2, 3, 4, 5, 6, 7, 8, 101}},
+	} {
+		if got := typed(tc.sites, tc.start, tc.end, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: typed(%v, %d, %d, %d) = %v, want %v", tc.name, tc.sites, tc.start, tc.end, tc.n, got, tc.want)
+		}
+	}
 }
