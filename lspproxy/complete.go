@@ -30,6 +30,15 @@ type fimRequest struct {
 	cursor    int // byte offset in doc
 	trigger   localmodel.Trigger
 	neighbors []*Document
+
+	// name is the document's masked relative path, set by maskedName the
+	// first time it is needed (the audit record and the prompt share it).
+	name *pathMask
+}
+
+type pathMask struct {
+	text string
+	err  error
 }
 
 var errBudget = errors.New("latency budget exhausted")
@@ -71,7 +80,7 @@ func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Posi
 func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) {
 	st := p.settings()
 	start := time.Now()
-	rec := audit.Record{Request: r.id, Kind: string(r.kind), Document: p.docName(st, r.doc), Language: r.doc.LanguageID}
+	rec := audit.Record{Request: r.id, Kind: string(r.kind), Document: p.requestDocName(st, r), Language: r.doc.LanguageID}
 	finish := func(outcome string) {
 		rec.Outcome = outcome
 		rec.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
@@ -200,7 +209,7 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	for _, f := range fs {
 		pr.values = append(pr.values, string(text[f.Start:f.End]))
 	}
-	maskedPath, err := p.maskString(st, p.s.relPath(r.doc))
+	maskedPath, err := p.maskedName(st, r)
 	if err != nil {
 		return pr, err
 	}
@@ -357,10 +366,30 @@ func (p *pipeline) maskString(st *settings, s string) (string, error) {
 // path that holds a token, must not write the value there.
 func (p *pipeline) docName(st *settings, doc *Document) string {
 	name, err := p.maskString(st, p.s.relPath(doc))
+	return nameOrWithheld(name, err)
+}
+
+// requestDocName is docName for r's document, masked once per request.
+func (p *pipeline) requestDocName(st *settings, r *fimRequest) string {
+	return nameOrWithheld(p.maskedName(st, r))
+}
+
+func nameOrWithheld(name string, err error) string {
 	if err != nil {
 		return "(name withheld: redaction failed)"
 	}
 	return name
+}
+
+// maskedName is r's document path masked, computed on first use: the audit
+// record and the prompt both need it, and masking it twice per keystroke
+// is wasted work.
+func (p *pipeline) maskedName(st *settings, r *fimRequest) (string, error) {
+	if r.name == nil {
+		name, err := p.maskString(st, p.s.relPath(r.doc))
+		r.name = &pathMask{text: name, err: err}
+	}
+	return r.name.text, r.name.err
 }
 
 // neighbourCap bounds how much of a neighbour document (its start) is masked
