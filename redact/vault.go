@@ -1,8 +1,10 @@
 package redact
 
 import (
+	"cmp"
 	"container/list"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -82,8 +84,8 @@ type Masked struct {
 // The error reports a finding outside text (its rule id and span, never
 // the value).
 func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
-	fs := append([]Finding(nil), findings...)
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
+	fs := slices.Clone(findings)
+	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
 	merged := fs[:0]
 	for _, f := range fs {
 		if f.Start < 0 || f.End > len(text) || f.Start >= f.End {
