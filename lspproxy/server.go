@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"go.lsp.dev/jsonrpc2"
 )
@@ -344,7 +345,12 @@ func (s *Server) cancelRequest(params []byte) {
 }
 
 // idKey canonicalises a JSON id so 7 and "7" differ but spacing does not.
+// The ids editors send (small integers, plain strings) are keyed without
+// decoding; anything else goes through json.Unmarshal.
 func idKey(raw []byte) string {
+	if k, ok := plainIDKey(raw); ok {
+		return k
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return string(raw)
@@ -356,6 +362,37 @@ func idKey(raw []byte) string {
 		return "n:" + strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return string(raw)
+}
+
+// plainIDKey is idKey for an integer of at most 15 digits (exact in a
+// float64) or a string with no escapes, control bytes or invalid UTF-8:
+// the forms whose canonical key can be read off the bytes.
+func plainIDKey(raw []byte) (string, bool) {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+		in := raw[1 : n-1]
+		for _, c := range in {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return "", false
+			}
+		}
+		if !utf8.Valid(in) {
+			return "", false
+		}
+		return "s:" + string(in), true
+	}
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 || digits[0] == '0' && len(digits) > 1 {
+		return "", false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	return "n:" + string(raw), true
 }
 
 // reply writes a response. A request without an id (unparseable) gets id null.
