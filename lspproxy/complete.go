@@ -270,7 +270,14 @@ func spanFindings(findings []redact.Finding, start, end int) (int, int, []redact
 			end = f.End
 		}
 	}
-	var in []redact.Finding
+	n := 0
+	for _, f := range findings {
+		if f.Start >= start && f.End <= end {
+			n++
+		}
+	}
+	// Room for the typing-safe scan's few findings that window appends.
+	in := make([]redact.Finding, 0, n+typingRoom)
 	for _, f := range findings {
 		if f.Start >= start && f.End <= end {
 			in = append(in, f)
@@ -278,6 +285,10 @@ func spanFindings(findings []redact.Finding, start, end int) (int, int, []redact
 	}
 	return start, end, in
 }
+
+// typingRoom is the spare capacity spanFindings leaves for the typing-safe
+// scan's findings.
+const typingRoom = 4
 
 // typingAt appends the typing-safe scan of the line around at (within
 // [ws, we)) to fs and returns the span scanned.
