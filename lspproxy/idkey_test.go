@@ -1,26 +1,6 @@
 package lspproxy
 
-import (
-	"encoding/json"
-	"strconv"
-	"testing"
-)
-
-// decodedIDKey is idKey without the fast path: the reference plainIDKey
-// must agree with.
-func decodedIDKey(raw []byte) string {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return string(raw)
-	}
-	switch v := v.(type) {
-	case string:
-		return "s:" + v
-	case float64:
-		return "n:" + strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return string(raw)
-}
+import "testing"
 
 func TestIDKeyMatchesDecoding(t *testing.T) {
 	ids := []string{

@@ -351,6 +351,11 @@ func idKey(raw []byte) string {
 	if k, ok := plainIDKey(raw); ok {
 		return k
 	}
+	return decodedIDKey(raw)
+}
+
+// decodedIDKey is idKey by decoding raw: the reference plainIDKey agrees with.
+func decodedIDKey(raw []byte) string {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return string(raw)
