@@ -154,10 +154,10 @@ type fileResult struct {
 }
 
 type scanSummary struct {
-	results                         []fileResult // in walk order, only files with findings
-	files, findings                 int
-	bytes                           int64
-	binary, tooLarge, errors, walks int
+	results                  []fileResult // in walk order, only files with findings
+	files, findings          int
+	bytes                    int64
+	binary, tooLarge, errors int
 }
 
 type scanJob struct {
