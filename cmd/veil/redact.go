@@ -6,7 +6,6 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/redact"
 )
 
@@ -37,14 +36,7 @@ func runRedact(e *env, args []string) int {
 			}
 		}
 	}
-	loaded, err := config.Load(config.LoadOptions{UserFile: *cfgFile, WorkspaceRoots: roots, Getenv: e.getenv})
-	if err != nil {
-		return fail("%v", err)
-	}
-	for _, w := range loaded.Warnings {
-		fmt.Fprintf(e.stderr, "veil redact: config: %v\n", w)
-	}
-	det, err := redact.NewDetector(detectorOptions(loaded.Config))
+	_, det, err := loadDetector(e, "redact", *cfgFile, roots)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/redact"
 )
 
@@ -47,14 +46,7 @@ func runScan(e *env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	loaded, err := config.Load(config.LoadOptions{UserFile: *cfgFile, WorkspaceRoots: roots, Getenv: e.getenv})
-	if err != nil {
-		return fail("%v", err)
-	}
-	for _, w := range loaded.Warnings {
-		fmt.Fprintf(e.stderr, "veil scan: config: %v\n", w)
-	}
-	det, err := redact.NewDetector(detectorOptions(loaded.Config))
+	loaded, det, err := loadDetector(e, "scan", *cfgFile, roots)
 	if err != nil {
 		return fail("%v", err)
 	}
