@@ -176,43 +176,7 @@ func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers in
 	go func() {
 		defer wg.Done()
 		defer close(jobs)
-		seq := 0
-		var batch []scanJob
-		for _, t := range targets {
-			err := filepath.WalkDir(t.abs, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					walkErrs = append(walkErrs, err.Error())
-					return nil
-				}
-				if d.IsDir() {
-					if d.Name() == ".git" && p != t.abs {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if !d.Type().IsRegular() {
-					return nil
-				}
-				rel, _ := filepath.Rel(t.abs, p)
-				shown := filepath.Join(t.arg, rel)
-				if rel == "." {
-					shown = t.arg
-				}
-				batch = append(batch, scanJob{seq: seq, path: shown, abs: p, detPath: scanPath(filepath.ToSlash(p), filepath.ToSlash(t.root))})
-				seq++
-				if len(batch) == scanBatch {
-					jobs <- batch
-					batch = nil
-				}
-				return nil
-			})
-			if err != nil {
-				walkErrs = append(walkErrs, err.Error())
-			}
-		}
-		if len(batch) > 0 {
-			jobs <- batch
-		}
+		walkErrs = walkTargets(targets, jobs)
 	}()
 	var workerWG sync.WaitGroup
 	for range workers {
@@ -236,24 +200,7 @@ func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers in
 	var sum scanSummary
 	for rs := range results {
 		for _, r := range rs {
-			switch {
-			case r.err:
-				sum.errors++
-			case r.binary:
-				sum.binary++
-			case r.tooLarge:
-				sum.tooLarge++
-			default:
-				sum.files++
-				sum.bytes += r.size
-			}
-			if r.note != "" {
-				fmt.Fprintf(stderr, "veil scan: %s\n", r.note)
-			}
-			if len(r.findings) > 0 {
-				sum.findings += len(r.findings)
-				sum.results = append(sum.results, r)
-			}
+			sum.add(r, stderr)
 		}
 	}
 	wg.Wait() // the walker finished before jobs closed; this orders walkErrs
@@ -263,6 +210,74 @@ func scanAll(det *redact.Detector, targets []scanTarget, limit int64, workers in
 	}
 	sort.Slice(sum.results, func(i, j int) bool { return sum.results[i].seq < sum.results[j].seq })
 	return sum
+}
+
+// walkTargets walks the targets in order and sends the regular files in
+// them to jobs in batches of scanBatch (.git directories below a target are
+// skipped). It returns the walk errors.
+func walkTargets(targets []scanTarget, jobs chan<- []scanJob) []string {
+	seq := 0
+	var batch []scanJob
+	var errs []string
+	for _, t := range targets {
+		err := filepath.WalkDir(t.abs, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, err.Error())
+				return nil
+			}
+			if d.IsDir() {
+				if d.Name() == ".git" && p != t.abs {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			rel, _ := filepath.Rel(t.abs, p)
+			shown := filepath.Join(t.arg, rel)
+			if rel == "." {
+				shown = t.arg
+			}
+			batch = append(batch, scanJob{seq: seq, path: shown, abs: p, detPath: scanPath(filepath.ToSlash(p), filepath.ToSlash(t.root))})
+			seq++
+			if len(batch) == scanBatch {
+				jobs <- batch
+				batch = nil
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(batch) > 0 {
+		jobs <- batch
+	}
+	return errs
+}
+
+// add counts one scanned file, keeping it when it has findings; its note
+// goes to stderr.
+func (sum *scanSummary) add(r fileResult, stderr io.Writer) {
+	switch {
+	case r.err:
+		sum.errors++
+	case r.binary:
+		sum.binary++
+	case r.tooLarge:
+		sum.tooLarge++
+	default:
+		sum.files++
+		sum.bytes += r.size
+	}
+	if r.note != "" {
+		fmt.Fprintf(stderr, "veil scan: %s\n", r.note)
+	}
+	if len(r.findings) > 0 {
+		sum.findings += len(r.findings)
+		sum.results = append(sum.results, r)
+	}
 }
 
 // scanFile reads and scans one file into buf (grown as needed and
