@@ -110,9 +110,18 @@ func runPolicyExplain(e *env, args []string) int {
 		req.LanguageID = languageID(req.Path)
 	}
 	req.Findings = det.Scan(scanPath(req.Path, req.WorkspaceRoot), text)
-	d := pol.Decide(req)
+	code, err := writeExplanation(e.stdout, req, pol.Decide(req), root, text)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return code
+}
 
-	w := e.stdout
+// writeExplanation prints policy explain's report on req and its decision d:
+// the findings as previews, then what the model would see (text masked
+// whole), or that it sees nothing. It returns the exit code; an error means
+// masking failed.
+func writeExplanation(w io.Writer, req policy.Request, d policy.Decision, root string, text []byte) (int, error) {
 	fmt.Fprintf(w, "file:       %s\n", req.Path)
 	if root == "" {
 		fmt.Fprintln(w, "workspace:  (none: no .git or .veil.yaml above the file)")
@@ -132,20 +141,20 @@ func runPolicyExplain(e *env, args []string) int {
 	}
 	if d.Route != policy.Local {
 		fmt.Fprintln(w, "\nthe model sees: nothing (the request is blocked)")
-		return exitFindings
+		return exitFindings, nil
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
 	m, err := redact.NewVault(key, 0).Mask(string(text), req.Findings)
 	if err != nil {
-		return fail("%v", err)
+		return exitError, err
 	}
 	fmt.Fprintln(w, "\nthe model sees (the whole file, masked; veil lsp sends a window around the cursor):")
 	fmt.Fprint(w, m.Text)
 	if !strings.HasSuffix(m.Text, "\n") {
 		fmt.Fprintln(w)
 	}
-	return exitOK
+	return exitOK, nil
 }
 
 // workspaceRoot is the nearest directory at or above file's directory that
