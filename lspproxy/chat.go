@@ -145,10 +145,30 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 		rec.BytesSent += len(s.Text) + len(s.Path)
 	}
 
-	prog := p.s.newProgress(cp.WorkDoneToken, "veil chat")
+	reply, err := p.streamChat(ctx, id, req, cp.WorkDoneToken)
+	if err != nil {
+		if ctx.Err() != nil {
+			finish(audit.OutcomeCancelled)
+			return nil, context.Cause(ctx)
+		}
+		p.s.logMessage(MessageWarning, "veil: "+err.Error())
+		finish(audit.OutcomeError)
+		return nil, fmt.Errorf("lspproxy: chat: %w", err)
+	}
+	res.Reply = reply
+	finish(audit.OutcomeOK)
+	return res, nil
+}
+
+// streamChat asks the model and returns its reply with tokens restored,
+// reporting each restored chunk as $/progress on token as it arrives (a
+// possible token prefix is held back until it is complete). The progress
+// ends before it returns.
+func (p *pipeline) streamChat(ctx context.Context, id string, req localmodel.ChatRequest, token json.RawMessage) (string, error) {
+	prog := p.s.newProgress(token, "veil chat")
 	stream := p.vault.NewStream()
 	var reply strings.Builder
-	_, err = p.opts.Model.Chat(ctx, req, func(chunk string) error {
+	_, err := p.opts.Model.Chat(ctx, req, func(chunk string) error {
 		if out := stream.Write(chunk); out != "" {
 			reply.WriteString(out)
 			prog.report(out)
@@ -164,18 +184,10 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 	}
 	if err != nil {
 		prog.end("failed")
-		if ctx.Err() != nil {
-			finish(audit.OutcomeCancelled)
-			return nil, context.Cause(ctx)
-		}
-		p.s.logMessage(MessageWarning, "veil: "+err.Error())
-		finish(audit.OutcomeError)
-		return nil, fmt.Errorf("lspproxy: chat: %w", err)
+		return "", err
 	}
 	prog.end("done")
-	res.Reply = reply.String()
-	finish(audit.OutcomeOK)
-	return res, nil
+	return reply.String(), nil
 }
 
 // chatFailed answers a chat whose redaction or leak check failed: blocked,
