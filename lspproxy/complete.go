@@ -111,7 +111,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		finish(audit.OutcomeError)
 		return "", nil
 	case pr.decision.Route != policy.Local:
-		p.s.blocked(r.doc, pr.decision)
+		p.s.blocked(r.doc, rec.Document, pr.decision)
 		finish(audit.OutcomeBlocked)
 		return "", nil
 	case pr.skip != "":
@@ -122,7 +122,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 	if err := p.ready(ctx); err != nil {
 		d := policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
 		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
-		p.s.blocked(r.doc, d)
+		p.s.blocked(r.doc, rec.Document, d)
 		finish(audit.OutcomeBlocked)
 		return "", nil
 	}
@@ -372,20 +372,12 @@ func (p *pipeline) maskString(st *settings, s string) (string, error) {
 	return m.Text, nil
 }
 
-// docName is the document's workspace-relative path masked like any other
-// text, for the logs and the audit file: a file named after a codename, or a
-// path that holds a token, must not write the value there.
-func (p *pipeline) docName(st *settings, doc *Document) string {
-	name, err := p.maskString(st, p.s.relPath(doc))
-	return nameOrWithheld(name, err)
-}
-
-// requestDocName is docName for r's document, masked once per request.
+// requestDocName is r's document workspace-relative path masked like any
+// other text, for the logs and the audit file: a file named after a
+// codename, or a path that holds a token, must not write the value there.
+// It is masked once per request.
 func (p *pipeline) requestDocName(st *settings, r *fimRequest) string {
-	return nameOrWithheld(p.maskedName(st, r))
-}
-
-func nameOrWithheld(name string, err error) string {
+	name, err := p.maskedName(st, r)
 	if err != nil {
 		return "(name withheld: redaction failed)"
 	}

@@ -123,11 +123,12 @@ func (s *Server) configApplied() {
 	}
 }
 
-// blocked tells the user a request was blocked: a log line every time, one
-// warning per document per session.
-func (s *Server) blocked(doc *Document, dec policy.Decision) {
+// blocked tells the user a request was blocked: a log line every time (the
+// document named by maskedName, its masked path), one warning per document
+// per session.
+func (s *Server) blocked(doc *Document, maskedName string, dec policy.Decision) {
 	name := s.relPath(doc)
-	s.logger.Info("request blocked", "document", s.ai.docName(s.ai.settings(), doc), "rule", dec.Rule, "reason", dec.Reason)
+	s.logger.Info("request blocked", "document", maskedName, "rule", dec.Rule, "reason", dec.Reason)
 	s.logMessage(MessageWarning, fmt.Sprintf("veil: AI request blocked for %s: %s", name, why(dec.Reason)))
 	s.uiMu.Lock()
 	ui := s.ui[doc.URI]
