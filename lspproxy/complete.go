@@ -206,6 +206,7 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	if err != nil {
 		return pr, err
 	}
+	pr.values = make([]string, 0, len(fs))
 	for _, f := range fs {
 		pr.values = append(pr.values, string(text[f.Start:f.End]))
 	}
