@@ -81,6 +81,11 @@ type chatRef struct {
 	doc *Document // nil: not open
 }
 
+// chat runs one chat request: policy on the message, then each reference
+// redacted or left out (res.Skipped says why), the leak guard, the model
+// streamed through streamChat. A blocked or failed redaction is an answer
+// with res.Blocked set; an error is returned only for a model failure or a
+// cancelled ctx.
 func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []chatRef) (*ChatResult, error) {
 	st := p.settings()
 	start := time.Now()
