@@ -130,11 +130,11 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 	}
 	masked, err := p.vault.Mask(cp.Message, msgFindings)
 	if err != nil {
-		return p.chatFailed(res, finish, err)
+		return p.chatFailed(res, &rec, finish, err)
 	}
 	req := localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, References: snips, TokenPattern: tokenPattern}
 	if err := chatLeakCheck(req, values); err != nil {
-		return p.chatFailed(res, finish, err)
+		return p.chatFailed(res, &rec, finish, err)
 	}
 	if err := p.ready(ctx); err != nil {
 		d := policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
@@ -196,10 +196,11 @@ func (p *pipeline) streamChat(ctx context.Context, id string, req localmodel.Cha
 }
 
 // chatFailed answers a chat whose redaction or leak check failed: blocked,
-// recorded as an error.
-func (p *pipeline) chatFailed(res *ChatResult, finish func(string), err error) (*ChatResult, error) {
+// recorded as an error with route block, as a failed completion is.
+func (p *pipeline) chatFailed(res *ChatResult, rec *audit.Record, finish func(string), err error) (*ChatResult, error) {
 	p.s.logger.Error("chat blocked: redaction failed", "error", err)
 	res.Blocked = "redaction failed"
+	rec.Route, rec.Reason = string(policy.Block), res.Blocked
 	finish(audit.OutcomeError)
 	return res, nil
 }
