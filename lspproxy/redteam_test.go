@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/config"
@@ -718,8 +719,13 @@ func TestRedteamConfigErrorsHideValues(t *testing.T) {
 		c.call("s", "veil/status", map[string]any{"uri": "file://" + ws + "/a.go"})
 		c.result("s")
 	}
-	if !strings.Contains(sk.logs.String(), "config") {
-		t.Fatalf("no config problem was logged: the test did not exercise it")
+	// Reloads run on the config watcher's goroutine: wait for the first
+	// problem to be logged rather than assume it already is.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(sk.logs.String(), "config"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no config problem was logged: the test did not exercise it")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	checkSinks(t, m, sk, tok, key)
 	// What the user is shown holds no value either.
