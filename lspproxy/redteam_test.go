@@ -75,6 +75,28 @@ func forms(v string) []string {
 	return out
 }
 
+// refuseReference asks a chat question about one reference and fails
+// unless veil left that reference out.
+func refuseReference(t *testing.T, c *testClient, id int, ref string) {
+	t.Helper()
+	c.call(id, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
+	if skipped, _ := get(c.result(id), "skipped").([]any); len(skipped) != 1 {
+		t.Errorf("reference %s: skipped = %v, want it refused", ref, skipped)
+	}
+}
+
+// noReferencesSent fails for every chat the model got with a reference.
+func noReferencesSent(t *testing.T, m *fakeModel) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, r := range m.chats {
+		if len(r.References) != 0 {
+			t.Errorf("chat %d sent %d reference(s) veil should have refused", i, len(r.References))
+		}
+	}
+}
+
 // checkSinks fails for every value (in any form) found in the model's
 // input, the logs or the audit file. Findings print masked.
 func checkSinks(t *testing.T, m *fakeModel, sk *sinks, values ...string) {
@@ -166,11 +188,7 @@ func TestRedteamChatReferenceTricks(t *testing.T) {
 		"FILE://" + dir + "/.env",           // scheme case
 		"file://" + dir + "/sub/up/../.env", // both
 	} {
-		c.call(i+1, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
-		res := c.result(i + 1)
-		if skipped, _ := get(res, "skipped").([]any); len(skipped) != 1 {
-			t.Errorf("reference %d: skipped = %v, want it refused", i, skipped)
-		}
+		refuseReference(t, c, i+1, ref)
 	}
 	// The symlink opened in the editor is the .env it leads to.
 	link := "file://" + dir + "/settings.txt"
@@ -183,13 +201,7 @@ func TestRedteamChatReferenceTricks(t *testing.T) {
 	c.call(101, "textDocument/inlineCompletion", inlineParams("file://"+dir+"/main.go", 1, 0))
 	c.result(101)
 	checkSinks(t, m, sk, plain)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i, r := range m.chats {
-		if len(r.References) != 0 {
-			t.Errorf("chat %d sent %d reference(s) from a denied file", i, len(r.References))
-		}
-	}
+	noReferencesSent(t, m)
 }
 
 // TestRedteamPrivateKeyHeaderTypedLater: a key body pasted first (nothing
@@ -657,28 +669,16 @@ func TestRedteamChatReferenceSpecialFiles(t *testing.T) {
 		"file://" + ws + "/../outside.txt",
 		"file://" + ws + "/link.txt",
 	} {
-		c.call(i+1, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
-		if skipped, _ := get(c.result(i+1), "skipped").([]any); len(skipped) != 1 {
-			t.Errorf("reference %d: skipped = %v, want it refused", i, skipped)
-		}
+		refuseReference(t, c, i+1, ref)
 	}
 	// A workspace folder of "/" does not open /proc, /sys or /dev.
 	c.notify("workspace/didChangeWorkspaceFolders", map[string]any{"event": map[string]any{
 		"added": []any{map[string]any{"uri": "file:///", "name": "root"}}, "removed": []any{}}})
 	for i, ref := range []string{"file:///proc/self/environ", "file:///dev/zero", "file:///sys/kernel/mm/transparent_hugepage/enabled"} {
-		c.call(100+i, "veil/chat", map[string]any{"message": "What is in this file?", "references": []any{map[string]any{"uri": ref}}})
-		if skipped, _ := get(c.result(100+i), "skipped").([]any); len(skipped) != 1 {
-			t.Errorf("reference %s with a root of /: skipped = %v, want it refused", ref, skipped)
-		}
+		refuseReference(t, c, 100+i, ref)
 	}
 	checkSinks(t, m, sk, plain)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i, r := range m.chats {
-		if len(r.References) != 0 {
-			t.Errorf("chat %d sent %d reference(s) it should have refused", i, len(r.References))
-		}
-	}
+	noReferencesSent(t, m)
 }
 
 // TestRedteamConfigErrorsHideValues: a workspace or user config that holds
