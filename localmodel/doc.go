@@ -21,7 +21,10 @@
 // llama.cpp and vLLM, whose /v1/completions rejects suffix). Neighbour
 // snippets go first, each under a comment with its path. The stream is read
 // until the suggestion reaches its boundary (end of line for Automatic, end
-// of block for Invoked), then the client hangs up. Chat streams from
+// of block for Invoked, and for a Multiline request whose cursor ends a block
+// opener or sits on an empty line), then the client hangs up. A closing
+// bracket or quote the model repeats from after the cursor is dropped only
+// when the text after the cursor closes the same opener. Chat streams from
 // /v1/chat/completions with a system prompt that asks the model to keep
 // placeholders verbatim, and per-session history within a byte budget.
 //

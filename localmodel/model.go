@@ -74,6 +74,11 @@ type FIMRequest struct {
 	Neighbors []Snippet
 	// Trigger decides the stop boundary: end of line or end of block.
 	Trigger Trigger
+	// Multiline lets an Automatic request span a block, as Copilot's
+	// plugins expect, when the cursor ends a block opener ({ ( [ or :) or
+	// sits on an empty line, with nothing after it on its line. Otherwise
+	// it changes nothing.
+	Multiline bool
 	// MaxTokens caps the generated tokens; 0 means model.max_tokens.
 	MaxTokens int
 }

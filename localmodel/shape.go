@@ -17,7 +17,7 @@ const (
 // whitespace. The network client and the built-in model share it, so both
 // stop in the same places.
 type shaper struct {
-	trigger    Trigger
+	block      bool     // stop at the end of the block rather than the line
 	lineBefore string   // the cursor line up to the cursor
 	restOfLine string   // the cursor line after the cursor, trailing blanks trimmed
 	nextLine   string   // the first non-blank line after the cursor line, trailing blanks trimmed
@@ -25,7 +25,7 @@ type shaper struct {
 }
 
 func newShaper(req FIMRequest, stops []string) shaper {
-	s := shaper{trigger: req.Trigger, stops: stops}
+	s := shaper{stops: stops}
 	if i := strings.LastIndexByte(req.Prefix, '\n'); i >= 0 {
 		s.lineBefore = req.Prefix[i+1:]
 	} else {
@@ -39,6 +39,8 @@ func newShaper(req FIMRequest, stops []string) shaper {
 			break
 		}
 	}
+	s.block = req.Trigger == Invoked ||
+		req.Multiline && s.restOfLine == "" && (strings.TrimSpace(s.lineBefore) == "" || opensBlock(s.lineBefore))
 	return s
 }
 
@@ -59,7 +61,7 @@ func (s shaper) cut(out string, final bool) (text string, done bool) {
 	}
 	var n int
 	var reached bool
-	if s.trigger == Invoked {
+	if s.block {
 		n, reached = s.blockLines(lines, complete)
 	} else {
 		n, reached = s.lineLines(lines, complete)
@@ -90,7 +92,8 @@ func (s shaper) lineLines(lines []string, complete int) (int, bool) {
 	return 2, true
 }
 
-// blockLines: Invoked stops at the end of the block the cursor is in. With
+// blockLines: Invoked (and Multiline at a block opener or on an empty line)
+// stops at the end of the block the cursor is in. With
 // base the cursor line's indentation, it stops before the first line indented
 // less than base, before two blank lines, and before a blank line followed by
 // a line at or left of base. When the cursor line opens a block (ends in
@@ -140,7 +143,7 @@ func (s shaper) finish(text string) string {
 	}
 	text = trimRight(text)
 	if s.restOfLine != "" {
-		text = trimRight(dropOverlap(text, s.restOfLine))
+		text = trimRight(dropOverlap(s.lineBefore, text, s.restOfLine))
 	}
 	if strings.TrimSpace(text) == "" {
 		return ""
@@ -150,19 +153,101 @@ func (s shaper) finish(text string) string {
 
 // dropOverlap removes the longest end of text that is also the start of rest,
 // when that overlap is all of rest, holds no letter or digit (closing
-// brackets, quotes, semicolons), or is 8 bytes or longer. A one-letter
+// brackets, quotes, semicolons), or is 8 bytes or longer, and when every
+// closing bracket or quote in it closes an opener from before the cursor
+// (in before, or not visible at all), so the copy in rest closes the same
+// one. A closer that ends something the suggestion itself opened stays:
+// in "fmt.Println(|)" the suggestion "f(x)" keeps its ")". A one-letter
 // overlap like "a" is left alone: it is more likely new code than a repeat.
-func dropOverlap(text, rest string) string {
+func dropOverlap(before, text, rest string) string {
 	for k := min(len(text), len(rest)); k > 0; k-- {
 		ov := rest[:k]
 		if !strings.HasSuffix(text, ov) {
 			continue
 		}
-		if k == len(rest) || k >= 8 || !hasWordByte(ov) {
+		if (k == len(rest) || k >= 8 || !hasWordByte(ov)) && closesOutside(before, text[:len(text)-k], ov) {
 			return text[:len(text)-k]
 		}
 	}
 	return text
+}
+
+// closesOutside reports whether every closing bracket or quote in ov, read
+// after before+kept, closes an opener that is not in kept: one from before,
+// one from ov itself, or one out of sight (an empty stack).
+func closesOutside(before, kept, ov string) bool {
+	var b brackets
+	b.scan(before)
+	b.mark = len(b.stack)
+	b.scan(kept)
+	b.cut = len(b.stack)
+	b.strict = true
+	b.scan(ov)
+	return !b.bad
+}
+
+// brackets tracks open brackets and quotes along a line of code: inside a
+// quote, brackets do not count and a backslash escapes the next byte.
+type brackets struct {
+	stack  []byte
+	escape bool
+	mark   int  // entries below mark were opened before the cursor
+	cut    int  // entries from mark to cut were opened by the kept text
+	strict bool // a closer popping an entry in [mark, cut) is bad
+	bad    bool
+}
+
+func (b *brackets) scan(s string) {
+	for i := 0; i < len(s); i++ {
+		b.step(s[i])
+	}
+}
+
+func (b *brackets) step(c byte) {
+	top := byte(0)
+	if n := len(b.stack); n > 0 {
+		top = b.stack[n-1]
+	}
+	inQuote := top == '"' || top == '\'' || top == '`'
+	switch {
+	case b.escape:
+		b.escape = false
+	case inQuote && c == '\\':
+		b.escape = true
+	case inQuote && c == top:
+		b.pop()
+	case inQuote:
+	case c == '"' || c == '\'' || c == '`' || c == '(' || c == '[' || c == '{':
+		b.stack = append(b.stack, c)
+	case c == ')' || c == ']' || c == '}':
+		if len(b.stack) > 0 && top == opener(c) {
+			b.pop()
+		} else if len(b.stack) > 0 && b.strict && len(b.stack) > b.mark && len(b.stack) <= b.cut {
+			b.bad = true // it would close nothing of ours; keep it
+		}
+	}
+}
+
+// pop removes the top entry; in strict mode, popping one the kept text
+// opened means the closer belongs to the suggestion.
+func (b *brackets) pop() {
+	n := len(b.stack)
+	if b.strict && n > b.mark && n <= b.cut {
+		b.bad = true
+	}
+	b.stack = b.stack[:n-1]
+	b.mark = min(b.mark, n-1)
+	b.cut = min(b.cut, n-1)
+}
+
+func opener(c byte) byte {
+	switch c {
+	case ')':
+		return '('
+	case ']':
+		return '['
+	}
+	return '{'
 }
 
 func hasWordByte(s string) bool {

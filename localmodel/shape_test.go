@@ -50,6 +50,83 @@ func TestShaper(t *testing.T) {
 	}
 }
 
+// TestShaperMultiline: Copilot's plugins show block suggestions when the
+// cursor ends a block opener or sits on an empty line; elsewhere a
+// Multiline request still stops at the end of the line.
+func TestShaperMultiline(t *testing.T) {
+	ml := func(prefix, suffix string) FIMRequest {
+		return FIMRequest{Prefix: prefix, Suffix: suffix, Trigger: Automatic, Multiline: true}
+	}
+	tests := []struct {
+		name    string
+		req     FIMRequest
+		out     string
+		want    string
+		partial bool
+	}{
+		{name: "after a Go block opener", req: ml("func f() {", "\n}\n"), out: "\n\tx := 1\n\treturn x\n}\n\nfunc g() {", want: "\n\tx := 1\n\treturn x", partial: true},
+		{name: "after a Python block opener", req: ml("def f(x):", ""), out: "\n    if x:\n        return 1\n    return 2\n\n\nprint(1)", want: "\n    if x:\n        return 1\n    return 2", partial: true},
+		{name: "on an empty indented line", req: ml("func f() {\n\t", "\n}\n"), out: "x := 1\n\treturn x\n}\n", want: "x := 1\n\treturn x", partial: true},
+		{name: "on an empty top-level line", req: ml("package p\n\n", ""), out: "func f() int {\n\treturn 1\n}\n\n\nfunc g() {}", want: "func f() int {\n\treturn 1\n}", partial: true},
+		{name: "mid-line stays one line", req: ml("x := ", "\n"), out: "f(1)\ny := 2\n", want: "f(1)", partial: true},
+		{name: "an opener with text after the cursor stays one line", req: ml("f(", ")\n"), out: "a,\n\tb)", want: "a,", partial: true},
+		{name: "without Multiline an opener gets one line", req: FIMRequest{Prefix: "func f() {", Suffix: "\n}\n", Trigger: Automatic}, out: "\n\tx := 1\n\treturn x\n}", want: "\n\tx := 1", partial: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := newShaper(tt.req, nil)
+			text, _ := sh.cut(tt.out, true)
+			if got := sh.finish(text); got != tt.want {
+				t.Errorf("shaped %q = %q, want %q", tt.out, got, tt.want)
+			}
+			if tt.partial {
+				text, done := sh.cut(tt.out, false)
+				if got := sh.finish(text); !done || got != tt.want {
+					t.Errorf("streaming: cut = %q done %v, want %q done", got, done, tt.want)
+				}
+			}
+		})
+	}
+	sh := newShaper(ml("func f() {", ""), nil)
+	text, done := sh.cut("\n"+strings.Repeat("\tx++\n", 100), false)
+	if !done || strings.Count(text, "\n") != maxSuggestionLines-1 {
+		t.Errorf("multi-line cut kept %d lines (done %v), want the cap of %d", strings.Count(text, "\n")+1, done, maxSuggestionLines)
+	}
+}
+
+// TestOverlapKeepsBalance: a closer the model wrote is dropped only when the
+// text after the cursor supplies the same closer for the same opener.
+func TestOverlapKeepsBalance(t *testing.T) {
+	tests := []struct {
+		name, prefix, suffix, out, want string
+	}{
+		{"f(|): the call's closer is dropped", "x := f(", ")\n", "a, b)", "a, b"},
+		{"f(|): a nested call keeps its closer", "x := f(", ")\n", "g(a)", "g(a)"},
+		{"f(|): nested call plus the outer closer", "x := f(", ")\n", "g(a))", "g(a)"},
+		{"fmt.Println(|) keeps the argument's closer", "\tfmt.Println(", ")\n}\n", "strings.ToUpper(name)", "strings.ToUpper(name)"},
+		{"fmt.Println(|) drops its own closer", "\tfmt.Println(", ")\n}\n", "\"hello\")", "\"hello\""},
+		{"quote: the string's closer is dropped", "s := \"", "\"\n", "hello\"", "hello"},
+		{"quote: a new string keeps its closer", "s := \"", "\"\n", "a\" + \"b\"", "a\" + \"b\""},
+		{"quote: brackets inside a string do not count", "f(\"", "\")\n", "a)b\")", "a)b"},
+		{"{|}: the literal's closer is dropped", "v := T{", "}\n", "A: 1}", "A: 1"},
+		{"{|}: an inner literal keeps its closer", "v := T{", "}\n", "A: U{}", "A: U{}"},
+		{"[|]: the index's closer is dropped", "x := a[", "]\n", "i+1]", "i+1"},
+		{"[|]: an inner index keeps its closer", "x := a[", "]\n", "b[i]", "b[i]"},
+		{"closer of an opener out of sight is dropped", "\tb, ", ")\n", "c)", "c"},
+		{"kept text closes the old opener and opens a new one", "f(", ")\n", "a), g(b)", "a), g(b)"},
+		{"semicolon overlap", "f(", ");\n", "a, b);", "a, b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := newShaper(FIMRequest{Prefix: tt.prefix, Suffix: tt.suffix, Trigger: Automatic, Multiline: true}, nil)
+			text, _ := sh.cut(tt.out, true)
+			if got := sh.finish(text); got != tt.want {
+				t.Errorf("prefix %q suffix %q: %q shaped to %q, want %q", tt.prefix, tt.suffix, tt.out, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestShaperCaps(t *testing.T) {
 	sh := newShaper(FIMRequest{Prefix: "func f() {", Trigger: Invoked}, nil)
 	long := "\n" + strings.Repeat("\tx++\n", 100)
