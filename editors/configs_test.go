@@ -26,6 +26,7 @@ import (
 type lsp4ijTemplate struct {
 	ID               string            `json:"id"`
 	Name             string            `json:"name"`
+	URL              string            `json:"url"`
 	ProgramArgs      map[string]string `json:"programArgs"`
 	FileTypeMappings []struct {
 		FileType struct {
@@ -80,9 +81,24 @@ func TestJetBrainsLSP4IJTemplate(t *testing.T) {
 		t.Errorf(".env is mapped to %q, want dotenv", seen[".env"])
 	}
 
+	if !strings.HasPrefix(tmpl.URL, "https://") {
+		t.Errorf("template url = %q, want a documentation link", tmpl.URL)
+	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil || !bytes.Contains(readme, []byte(tmpl.URL)) {
+		t.Errorf("the template folder needs a README.md linking %q (read error %v)", tmpl.URL, err)
+	}
+
 	var settings, initOpts map[string]any
 	decodeJSONStrict(t, filepath.Join(dir, "settings.json"), &settings)
 	decodeJSONStrict(t, filepath.Join(dir, "initializationOptions.json"), &initOpts)
+	// editorInfo/editorPluginInfo are what Copilot plugins send; with them
+	// veil would treat LSP4IJ as one (Copilot notifications, dialect).
+	for _, k := range []string{"editorInfo", "editorPluginInfo"} {
+		if _, ok := initOpts[k]; ok {
+			t.Errorf("initializationOptions.json has %q: LSP4IJ is not a Copilot plugin", k)
+		}
+	}
 
 	checkServerStarts(t, def, initOpts)
 }
