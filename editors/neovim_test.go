@@ -236,3 +236,39 @@ func TestCopilotWrapper(t *testing.T) {
 	}
 	c.shutdown(t)
 }
+
+// TestCopilotVimSnippet sources snippets/copilot-vim.vim in the real Neovim:
+// both the variable copilot.vim up to 1.26.0 reads (g:copilot_agent_command)
+// and the newer one (g:copilot_command) must name the veil-copilot wrapper,
+// or an older copilot.vim silently starts GitHub's own server.
+func TestCopilotVimSnippet(t *testing.T) {
+	nvim := lookTool(t, "nvim", "apt-get install -y neovim")
+	snippet, err := filepath.Abs(filepath.Join("neovim", "snippets", "copilot-vim.vim"))
+	must(t, err)
+	out := filepath.Join(t.TempDir(), "vars.txt")
+	env := isolatedEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"-c", "source "+snippet,
+		"-c", "call writefile([get(g:, 'copilot_command', ''), get(g:, 'copilot_agent_command', ''), expand('~/.local/bin/veil-copilot')], '"+out+"')",
+		"-c", "qall!")
+	cmd.Env = env
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nvim: %v\n%s", err, b)
+	}
+	raw, err := os.ReadFile(out)
+	must(t, err)
+	vars := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if len(vars) != 3 {
+		t.Fatalf("got %q, want three lines", raw)
+	}
+	if vars[0] != vars[2] || vars[1] != vars[2] {
+		t.Errorf("g:copilot_command = %q, g:copilot_agent_command = %q; both must be %q", vars[0], vars[1], vars[2])
+	}
+	text, err := os.ReadFile(snippet)
+	must(t, err)
+	if !strings.Contains(string(text), ":Copilot version") {
+		t.Error("the snippet does not say how to confirm veil is the server (:Copilot version)")
+	}
+}

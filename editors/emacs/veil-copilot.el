@@ -13,6 +13,10 @@
 ;;
 ;; Use either this or veil-eglot.el per buffer, not both: each starts its own
 ;; veil process.
+;;
+;; Confirm veil is the server: `M-x copilot-login' answers "Copilot: Already
+;; signed in as veil" (GitHub's server asks for a device code instead), and
+;; `M-x copilot-select-completion-model' offers only veil's local model.
 
 ;;; Code:
 

@@ -7,5 +7,8 @@ require('copilot').setup({
     custom_server_filepath = vim.fn.expand('~/.local/bin/veil-copilot'),
   },
   suggestion = { enabled = true, auto_trigger = true },
-  panel = { enabled = false },
+  panel = { enabled = true },
 })
+-- Confirm veil is the server: `:lua =vim.lsp.get_clients({ name = 'copilot' })[1].server_info`
+-- prints `{ name = "veil", version = ... }` (GitHub's server names itself
+-- "GitHub Copilot Language Server").
