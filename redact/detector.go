@@ -269,7 +269,8 @@ func (d *Detector) RuleCount() int { return d.ruleCount }
 
 // Scan returns the findings in text, sorted by Start and non-overlapping:
 // where candidates overlap, the more confident, then the longer, wins. A
-// line containing `veil:allow` yields no findings; a path matching an
+// `veil:allow` comment suppresses the findings on its own line (see
+// allowedLines); a path matching an
 // allow glob yields none at all.
 func (d *Detector) Scan(path string, text []byte) []Finding {
 	if d.pathAllowed(path) {
@@ -279,7 +280,7 @@ func (d *Detector) Scan(path string, text []byte) []Finding {
 	defer d.scratch.Put(sc)
 	sc.cands = sc.cands[:0]
 	d.collect(path, text, sc)
-	return d.finish(text, sc.cands)
+	return d.finish(path, text, sc.cands)
 }
 
 // ScanRange returns the findings overlapping [start, end), scanning only a
@@ -469,14 +470,14 @@ func (d *Detector) runTriggers(text []byte, sc *scratch) {
 }
 
 // finish drops allowed candidates and resolves overlaps.
-func (d *Detector) finish(text []byte, cands []Finding) []Finding {
+func (d *Detector) finish(path string, text []byte, cands []Finding) []Finding {
 	if len(cands) == 0 {
 		return nil
 	}
-	allowed := allowedLines(text)
+	allowed := allowedLines(path, text)
 	kept := cands[:0]
 	for _, f := range cands {
-		if allowed.has(f.Start) {
+		if allowed.covers(f.Start, f.End) {
 			continue
 		}
 		if d.valueAllowed(text[f.Start:f.End]) {
@@ -485,32 +486,6 @@ func (d *Detector) finish(text []byte, cands []Finding) []Finding {
 		kept = append(kept, f)
 	}
 	return resolveOverlaps(kept)
-}
-
-// lineSet is a sorted list of line spans.
-type lineSet []span
-
-// allowedLines returns the lines of text that contain `veil:allow`. Each
-// such line is measured once, so a long line with many findings costs no
-// more than a short one.
-func allowedLines(text []byte) lineSet {
-	var out lineSet
-	marker := []byte("veil:allow")
-	for off := 0; ; {
-		k := bytes.Index(text[off:], marker)
-		if k < 0 {
-			return out
-		}
-		at := off + k
-		l := span{lineStart(text, at), lineEnd(text, at)}
-		out = append(out, l)
-		off = l.end
-	}
-}
-
-func (ls lineSet) has(at int) bool {
-	i := sort.Search(len(ls), func(i int) bool { return ls[i].end >= at })
-	return i < len(ls) && ls[i].start <= at
 }
 
 func (d *Detector) valueAllowed(v []byte) bool {
