@@ -79,7 +79,7 @@ func camelBoundary(name []byte, i int) bool {
 // (Setenv("DB_PASSWORD", ") or the call it is passed to (setPassword(").
 func ownerSecret(text []byte, ls, q int) bool {
 	line := text[ls:q]
-	// String prefixes: r'', f"", b'', r#"", @"", $"".
+	// String prefixes: r'x', f"x", b'x', r#"x"#, @"x", $"x".
 	j := len(line)
 	for j > 0 && j > len(line)-3 && strings.IndexByte("rRbBfFuU#@$", line[j-1]) >= 0 {
 		j--

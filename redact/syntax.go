@@ -171,7 +171,7 @@ func commentMayStart(cm string, text []byte, i int) bool {
 }
 
 // quoteMayOpen: an apostrophe right after a letter or digit is one
-// (don't), except for Python's string prefixes (r”, b”, f”, rb”).
+// (don't), except after Python's string prefixes (r'x', b'x', f'x', rb'x').
 func quoteMayOpen(c byte, text []byte, i int) bool {
 	if c != '\'' || i == 0 || !isAlnum(text[i-1]) {
 		return true
