@@ -49,6 +49,10 @@ func (d *Detector) ScanTyping(path string, text []byte, cursor int) []Finding {
 			continue
 		}
 		f.Start, f.End = min(f.Start, g.Start), max(f.End, g.End)
+		if g.Category == Secret {
+			// It holds a detected secret: the whole is one for the session.
+			f.Confidence = max(f.Confidence, confOwned)
+		}
 	}
 	out = append(out, f)
 	return resolveOverlaps(out)

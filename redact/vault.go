@@ -17,6 +17,7 @@ import (
 type Vault struct {
 	key        []byte
 	maxEntries int
+	known      *knownIndex // every value ever masked, kept past eviction
 
 	// mu guards everything below.
 	mu      sync.Mutex
@@ -42,6 +43,7 @@ func NewVault(key []byte, maxEntries int) *Vault {
 	return &Vault{
 		key:        append([]byte(nil), key...),
 		maxEntries: maxEntries,
+		known:      newKnownIndex(),
 		byValue:    map[string]*list.Element{},
 		byToken:    map[string]*list.Element{},
 		lru:        list.New(),
@@ -107,6 +109,9 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 	for _, f := range merged {
 		b.WriteString(text[prev:f.Start])
 		tok := v.tokenFor(text, text[f.Start:f.End], f)
+		if knownWorthy(f) {
+			v.known.add(text[f.Start:f.End], f.RuleID, f.Category)
+		}
 		ms := b.Len()
 		b.WriteString(tok)
 		spans = append(spans, Span{Start: f.Start, End: f.End, MaskStart: ms, MaskEnd: b.Len(),
@@ -117,6 +122,35 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 	v.evict()
 	return Masked{Text: b.String(), Spans: spans}, nil
 }
+
+// knownWorthy: a value masked only because it was being typed in a
+// config file, or because of its shape, is not a secret for the rest of
+// the session (it would mask "localhost" or "Content-Type" everywhere).
+func knownWorthy(f Finding) bool {
+	return f.RuleID != RuleTypingPartial || f.Confidence >= typingKnownConf
+}
+
+// Known returns a finding for every place in text that holds a value this
+// vault has masked (6 bytes or longer, except values masked only while
+// typed for their shape or in a config file), sorted by Start, overlapping
+// occurrences joined. Each finding carries the rule that first masked the
+// value, so masking it again gives the same token while the vault holds
+// it. Values stay known after the vault evicts their tokens.
+func (v *Vault) Known(text []byte) []Finding { return v.known.findings(text) }
+
+// Leak reports whether text still holds a value this vault has masked, with
+// a masked preview of the first one (never the value): the leak guard's
+// check of every outgoing part against every known value.
+func (v *Vault) Leak(text string) (preview string, leaked bool) {
+	val, ok := v.known.first(text)
+	if !ok {
+		return "", false
+	}
+	return Preview(val), true
+}
+
+// KnownLen is the number of known values.
+func (v *Vault) KnownLen() int { return v.known.len() }
 
 // tokenFor returns value's token, issuing one if needed. v.mu is held.
 func (v *Vault) tokenFor(text, value string, f Finding) string {

@@ -1,0 +1,154 @@
+package redact
+
+import (
+	"sync"
+)
+
+// Known values: every value a vault has masked is found again wherever it
+// appears, however far from where it was first found and whether or not
+// the detector would recognise it there.
+//
+// The index is anchored on each value's first knownMinLen bytes: one
+// pass over the text rolls a 48-bit window, tests a bit in a 2^20-bit
+// filter (one load per byte for almost every position) and, on a hit,
+// looks the window up exactly and compares the values that start with it.
+// Adding a value is O(1); nothing is rebuilt, so the index grows with the
+// session at no cost per request (see BenchmarkKnown).
+
+const (
+	// knownMinLen is the shortest value found again: shorter values (a
+	// 4-byte PIN) would mask ordinary words everywhere.
+	knownMinLen = 6
+	filterBits  = 20
+	// knownMaxBytes bounds the index; beyond it the older half is dropped.
+	knownMaxBytes = 32 << 20
+)
+
+// knownIndex is the set of known values. Safe for concurrent use.
+type knownIndex struct {
+	// mu guards everything below.
+	mu       sync.RWMutex
+	filter   []uint64           // 1<<filterBits bits over hashed anchors
+	byAnchor map[uint64][]int32 // first 6 bytes (little-endian) → value ids
+	values   []knownValue
+	ids      map[string]int32
+	bytes    int
+}
+
+type knownValue struct {
+	value    string
+	ruleID   string
+	category Category
+}
+
+func newKnownIndex() *knownIndex {
+	return &knownIndex{filter: make([]uint64, 1<<filterBits/64), byAnchor: map[uint64][]int32{}, ids: map[string]int32{}}
+}
+
+func anchorBit(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
+
+// add records value (masked under ruleID) once.
+func (k *knownIndex) add(value, ruleID string, cat Category) {
+	if len(value) < knownMinLen {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.ids[value]; ok {
+		return
+	}
+	if k.bytes+len(value) > knownMaxBytes {
+		k.dropOlderHalf()
+	}
+	k.insert(knownValue{value, ruleID, cat})
+}
+
+// insert indexes kv. k.mu is held.
+func (k *knownIndex) insert(kv knownValue) {
+	id := int32(len(k.values))
+	k.values = append(k.values, kv)
+	k.ids[kv.value] = id
+	k.bytes += len(kv.value)
+	a := anchor(kv.value, 0)
+	bit := anchorBit(a)
+	k.filter[bit/64] |= 1 << (bit % 64)
+	k.byAnchor[a] = append(k.byAnchor[a], id)
+}
+
+// dropOlderHalf rebuilds the index from its newer half. k.mu is held.
+func (k *knownIndex) dropOlderHalf() {
+	keep := k.values[len(k.values)/2:]
+	k.filter = make([]uint64, 1<<filterBits/64)
+	k.byAnchor, k.ids, k.values, k.bytes = map[uint64][]int32{}, map[string]int32{}, nil, 0
+	for _, kv := range keep {
+		k.insert(kv)
+	}
+}
+
+// len is the number of values held.
+func (k *knownIndex) len() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.values)
+}
+
+func anchor[T string | []byte](s T, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40
+}
+
+// scan calls fn for each occurrence of a known value in text, leftmost
+// first, with the longest value known at that position; fn returns false
+// to stop. Occurrences may overlap.
+func scanKnown[T string | []byte](k *knownIndex, text T, fn func(s, e int, kv *knownValue) bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if len(k.values) == 0 || len(text) < knownMinLen {
+		return
+	}
+	x := anchor(text, 0)
+	for i := 0; ; i++ {
+		if bit := anchorBit(x); k.filter[bit/64]&(1<<(bit%64)) != 0 {
+			best := -1
+			for _, id := range k.byAnchor[x] {
+				v := k.values[id].value
+				if len(v) <= len(text)-i && string(text[i:i+len(v)]) == v && (best < 0 || len(v) > len(k.values[best].value)) {
+					best = int(id)
+				}
+			}
+			if best >= 0 && !fn(i, i+len(k.values[best].value), &k.values[best]) {
+				return
+			}
+		}
+		if i+knownMinLen >= len(text) {
+			return
+		}
+		x = x>>8 | uint64(text[i+knownMinLen])<<40
+	}
+}
+
+// findings returns the known values in text as findings, overlapping
+// occurrences joined into one, sorted by Start.
+func (k *knownIndex) findings(text []byte) []Finding {
+	var out []Finding
+	scanKnown(k, text, func(s, e int, kv *knownValue) bool {
+		if n := len(out); n > 0 && s < out[n-1].End {
+			out[n-1].End = max(out[n-1].End, e)
+			return true
+		}
+		out = append(out, Finding{RuleID: kv.ruleID, Category: kv.category, Description: "value masked before",
+			Start: s, End: e, Confidence: 1})
+		return true
+	})
+	return out
+}
+
+// first returns the first known value in text.
+func (k *knownIndex) first(text string) (string, bool) {
+	var found string
+	scanKnown(k, text, func(s, e int, kv *knownValue) bool {
+		found = kv.value
+		return false
+	})
+	return found, found != ""
+}

@@ -1,0 +1,157 @@
+package redact
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// A value masked once is found again anywhere: in another file, 20 KB
+// away, on a line where the detector sees nothing, after the vault evicted
+// its token.
+func TestKnownValuesFoundEverywhere(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	v := NewVault(testKey, 2)
+	// Typed in one file under a secret-like name (the detector may or may
+	// not recognise it; the typing finding masks it).
+	first := "db_password = \"" + humanPassword
+	m := mustMask(t, v, first, d.ScanTyping("a.py", []byte(first), len(first)))
+	if strings.Contains(m.Text, humanPassword) {
+		t.Fatalf("typed value not masked: %s", m.Text)
+	}
+	// Evict its token by masking more values than the vault holds.
+	for i := range 5 {
+		gh := genGitHubToken(t, "ghp_")
+		mustMask(t, v, gh, []Finding{{RuleID: "github-pat", Category: Secret, Start: 0, End: len(gh)}})
+		_ = i
+	}
+	if v.Len() > 3 {
+		t.Fatalf("vault holds %d entries, want eviction", v.Len())
+	}
+	far := "package b\n\n" + strings.Repeat("// filler line of ordinary code\n", 700) + "x := greet(\"" + humanPassword + "\")\n"
+	if len(far) < 20<<10 {
+		t.Fatalf("text only %d bytes", len(far))
+	}
+	if fs := d.Scan("b.go", []byte(far)); len(fs) != 0 {
+		t.Fatalf("the detector already finds it; the test needs a value it misses: %v", spans(fs))
+	}
+	fs := v.Known([]byte(far))
+	at := strings.Index(far, humanPassword)
+	if len(fs) != 1 || fs[0].Start != at || fs[0].End != at+len(humanPassword) {
+		t.Fatalf("known findings %v, want [%d,%d)", spans(fs), at, at+len(humanPassword))
+	}
+	m2 := mustMask(t, v, far, fs)
+	if strings.Contains(m2.Text, humanPassword) {
+		t.Fatal("known value not masked in the other file")
+	}
+	if p, leaked := v.Leak(far); !leaked || strings.Contains(p, humanPassword) || !strings.HasPrefix(p, humanPassword[:4]) {
+		t.Fatalf("Leak = %q, %v; want a preview", p, leaked)
+	}
+	if _, leaked := v.Leak(m2.Text); leaked {
+		t.Fatal("masked text reported as a leak")
+	}
+}
+
+// Values masked only for their shape or in a config file while typed are
+// not secrets for the session; short values are not found again.
+func TestKnownValuesSkipWeakAndShort(t *testing.T) {
+	v := NewVault(testKey, 0)
+	text := "host: localhost\nContent-Type\npin=4711\n"
+	mustMask(t, v, text, []Finding{
+		{RuleID: RuleTypingPartial, Category: Secret, Start: 6, End: 15, Confidence: confConfig},
+		{RuleID: RuleTypingPartial, Category: Secret, Start: 16, End: 28, Confidence: confShaped},
+		{RuleID: "generic-password", Category: Secret, Start: 33, End: 37, Confidence: 0.9},
+	})
+	if n := v.KnownLen(); n != 0 {
+		t.Fatalf("known values: %d, want 0", n)
+	}
+	if fs := v.Known([]byte(text)); len(fs) != 0 {
+		t.Fatalf("found %v", spans(fs))
+	}
+}
+
+// Overlapping known values are masked as one span, so no part of either
+// stays visible; the longest value wins at one position.
+func TestKnownValuesOverlap(t *testing.T) {
+	v := NewVault(testKey, 0)
+	for _, s := range []string{"abcdefgh", "efghijkl", "abcdefghXYZ1"} {
+		mustMask(t, v, s, []Finding{{RuleID: "r", Category: Secret, Start: 0, End: len(s)}})
+	}
+	text := "-- abcdefghijkl -- abcdefghXYZ1 --"
+	fs := v.Known([]byte(text))
+	if len(fs) != 2 || text[fs[0].Start:fs[0].End] != "abcdefghijkl" || text[fs[1].Start:fs[1].End] != "abcdefghXYZ1" {
+		t.Fatalf("got %v", spans(fs))
+	}
+}
+
+func TestKnownValuesConcurrent(t *testing.T) {
+	v := NewVault(testKey, 0)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				val := fmt.Sprintf("value-%d-%04d-xyz", g, i)
+				mustMask(t, v, val, []Finding{{RuleID: "r", Category: Secret, Start: 0, End: len(val)}})
+				if fs := v.Known([]byte("x " + val + " y")); len(fs) != 1 {
+					t.Errorf("own value not known: %v", spans(fs))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if v.KnownLen() != 800 {
+		t.Fatalf("known %d, want 800", v.KnownLen())
+	}
+}
+
+func TestKnownIndexDropsOlderHalfWhenFull(t *testing.T) {
+	k := newKnownIndex()
+	big := strings.Repeat("z", 1<<20)
+	for i := range knownMaxBytes>>20 + 2 {
+		k.add(fmt.Sprintf("%04d", i)+big, "r", Secret)
+	}
+	if k.bytes > knownMaxBytes || k.len() == 0 {
+		t.Fatalf("index holds %d bytes in %d values", k.bytes, k.len())
+	}
+	last := fmt.Sprintf("%04d", knownMaxBytes>>20+1) + big
+	if _, ok := k.first(last); !ok {
+		t.Fatal("newest value dropped")
+	}
+}
+
+// BenchmarkKnown scans text against 10,000 known values.
+func BenchmarkKnown(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	v := NewVault(testKey, 0)
+	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for range 10000 {
+		buf := make([]byte, 12+r.IntN(30))
+		for i := range buf {
+			buf[i] = alpha[r.IntN(len(alpha))]
+		}
+		s := string(buf)
+		mustMask(b, v, s, []Finding{{RuleID: "r", Category: Secret, Start: 0, End: len(s)}})
+	}
+	src := []byte(strings.Repeat("func f(a, b int) int { return a + b } // ordinary code here\n", 20000))
+	for _, size := range []int{8 << 10, 1 << 20} {
+		text := src[:size]
+		b.Run(fmt.Sprintf("scan-%dKB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				v.Known(text)
+			}
+		})
+	}
+	b.Run("add", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			v.known.add(fmt.Sprintf("added-value-%09d", i), "r", Secret)
+		}
+	})
+}
