@@ -38,5 +38,9 @@
 // upstream) is rejected with a Problem naming it, and the rest of the file
 // still applies. A workspace file that is not YAML at all fails the load.
 //
+// Which workspace files apply to a document is decided by Discover alone
+// (each directory from the document's up to its repository root and the
+// workspace roots above it), for `veil lsp` and `veil policy explain`.
+//
 // May import: redact (for the rule shape only).
 package config

@@ -42,6 +42,9 @@ type LoadOptions struct {
 	// WorkspaceRoots are the open workspace folders; each root's .veil.yaml
 	// is read as untrusted (tighten-only).
 	WorkspaceRoots []string
+	// WorkspaceFiles are more workspace files, read as untrusted like the
+	// roots' (see Discover); missing ones are skipped.
+	WorkspaceFiles []string
 	// Getenv reads one variable (nil: os.Getenv). It resolves VEIL_CONFIG,
 	// the XDG directories and $VAR references in path keys.
 	Getenv func(string) string
@@ -152,10 +155,18 @@ func (o LoadOptions) UserPath() (path string, explicit bool) {
 	return filepath.Join(dir, "veil", "veil.yaml"), false
 }
 
-// workspaceFiles returns each root's .veil.yaml, once per distinct root.
+// workspaceFiles returns each root's .veil.yaml and the other workspace
+// files, each once.
 func (o LoadOptions) workspaceFiles() []string {
-	out := make([]string, 0, len(o.WorkspaceRoots))
+	out := make([]string, 0, len(o.WorkspaceRoots)+len(o.WorkspaceFiles))
 	seen := map[string]bool{}
+	for _, p := range o.WorkspaceFiles {
+		p = filepath.Clean(p)
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
 	for _, r := range o.WorkspaceRoots {
 		p := filepath.Join(r, WorkspaceFile)
 		if !seen[p] {

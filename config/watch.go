@@ -42,7 +42,8 @@ const emptyRetry = 4 * debounce
 // write is seen first as an empty file.
 //
 // The callbacks run on the watcher's goroutine, one at a time. They may
-// call Reload and SetWorkspaceRoots (which do not block) but not Close.
+// call Reload, SetWorkspaceRoots and SetWorkspaceFiles (which do not
+// block) but not Close.
 type Watcher struct {
 	fsw      *fsnotify.Watcher
 	logger   *slog.Logger
@@ -138,6 +139,15 @@ func (w *Watcher) Reload() {
 func (w *Watcher) SetWorkspaceRoots(roots []string) {
 	w.mu.Lock()
 	w.opts.WorkspaceRoots = append([]string(nil), roots...)
+	w.mu.Unlock()
+	w.Reload()
+}
+
+// SetWorkspaceFiles replaces the extra workspace files (see Discover) that
+// are read and watched, then reloads like SetWorkspaceRoots.
+func (w *Watcher) SetWorkspaceFiles(files []string) {
+	w.mu.Lock()
+	w.opts.WorkspaceFiles = append([]string(nil), files...)
 	w.mu.Unlock()
 	w.Reload()
 }

@@ -41,8 +41,8 @@ func runPolicy(e *env, args []string) int {
 }
 
 // runPolicyExplain decides for one file as veil lsp would: the workspace
-// root is the nearest ancestor holding .git or .veil.yaml, whose
-// .veil.yaml applies (untrusted, tighten-only).
+// root is the nearest ancestor holding .git or .veil.yaml, and the
+// .veil.yaml files config.Discover finds apply (untrusted, tighten-only).
 func runPolicyExplain(e *env, args []string) int {
 	fs := newFlagSet("policy explain", "PATH", e)
 	cfgFile := fs.String("config", "", "user config file (default $VEIL_CONFIG, else $XDG_CONFIG_HOME/veil/veil.yaml)")
@@ -77,7 +77,9 @@ func runPolicyExplain(e *env, args []string) int {
 	if root != "" {
 		roots = []string{root}
 	}
-	loaded, err := config.Load(config.LoadOptions{UserFile: *cfgFile, WorkspaceRoots: roots, Getenv: e.getenv})
+	// The workspace files that apply are found as veil lsp finds them.
+	loaded, err := config.Load(config.LoadOptions{UserFile: *cfgFile, WorkspaceRoots: roots,
+		WorkspaceFiles: config.Discover(abs, roots), Getenv: e.getenv})
 	if err != nil {
 		problems := config.Problems(err)
 		if len(problems) == 0 {

@@ -182,3 +182,24 @@ func TestLineCol(t *testing.T) {
 		}
 	}
 }
+
+// A nested .veil.yaml does not hide the repository's: policy explain reads
+// every file config.Discover finds, as veil lsp does.
+func TestPolicyExplainReadsTheRepositoryFile(t *testing.T) {
+	repo := t.TempDir()
+	os.Mkdir(filepath.Join(repo, ".git"), 0o755)
+	writeFile(t, filepath.Join(repo, ".veil.yaml"), "policy:\n  rules:\n    - name: no sql\n      paths: [\"**/*.sql\"]\n      route: block\n")
+	writeFile(t, filepath.Join(repo, "svc", ".veil.yaml"), "identifiers:\n  terms: [kraken]\n")
+	q := writeFile(t, filepath.Join(repo, "svc", "q.sql"), "select 1;\n")
+	home := t.TempDir()
+	var out strings.Builder
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, getenv: func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}}
+	if c := run(e, []string{"policy", "explain", q}); c != exitFindings || !strings.Contains(out.String(), "no sql") {
+		t.Fatalf("exit %d, want the repository's block rule:\n%s", c, out.String())
+	}
+}
