@@ -120,6 +120,7 @@ func (l *Log) Write(r Record) error {
 		r.Time = time.Now()
 	}
 	r.Time = r.Time.UTC()
+	r.Language = KnownLanguage(r.Language)
 	if l.key != nil && r.Document != "" {
 		m := hmac.New(sha256.New, l.key)
 		m.Write([]byte(r.Document))

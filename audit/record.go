@@ -20,6 +20,7 @@ type Record struct {
 	// Document is the workspace-relative slash path. With audit.hash_paths
 	// Write replaces it by "hmac-sha256:" and 32 hex digits of a keyed hash.
 	Document string `json:"document,omitempty"`
+	// Language is a known LSP language id or "other"; Write makes it so.
 	Language string `json:"language,omitempty"`
 	// Route, Rule and Reason are the policy decision.
 	Route  string `json:"route"`

@@ -47,8 +47,8 @@ type Request struct {
 type Decision struct {
 	Route Route
 	// Rule names the rule that decided: "default policy rule 1",
-	// "user policy rule 3 (name)", "workspace policy rule 1" or
-	// "no rule matched".
+	// "user policy rule 3 (name)", "workspace policy rule 1" (never the
+	// name a workspace file gave it) or "no rule matched".
 	Rule string
 	// Reason is one line for the user and the audit log, naming the route,
 	// what matched (the exact glob) and the rule:
@@ -96,7 +96,9 @@ func Compile(p config.Policy) (*Policy, error) {
 		out.rules = append(out.rules, c)
 	}
 	for i, r := range p.Workspace {
-		l := label("workspace", i, r.Name)
+		// A workspace file is untrusted and its rule names go to logs and
+		// the audit file: a workspace rule is named by its index only.
+		l := label("workspace", i, "")
 		c, err := compileRule(r, l)
 		if err != nil {
 			errs = append(errs, err)

@@ -310,8 +310,8 @@ func TestWorkspaceTightenOnly(t *testing.T) {
 			{Name: "no chat on vendor", Kinds: []string{"chat"}, Paths: []string{"vendor/**"}, Route: "block"},
 		},
 		Workspace: []config.PolicyRule{
-			{Name: "vendor is fine", Paths: []string{"vendor/**"}, Route: "local"}, // cannot loosen
-			{Paths: []string{"gen/**", "internal/**"}, Route: "block"},             // may tighten
+			{Name: "vendor is fine", Paths: []string{"vendor/**"}, Route: "local"},                  // cannot loosen
+			{Name: "zephyrine internals", Paths: []string{"gen/**", "internal/**"}, Route: "block"}, // may tighten; its name stays out
 		},
 	})
 	cases := []struct {

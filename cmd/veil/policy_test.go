@@ -199,7 +199,8 @@ func TestPolicyExplainReadsTheRepositoryFile(t *testing.T) {
 		}
 		return ""
 	}}
-	if c := run(e, []string{"policy", "explain", q}); c != exitFindings || !strings.Contains(out.String(), "no sql") {
+	want := "written in: workspace " + filepath.Join(repo, ".veil.yaml")
+	if c := run(e, []string{"policy", "explain", q}); c != exitFindings || !strings.Contains(out.String(), want) {
 		t.Fatalf("exit %d, want the repository's block rule:\n%s", c, out.String())
 	}
 }
