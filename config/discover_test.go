@@ -78,3 +78,18 @@ func TestDiscoveredFilesLoad(t *testing.T) {
 		t.Errorf("workspace policy rules %v, want the repository's one", l.Config.Policy.Workspace)
 	}
 }
+
+func TestWorkspaceRuleIDs(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(t.TempDir(), "veil.yaml")
+	writeFile(t, user, "rules:\n  - id: acme-key\n    category: secret\n    keywords: [acme_]\n    regex: 'acme_[a-z0-9]{24}'\n")
+	writeFile(t, filepath.Join(dir, WorkspaceFile), "rules:\n  - id: zephyrine-license\n    category: secret\n    keywords: [zlic-]\n    regex: 'zlic-[0-9a-f]{24}'\n")
+	l, err := Load(LoadOptions{UserFile: user, WorkspaceRoots: []string{dir}, Getenv: testEnv(map[string]string{"HOME": t.TempDir()}), Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := l.WorkspaceRuleIDs()
+	if len(got) != 1 || got["zephyrine-license"] != "workspace-rule-1" {
+		t.Fatalf("got %v", got)
+	}
+}
