@@ -16,7 +16,9 @@ type Record struct {
 	// Session and Request identify the veil session and the LSP request.
 	Session string `json:"session,omitempty"`
 	Request string `json:"request,omitempty"`
-	Kind    string `json:"kind,omitempty"` // inline | completion | chat
+	Kind    string `json:"kind,omitempty"` // inline | completion | chat; upstream: sign-in | token | completions | chat | ...
+	// Host is the upstream host of a wrapped server's request (route upstream).
+	Host string `json:"host,omitempty"`
 	// Document is the workspace-relative slash path. With audit.hash_paths
 	// Write replaces it by "hmac-sha256:" and 32 hex digits of a keyed hash.
 	Document string `json:"document,omitempty"`
@@ -30,9 +32,12 @@ type Record struct {
 	Findings  map[string]int `json:"findings,omitempty"`
 	Rules     map[string]int `json:"rules,omitempty"`
 	BytesSent int            `json:"bytes_sent"` // bytes of redacted prompt sent to the model
-	Model     string         `json:"model,omitempty"`
-	LatencyMS float64        `json:"latency_ms"`
-	Outcome   string         `json:"outcome"` // one of the Outcome constants
+	// Refused counts file contents (attachments, tool results) replaced by
+	// a refusal before an upstream request left.
+	Refused   int     `json:"refused,omitempty"`
+	Model     string  `json:"model,omitempty"`
+	LatencyMS float64 `json:"latency_ms"`
+	Outcome   string  `json:"outcome"` // one of the Outcome constants
 	// Prev is the hex SHA-256 of the previous record's line (without its
 	// newline), "" for the first record of a chain; Write sets it.
 	Prev string `json:"prev"`

@@ -51,6 +51,13 @@ type StreamRestorer struct {
 // NewStream returns a restorer for one stream.
 func (v *Vault) NewStream() *StreamRestorer { return &StreamRestorer{r: restorer{v: v}} }
 
+// NewJSONStream returns a restorer for one stream of JSON text (a tool
+// call's arguments arriving in pieces): like RestoreJSON, a value restored
+// inside a JSON string is JSON-escaped.
+func (v *Vault) NewJSONStream() *StreamRestorer {
+	return &StreamRestorer{r: restorer{v: v, json: true}}
+}
+
 // Write takes the next chunk and returns the restored text that is ready.
 func (s *StreamRestorer) Write(chunk string) string {
 	buf := s.pending + chunk
