@@ -4,7 +4,10 @@ import "github.com/veil-dev/veil/config"
 
 // defaultDenyPaths returns the files no prompt may be built from, in the
 // order they become "default policy rule 1..n". One rule per glob, so a
-// decision's rule number says exactly which glob blocked it.
+// decision's rule number says exactly which glob blocked it. New globs go at
+// the end so the numbers users have seen stay put. Every block rule also
+// catches a denied file's editor backups and swap files and its name with
+// trailing dots or spaces (see undecorate).
 func defaultDenyPaths() []string {
 	return []string{
 		"**/.env",
@@ -28,6 +31,23 @@ func defaultDenyPaths() []string {
 		"**/.kube/config",
 		"**/kubeconfig*",
 		"**/.docker/config.json",
+		// The env-file family beyond .env and .env.*: prod.env, .env-local,
+		// .env_prod, direnv's .envrc, env.production and its siblings (not env.ts or
+		// env.go: code that reads the environment).
+		"**/*.env",
+		"**/.env-*",
+		"**/.env_*",
+		"**/.envrc",
+		"**/env.{prod,production,dev,development,local,staging,stage,test,ci,secret,secrets}",
+		// Credential stores of command-line clients.
+		"**/.pgpass",
+		"**/.my.cnf",
+		// Shell and REPL histories (.bash_history, .zsh_history,
+		// .python_history, .psql_history, .mysql_history,
+		// .node_repl_history, .zhistory, ...): typed passwords end up there.
+		"**/.*history",
+		"**/*.tfvars*",
+		"**/*.keystore",
 	}
 }
 

@@ -17,12 +17,14 @@ import (
 //	**/PATTERN     last element matches PATTERN (path.Match, no '/' or '{')
 //	**/A/B         the path is A/B or ends in /A/B (literal)
 //	**/DIR/**      some element (or run of elements) equals DIR (literal)
+//	**/PRE{A,B}SUF last element is one of PREASUF, PREBSUF (literals)
 //
 // Every other pattern goes to doublestar.
 type glob struct {
 	pat  string
 	kind globKind
 	arg  string
+	set  []string // globBaseSet: the literal names
 }
 
 type globKind uint8
@@ -36,11 +38,18 @@ const (
 	globBaseMeta                     // path.Match(arg, base(name))
 	globSuffix                       // name == arg || name ends in "/"+arg
 	globDir                          // name has a directory element arg
+	globBaseSet                      // base(name) is one of set
 )
 
 func newGlob(pat string) glob {
 	g := glob{pat: pat, kind: globFull}
 	rest, ok := strings.CutPrefix(pat, "**/")
+	if ok && strings.ContainsAny(rest, "{}") {
+		if set := literalSet(rest); set != nil {
+			g.kind, g.set = globBaseSet, set
+		}
+		return g
+	}
 	if !ok || rest == "" || strings.ContainsAny(rest, `{}\`) || strings.Contains(rest, "**/") {
 		return g
 	}
@@ -88,6 +97,13 @@ func (g *glob) match(name, base string) bool {
 		return strings.HasSuffix(base, g.arg)
 	case globBaseContains:
 		return strings.Contains(base, g.arg)
+	case globBaseSet:
+		for _, n := range g.set {
+			if base == n {
+				return true
+			}
+		}
+		return false
 	case globBaseMeta:
 		ok, _ := path.Match(g.arg, base)
 		return ok
@@ -110,4 +126,19 @@ func (g *glob) match(name, base string) bool {
 	default:
 		return doublestar.MatchUnvalidated(g.pat, name)
 	}
+}
+
+// literalSet expands PRE{A,B,...}SUF (one brace group, no other glob
+// syntax, no '/') into its names, or returns nil.
+func literalSet(rest string) []string {
+	open, end := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+	if open < 0 || end < open || strings.ContainsAny(rest, `*?[]/\`) ||
+		strings.ContainsAny(rest[open+1:end], "{") || strings.ContainsAny(rest[end+1:], "{}") {
+		return nil
+	}
+	var out []string
+	for _, alt := range strings.Split(rest[open+1:end], ",") {
+		out = append(out, rest[:open]+alt+rest[end+1:])
+	}
+	return out
 }

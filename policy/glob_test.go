@@ -11,11 +11,11 @@ import (
 // answer, over the default globs and a few more shapes, on names built to
 // sit on the edges (prefixes, suffixes, the element itself, deeper paths).
 func TestGlobFastPathsAgree(t *testing.T) {
-	pats := []string{"**/a.b", "**/x*", "**/*.k", "**/*.t*", "**/d/f", "**/d/**", "**/d/e/**", "**/[ab].c", "**/?x"}
+	pats := []string{"**/a.b", "**/x*", "**/*.k", "**/*.t*", "**/d/f", "**/d/**", "**/d/e/**", "**/[ab].c", "**/?x", "**/{a,b}.c", "**/x{y,}"}
 	for _, r := range DefaultRules() {
 		pats = append(pats, r.Paths...)
 	}
-	elems := []string{"a.b", "xa.b", "a.bx", "x", "xy", "y.k", ".k", "k", "z.t", "z.tx", "d", "dd", "f", "e", "b.c", "c.c", ".c", "ax"}
+	elems := []string{"a.b", "xa.b", "a.bx", "x", "xy", "y.k", ".k", "k", "z.t", "z.tx", "d", "dd", "f", "e", "b.c", "c.c", ".c", "ax", "a.c", "{a,b}.c", "env.prod", "env.ts"}
 	for _, r := range DefaultRules() {
 		for _, p := range r.Paths {
 			elems = append(elems, p[3:]) // the literal part, e.g. ".aws/credentials"
@@ -43,7 +43,7 @@ func TestGlobFastPathsAgree(t *testing.T) {
 	if fast != len(pats) {
 		t.Errorf("%d of %d patterns took a fast path, want all", fast, len(pats))
 	}
-	for _, p := range []string{"src/*.go", "**/a/**/b", "**/{a,b}.c", "**/a\\*b", "/abs/**"} {
+	for _, p := range []string{"src/*.go", "**/a/**/b", "**/{a*,b}.c", "**/{a,b}/c", "**/a\\*b", "/abs/**"} {
 		if g := newGlob(p); g.kind != globFull {
 			t.Errorf("%q took fast path %d", p, g.kind)
 		}

@@ -157,17 +157,18 @@ func (p *Policy) Decide(r Request) Decision {
 type input struct {
 	Request
 	rel, abs, root string
-	base, rootBase string // last elements of abs (and rel) and of root
+	base, rootBase string    // last elements of abs (and rel) and of root
+	alts           []altPath // what a backup or swap file's name undecorates to
 }
 
 func newInput(r Request) input {
 	in := input{Request: r}
 	if r.Path != "" {
-		in.abs = strings.ToLower(path.Clean(r.Path))
+		in.abs = trimElements(strings.ToLower(path.Clean(r.Path)))
 		in.base = path.Base(in.abs)
 	}
 	if r.WorkspaceRoot != "" {
-		in.root = strings.ToLower(path.Clean(r.WorkspaceRoot))
+		in.root = trimElements(strings.ToLower(path.Clean(r.WorkspaceRoot)))
 		in.rootBase = path.Base(in.root)
 		switch {
 		case in.abs == "":
@@ -176,6 +177,9 @@ func newInput(r Request) input {
 		case len(in.abs) > len(in.root) && in.abs[len(in.root)] == '/' && strings.HasPrefix(in.abs, in.root):
 			in.rel = in.abs[len(in.root)+1:]
 		}
+	}
+	if in.abs != "" {
+		in.alternatives()
 	}
 	return in
 }

@@ -27,7 +27,7 @@ func TestDefaultDenyList(t *testing.T) {
 		glob, block, allow string
 	}{
 		{"**/.env", root + "/.env", root + "/env.go"},
-		{"**/.env.*", root + "/deploy/.env.production", root + "/.envrc"},
+		{"**/.env.*", root + "/deploy/.env.production", root + "/envrc.go"},
 		{"**/*.pem", root + "/certs/server.pem", root + "/pem.go"},
 		{"**/*.key", root + "/tls/server.key", root + "/keys.go"},
 		{"**/*.p12", root + "/client.p12", root + "/p12.md"},
@@ -47,6 +47,16 @@ func TestDefaultDenyList(t *testing.T) {
 		{"**/.kube/config", "/home/dev/.kube/config", "/home/dev/.kube/cache/x.json"},
 		{"**/kubeconfig*", root + "/ops/kubeconfig-prod.yaml", root + "/ops/kube.yaml"},
 		{"**/.docker/config.json", "/home/dev/.docker/config.json", root + "/docker/config.json"},
+		{"**/*.env", root + "/deploy/prod.env", root + "/env/main.go"},
+		{"**/.env-*", root + "/.env-local", root + "/env-local.md"},
+		{"**/.env_*", root + "/.env_prod", root + "/env_prod.py"},
+		{"**/.envrc", root + "/.envrc", root + "/envrc.sh"},
+		{"**/env.{prod,production,dev,development,local,staging,stage,test,ci,secret,secrets}", root + "/config/env.production", root + "/config/env.ts"},
+		{"**/.pgpass", "/home/dev/.pgpass", root + "/pgpass.go"},
+		{"**/.my.cnf", "/home/dev/.my.cnf", root + "/my.cnf.md"},
+		{"**/.*history", "/home/dev/.bash_history", root + "/history.go"},
+		{"**/*.tfvars*", root + "/infra/prod.tfvars", root + "/infra/variables.tf"},
+		{"**/*.keystore", root + "/android/release.keystore", root + "/keystore.kt"},
 	}
 	if got, want := len(cases)+1, len(DefaultRules()); got != want {
 		t.Fatalf("test covers %d default rules, DefaultRules has %d", got, want)
@@ -69,6 +79,39 @@ func TestDefaultDenyList(t *testing.T) {
 				t.Errorf("%s: got %+v, want local, no rule matched", c.allow, d)
 			}
 		})
+	}
+}
+
+// TestDenyFamilies checks every name issue 11 lists, in upper case too,
+// and the backups, swap files and trailing-dot names of denied files.
+func TestDenyFamilies(t *testing.T) {
+	p := mustCompile(t, config.Policy{Defaults: true})
+	blocked := []string{
+		".env", "prod.env", ".envrc", "env.production", ".env-local", ".env_prod", ".env~", ".env.swp",
+		"#.env#", ".#.env", ".env.bak", ".env.orig", ".env.", ".env ", ".env. .", ".pgpass", ".my.cnf",
+		".bash_history", ".zsh_history", ".python_history", ".psql_history", ".mysql_history",
+		".node_repl_history", "prod.tfvars", "terraform.tfvars.json", "terraform.tfstate", "terraform.tfstate.backup",
+		"release.jks", "release.keystore", "cert.p12", "cert.pfx", "db.kdbx", ".id_rsa.swp", "id_rsa~",
+		"server.pem.bak", ".npmrc~", "deploy/secrets./db.yaml",
+	}
+	for _, name := range blocked {
+		for _, n := range []string{name, strings.ToUpper(name)} {
+			if d := p.Decide(Request{Kind: Chat, Path: root + "/" + n, WorkspaceRoot: root}); d.Route != Block {
+				t.Errorf("%q: %+v, want block", n, d)
+			}
+		}
+	}
+	allowed := []string{"env.go", "env.ts", "config/env.js", "environment.py", "main.go~", "notes.bak", ".vimrc.swp",
+		"history.go", "src/history.ts", "keystore.go", "backup.old", "app.envoy.yaml", "tfvars.md"}
+	for _, n := range allowed {
+		if d := p.Decide(Request{Kind: Chat, Path: root + "/" + n, WorkspaceRoot: root}); d.Route != Local {
+			t.Errorf("%q: %+v, want local", n, d)
+		}
+	}
+	// A user's local rule does not widen to backups: only blocks do.
+	p = mustCompile(t, config.Policy{Rules: []config.PolicyRule{{Paths: []string{"**/notes.md"}, Route: "block"}}})
+	if d := p.Decide(Request{Kind: Chat, Path: root + "/notes.md~", WorkspaceRoot: root}); d.Route != Block {
+		t.Errorf("backup of a user-denied file: %+v, want block", d)
 	}
 }
 

@@ -110,7 +110,12 @@ func (c *rule) match(in *input) (hit, bool) {
 		h.kind = string(in.Kind)
 	}
 	if len(c.paths) > 0 {
-		if h.path = matchGlobs(c.paths, in.rel, in.abs, in.base); h.path == "" {
+		h.path = matchGlobs(c.paths, in.rel, in.abs, in.base)
+		for i := 0; h.path == "" && c.route != Local && i < len(in.alts); i++ {
+			a := &in.alts[i]
+			h.path = matchGlobs(c.paths, a.rel, a.abs, a.base) // a denied file's backup is denied
+		}
+		if h.path == "" {
 			return h, false
 		}
 	}

@@ -3,12 +3,15 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"hash/crc32"
 	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/veil-dev/veil/policy"
 )
 
 const testBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -115,7 +118,7 @@ func TestPolicyExplain(t *testing.T) {
 	}
 
 	c, out = explain(keyInCode)
-	if c != exitFindings || !strings.Contains(out, "blocked: finding private-key-block matches private-key* (default policy rule 22 (private-key material))") {
+	if c != exitFindings || !strings.Contains(out, fmt.Sprintf("blocked: finding private-key-block matches private-key* (default policy rule %d (private-key material))", len(policy.DefaultRules()))) {
 		t.Errorf("private key: exit %d\n%s", c, out)
 	}
 
