@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"regexp"
 	"sort"
 	"strings"
@@ -61,6 +62,7 @@ const (
 	actRegex actionKind = iota
 	actGeneric
 	actPrivateKey
+	actCLI
 )
 
 type action struct {
@@ -109,6 +111,25 @@ const (
 var genericKeywords = []string{
 	"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
 	"accesskey", "access_key", "access-key", "privatekey", "private_key", "auth", "credential",
+	"pass", "_pin", "-pin", "pincode", "pin_code", // db_pass, card_pin: secretWord decides by the whole name
+	"passwort", "kennwort", "trasen", "traseñ", "motdepasse", "mot_de_passe", "mdp", "senha", "wachtwoord", "losenord",
+	"senord", "passord", "adgangskode", "salasana", "haslo", "ło", "heslo", "jelsz", "sifre", "şifre",
+	"пароль", "密码", "密碼", "パスワード", "비밀번호", "sandi", "parol",
+}
+
+// secretKeyKeywords are the key names ending in "key" that hold secrets
+// (JWT_KEY, hmacKey, session-key), from keyPrefixes.
+func secretKeyKeywords() []string {
+	// Joined forms only for prefixes whose first four bytes are rare in
+	// code: a keyword starting like "session", "client" or "crypto" costs
+	// a comparison at every such word. JWT_KEY and session-key come
+	// through "_key" and "-key"; secretWord checks the word before.
+	out := []string{"_key", "-key"}
+	for _, p := range []string{"jwt", "hmac", "aes", "signing", "encryption", "decryption", "master", "webhook",
+		"license", "consumer", "csrf", "cookie", "storage", "shared", "subscription", "auth"} {
+		out = append(out, p+"key")
+	}
+	return out
 }
 
 // NewDetector compiles the built-in rules and the options. The error names
@@ -216,12 +237,17 @@ func (d *Detector) buildKeywords() error {
 		}
 	}
 	if d.anyGeneric() {
-		for _, kw := range genericKeywords {
+		for _, kw := range append(genericKeywords, secretKeyKeywords()...) {
 			add(kw, action{kind: actGeneric})
 		}
 	}
 	if d.code[RulePrivateKey] {
 		add("-----begin", action{kind: actPrivateKey})
+	}
+	if d.code[RuleGenericPassword] {
+		for _, kw := range cliKeywords() {
+			add(kw, action{kind: actCLI})
+		}
 	}
 	if len(pats) == 0 {
 		return nil
@@ -320,7 +346,7 @@ func (d *Detector) collect(path string, text []byte, sc *scratch) {
 	if d.keywords != nil {
 		sc.genEnd = -1
 		sc.pemFrom, sc.pemSearched, sc.pemEnd = 0, 0, -1
-		cfg := configLike(path)
+		fam := familyOf(path)
 		sc.hits = d.keywords.find(text, sc.hits[:0])
 		for _, h := range sc.hits {
 			id, s, e := h.id, h.start, h.start+len(d.keywords.words[h.id])
@@ -329,9 +355,11 @@ func (d *Detector) collect(path string, text []byte, sc *scratch) {
 				case actRegex:
 					d.hitRule(text, sc, a.rule, s, e)
 				case actGeneric:
-					d.genericAt(text, sc, s, e, cfg)
+					d.genericAt(text, sc, s, e, fam)
 				case actPrivateKey:
 					d.privateKeyAt(text, sc, s)
+				case actCLI:
+					d.cliAt(text, sc, s, e)
 				}
 			}
 		}
@@ -735,6 +763,10 @@ type keywordIndex struct {
 	groups [][]int32
 	fourth []uint32
 	short  [][]int32 // ids of one- and two-byte keywords by last byte
+	// wide holds the ids of keywords starting with a non-ASCII byte
+	// (пароль, 密码): their bytes would all fall in class 0, with blanks
+	// and punctuation, and make the table fire everywhere.
+	wide []int32
 }
 
 // keywordHit is one keyword occurrence: text[start:start+len(words[id])].
@@ -764,6 +796,10 @@ func (k *keywordIndex) triKey(a, b, c byte) uint32 {
 func newKeywordIndex(words []string) *keywordIndex {
 	k := &keywordIndex{words: words, class: byteClasses(), group: make([]uint16, 1<<15), short: make([][]int32, 256)}
 	for id, w := range words {
+		if w[0] >= 0x80 {
+			k.wide = append(k.wide, int32(id))
+			continue
+		}
 		if len(w) < 3 {
 			k.short[w[len(w)-1]] = append(k.short[w[len(w)-1]], int32(id))
 			continue
@@ -836,6 +872,11 @@ func (k *keywordIndex) find(text []byte, hits []keywordHit) []keywordHit {
 			}
 		}
 	}
+	if len(k.wide) > 0 {
+		n := len(hits)
+		hits = k.findWide(text, hits)
+		sorted = sorted && len(hits) == n
+	}
 	if !sorted {
 		h := hits[from:]
 		sort.Slice(h, func(a, b int) bool {
@@ -845,6 +886,40 @@ func (k *keywordIndex) find(text []byte, hits []keywordHit) []keywordHit {
 			}
 			return h[a].start < h[b].start
 		})
+	}
+	return hits
+}
+
+// findWide appends the hits of the keywords starting with a non-ASCII
+// byte, skipping ASCII text eight bytes at a time.
+func (k *keywordIndex) findWide(text []byte, hits []keywordHit) []keywordHit {
+	const hi = 0x8080808080808080
+	for i := 0; i < len(text); {
+		if i+32 <= len(text) {
+			b := text[i : i+32]
+			if (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[8:])|
+				binary.LittleEndian.Uint64(b[16:])|binary.LittleEndian.Uint64(b[24:]))&hi == 0 {
+				i += 32
+				continue
+			}
+		}
+		if i+8 <= len(text) {
+			m := binary.LittleEndian.Uint64(text[i:]) & hi
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		} else if text[i] < 0x80 {
+			i++
+			continue
+		}
+		for _, id := range k.wide {
+			if w := k.words[id]; text[i] == w[0] && hasPrefixFold(text[i:], w) {
+				hits = append(hits, keywordHit{start: i, id: id})
+			}
+		}
+		i++
 	}
 	return hits
 }

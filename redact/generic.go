@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 )
 
@@ -20,32 +19,39 @@ import (
 // Values that are references or placeholders are skipped: ${VAR}, $VAR,
 // {{ .X }}, <your-token>, %(x)s, xxxx, ****, changeit, calls, paths, prose.
 
-// codeExts are source files where a value must be a quoted literal: an
-// unquoted value there is an identifier or an expression.
-var codeExts = map[string]bool{
-	".go": true, ".py": true, ".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".jsx": true, ".tsx": true,
-	".java": true, ".kt": true, ".kts": true, ".c": true, ".h": true, ".cc": true, ".cpp": true, ".hpp": true,
-	".rs": true, ".rb": true, ".php": true, ".cs": true, ".swift": true, ".scala": true, ".m": true, ".lua": true,
-	".pl": true, ".dart": true, ".vue": true, ".svelte": true, ".groovy": true, ".ex": true, ".exs": true,
-	".s": true, ".tmpl": true, ".html": true, ".md": true, ".pyi": true, ".pyx": true, ".pxd": true, ".hs": true,
-	".ml": true, ".erl": true, ".jl": true, ".clj": true, ".zig": true, ".nim": true, ".sql": true, ".rst": true,
+func isKeyByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80 }
+
+// passwordWords are the last words of a password key, in English and the
+// common other languages (lower case, UTF-8).
+var passwordWords = map[string]bool{
+	"password": true, "passwd": true, "pwd": true, "passphrase": true, "passwort": true, "kennwort": true,
+	"contraseña": true, "contrasena": true, "contrasenya": true, "motdepasse": true, "mdp": true, "senha": true,
+	"wachtwoord": true, "lösenord": true, "losenord": true, "passord": true, "adgangskode": true,
+	"salasana": true, "hasło": true, "haslo": true, "heslo": true, "jelszó": true, "jelszo": true, "şifre": true,
+	"sifre": true, "пароль": true, "密码": true, "密碼": true, "パスワード": true, "비밀번호": true, "katasandi": true,
+	"sandi": true, "parolă": true, "κωδικός": true, "סיסמה": true, "كلمة_المرور": true,
 }
 
-// configLike reports whether unquoted values at the start of a line count
-// (.env, YAML, properties, shell, ini, unknown files).
-func configLike(path string) bool {
-	return !codeExts[strings.ToLower(filepath.Ext(path))]
+// keyPrefixes are the words before "key" that make a secret key name.
+var keyPrefixes = map[string]string{
+	"api": RuleGenericAPIKey, "access": RuleGenericSecret, "secret": RuleGenericSecret, "private": RuleGenericSecret,
+	"signing": RuleGenericSecret, "encryption": RuleGenericSecret, "master": RuleGenericSecret,
+	"client": RuleGenericSecret, "app": RuleGenericSecret, "consumer": RuleGenericSecret, "auth": RuleGenericSecret,
+	"jwt": RuleGenericSecret, "hmac": RuleGenericSecret, "session": RuleGenericSecret, "aes": RuleGenericSecret,
+	"service": RuleGenericSecret, "crypt": RuleGenericSecret, "cipher": RuleGenericSecret, "shared": RuleGenericSecret,
+	"sign": RuleGenericSecret, "webhook": RuleGenericSecret, "license": RuleGenericSecret, "storage": RuleGenericSecret,
+	"account": RuleGenericSecret, "subscription": RuleGenericSecret, "decryption": RuleGenericSecret,
+	"hash": RuleGenericSecret, "cookie": RuleGenericSecret, "csrf": RuleGenericSecret,
 }
-
-func isKeyByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
 
 // secretWord classifies a key name by its last word(s); "" means the name
 // is not a secret key.
 func secretWord(name []byte) string {
 	// Split into lower-case words on _ - . and camelCase boundaries, keeping
 	// only the last two.
-	var last, prev [24]byte
-	var nl, np int
+	var last, prev, first [24]byte
+	var nl, np, nf int
+	words := 0
 	wordStart := true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
@@ -58,8 +64,12 @@ func secretWord(name []byte) string {
 			wordStart = true
 		}
 		if wordStart {
+			if words == 1 {
+				first, nf = last, nl
+			}
 			prev, np = last, nl
 			nl = 0
+			words++
 			wordStart = false
 		}
 		if upper {
@@ -71,39 +81,119 @@ func secretWord(name []byte) string {
 		}
 	}
 	w, p := string(last[:nl]), string(prev[:np])
-	switch w {
-	case "password", "passwd", "pwd", "passphrase", "pass":
-		if w == "pass" && p == "" {
+	if words == 2 && leafVerbs[string(first[:nf])] && bytes.IndexByte(name, '.') < 0 {
+		return "" // getPassword, isPassword, hashedPassword: not a value holder
+	}
+	if leafVerb(name) {
+		return ""
+	}
+	if joinedPasswordWord(name) {
+		return RuleGenericPassword
+	}
+	switch {
+	case passwordWords[w]:
+		return RuleGenericPassword
+	case w == "pass" || w == "pw":
+		if p == "" || p == "by" || p == "no" {
 			return ""
 		}
 		return RuleGenericPassword
-	case "secret":
+	case w == "pin" || w == "pincode":
+		switch p {
+		case "card", "sim", "atm", "user", "":
+			if w == "pin" && p == "" && len(name) != 3 {
+				return ""
+			}
+			return RuleGenericPassword
+		}
+	case w == "secret" || w == "secrets":
 		return RuleGenericSecret
-	case "token":
+	case w == "token":
 		switch p {
 		case "next", "page", "continuation", "input", "output", "pagination", "client", "idempotency", "request", "cursor", "sync",
-			"resume", "start", "end", "max", "min", "num", "total", "cancel", "change", "lock", "marker", "id":
+			"resume", "start", "end", "max", "min", "num", "total", "cancel", "change", "lock", "marker", "id", "csrf", "xsrf":
 			return "" // pagination and idempotency tokens are not credentials
 		}
 		return RuleGenericToken
-	case "apikey":
+	case w == "apikey":
 		return RuleGenericAPIKey
-	case "key":
-		switch p {
-		case "api", "access", "secret", "private", "signing", "encryption", "master", "client", "app", "consumer", "auth":
-			if p == "api" {
-				return RuleGenericAPIKey
-			}
+	case w == "key" || w == "keys":
+		return keyPrefixes[p]
+	case w == "base" && p == "key":
+		return RuleGenericSecret // secret_key_base
+	case w == "credential" || w == "credentials" || w == "auth":
+		return RuleGenericAuth
+	case strings.HasSuffix(w, "password") || strings.HasSuffix(w, "passwd") || strings.HasSuffix(w, "secret") && len(w) > 6:
+		// dbpassword, clientsecret: names joined without a separator.
+		if strings.HasSuffix(w, "secret") {
 			return RuleGenericSecret
 		}
-	case "credential", "credentials", "auth":
-		return RuleGenericAuth
+		return RuleGenericPassword
 	}
 	return ""
 }
 
+// leafVerbs start names that hold no value: getPassword, isPassword,
+// hashedPassword, resetPassword.
+var leafVerbs = map[string]bool{"get": true, "is": true, "has": true, "check": true, "validate": true, "verify": true,
+	"hash": true, "hashed": true, "encrypted": true, "read": true, "load": true, "fetch": true, "find": true,
+	"lookup": true, "reset": true, "forgot": true, "new": true, "show": true, "hide": true, "toggle": true,
+	"min": true, "max": true, "confirm": true, "change": true, "update": true, "prompt": true, "ask": true}
+
+// leafVerb reports whether the last dotted segment of name is a
+// two-word name starting with a leafVerbs word (ds.getPassword).
+func leafVerb(name []byte) bool {
+	leaf := name[bytes.LastIndexByte(name, '.')+1:]
+	for i := 1; i < len(leaf) && i < 16; i++ {
+		c := leaf[i]
+		if c == '_' || c == '-' || c >= 'A' && c <= 'Z' && leaf[i-1] >= 'a' && leaf[i-1] <= 'z' {
+			var buf [16]byte
+			lowerASCII(buf[:i], leaf[:i])
+			return leafVerbs[string(buf[:i])] && secretWordOnly(leaf[i:])
+		}
+	}
+	return false
+}
+
+// secretWordOnly reports a single secret word (with a leading separator).
+func secretWordOnly(w []byte) bool {
+	w = bytes.TrimLeft(w, "_-")
+	if len(w) > 16 {
+		return false
+	}
+	var buf [16]byte
+	lowerASCII(buf[:len(w)], w)
+	switch string(buf[:len(w)]) {
+	case "password", "passwd", "pwd", "pass", "secret", "token", "key", "apikey", "passphrase", "pin":
+		return true
+	}
+	return false
+}
+
+// joinedPasswordWord reports names ending in a password word of several
+// words (mot_de_passe, kata_sandi).
+func joinedPasswordWord(name []byte) bool {
+	var buf [16]byte
+	n := 0
+	for _, c := range name[max(0, len(name)-16):] {
+		if c != '_' && c != '-' && c != '.' {
+			buf[n] = c | 0x20
+			n++
+		}
+	}
+	b := buf[:n]
+	return bytes.HasSuffix(b, []byte("motdepasse")) || bytes.HasSuffix(b, []byte("katasandi"))
+}
+
+// keyName is a secret-named key found around a keyword hit.
+type keyName struct {
+	ns, ne int // the name, a flag's dashes excluded
+	id     string
+	flag   bool // --password, -token
+}
+
 // genericAt handles a generic keyword hit at [hs, he).
-func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
+func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, fam family) {
 	ns, ne := hs, he
 	for ns > 0 && isKeyByte(text[ns-1]) && he-ns < 80 {
 		ns--
@@ -115,74 +205,391 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, cfg bool) {
 		return // same key name as the previous hit
 	}
 	sc.genEnd = ne
-	flag := false
-	nameStart := ns
-	for nameStart < ne && text[nameStart] == '-' {
-		nameStart++
-		flag = true
+	k := keyName{ns: ns, ne: ne}
+	for k.ns < ne && text[k.ns] == '-' {
+		k.ns++
 	}
-	flag = flag && nameStart-ns <= 2
+	k.flag = k.ns > ns && k.ns-ns <= 2 && (ns == 0 || text[ns-1] == ' ' || text[ns-1] == '"' || text[ns-1] == '\'')
 	if ns > 0 && (text[ns-1] == '/' || text[ns-1] == '@' || text[ns-1] == ':') {
 		return // a package, path or namespace: @azure/core-auth, AWS::IAM::AccessKey
 	}
-	name := bytes.TrimRight(text[nameStart:ne], ".-")
-	id := secretWord(name)
-	if id == "" || !d.code[id] {
+	for k.ne > k.ns && (text[k.ne-1] == '.' || text[k.ne-1] == '-') {
+		k.ne--
+	}
+	k.id = secretWord(text[k.ns:k.ne])
+	if k.id == "" || !d.code[k.id] {
 		return
 	}
-	i := ne
-	// Close a quoted key: "password": / 'password' => / \"password\":
-	for i < len(text) && (text[i] == '"' || text[i] == '\'' || text[i] == '\\' || text[i] == '`') && i-ne < 3 {
+	d.valueAfterKey(text, sc, k, fam)
+}
+
+// relation is how a value is tied to its key.
+type relation uint8
+
+const (
+	relNone     relation = iota
+	relAssign            // key = v, key: v, key := v, key => v, key ?= v
+	relArg               // f("KEY", v): setenv, setProperty, put, getenv default
+	relCall              // setPassword(v), .password(v), withToken(v)
+	relFlag              // --password v
+	relDefault           // ${KEY:-v}, ${key:v}
+	relProse             // "password is v"
+	relXMLText           // <password>v</password>
+	relSeparate          // {"name": "KEY", "value": v}
+)
+
+// valueAfterKey finds how a value is tied to the key k, reads it with the
+// family's lexer and decides.
+func (d *Detector) valueAfterKey(text []byte, sc *scratch, k keyName, fam family) {
+	i := k.ne
+	quotedKey := k.ns > 0 && (text[k.ns-1] == '"' || text[k.ns-1] == '\'' || text[k.ns-1] == '`')
+	for i < len(text) && (text[i] == '"' || text[i] == '\'' || text[i] == '\\' || text[i] == '`') && i-k.ne < 3 {
 		i++
+	}
+	closed := i > k.ne
+	if closed && i < len(text) && text[i] == ']' {
+		i++ // os.environ["KEY"] = v, config['password'] = v
 	}
 	i = skipBlanks(text, i)
 	if i >= len(text) {
 		return
 	}
-	if text[i] == '>' && ns > 0 && text[ns-1] == '<' {
-		d.xmlValue(text, sc, id, i+1, name)
+	rel, vi := d.relationAt(text, k, i, closed, quotedKey, fam)
+	if rel == relNone {
+		if vi = separateValue(text, k, i); vi > 0 {
+			rel = relSeparate
+		}
+	}
+	if rel == relNone {
 		return
 	}
-	opLen := 0
-	switch c := text[i]; {
-	case c == ':' && i+1 < len(text) && text[i+1] == '=':
-		opLen = 2
-	case c == '=' && i+1 < len(text) && text[i+1] == '>':
-		opLen = 2
-	case c == '=' && (i+1 >= len(text) || text[i+1] != '='):
-		opLen = 1
-	case c == ':' && (i+1 >= len(text) || text[i+1] != ':'):
-		opLen = 1
-	case flag && i > ne:
-		opLen = 0 // --password value
+	if rel == relXMLText {
+		d.xmlValue(text, sc, k.id, vi, text[k.ns:k.ne])
+		return
+	}
+	d.readAndDecide(text, sc, k, rel, vi, fam)
+}
+
+// relationAt looks at what follows a key name (at i, blanks skipped) and
+// returns the relation and where its value starts.
+func (d *Detector) relationAt(text []byte, k keyName, i int, closed, quotedKey bool, fam family) (relation, int) {
+	c := text[i]
+	next := byte(0)
+	if i+1 < len(text) {
+		next = text[i+1]
+	}
+	switch {
+	case c == '>' && k.ns > 0 && text[k.ns-1] == '<':
+		return relXMLText, i + 1
+	case k.ns >= 2 && text[k.ns-1] == '{' && text[k.ns-2] == '$' && (c == ':' || c == '-'):
+		j := i + 1
+		if c == ':' && next == '-' || c == ':' && next == '=' {
+			j++
+		}
+		return relDefault, j
+	case c == ':' && next == '=', c == '=' && next == '>', c == '?' && next == '=', c == ':' && next == '-' && !closed:
+		return relAssign, i + 2
+	case c == '=' && next != '=':
+		return relAssign, i + 1
+	case c == ':' && next != ':':
+		return relAssign, typeAnnotation(text, i+1, fam)
+	case c == ',' && closed && quotedKey && callOpen(text, k.ns-1):
+		return relArg, i + 1
+	case c == '(' && !closed && i == k.ne && setterName(text, k):
+		return relCall, i + 1
+	case k.flag && i > k.ne:
+		return relFlag, i
+	case fam.code() && isAlnum(c) && i > k.ne && !closed:
+		// Go: var password string = "x"
+		j := i
+		for j < len(text) && (isKeyByte(text[j]) || text[j] == '*' || text[j] == '[' || text[j] == ']') && j-i < 32 {
+			j++
+		}
+		if j = skipBlanks(text, j); j+1 < len(text) && text[j] == '=' && text[j+1] != '=' {
+			return relAssign, j + 1
+		}
+	}
+	if proseContext(text, k.ns, fam) {
+		if j, ok := proseVerb(text, i); ok {
+			return relProse, j
+		}
+	}
+	return relNone, 0
+}
+
+// typeAnnotation skips a type after ':' (password: str = "x", val
+// password: String = "x", let password: &str = "x") and returns where the
+// value starts: after the '=' when there is a type, else at after.
+func typeAnnotation(text []byte, after int, fam family) int {
+	if !fam.code() {
+		return after
+	}
+	j := skipBlanks(text, after)
+	k := j
+	for k < len(text) && k-j < 48 && (isKeyByte(text[k]) || strings.IndexByte("<>[]&?*| '", text[k]) >= 0) && text[k] != '\'' {
+		k++
+	}
+	if k > j && k+1 < len(text) && text[k] == '=' && text[k+1] != '=' && (isAlnum(text[j]) || text[j] == '&' || text[j] == '*') {
+		return k + 1
+	}
+	return after
+}
+
+// callOpen reports whether the quote at q opens a call's first argument:
+// ( or ( and blanks before it, or a subscript [.
+func callOpen(text []byte, q int) bool {
+	j := q
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t') {
+		j--
+	}
+	return j > 0 && text[j-1] == '('
+}
+
+// setterName reports a name that takes its value as a call argument:
+// setPassword(, withToken(, .password(, Password(.
+func setterName(text []byte, k keyName) bool {
+	name := strings.ToLower(string(text[k.ns:k.ne]))
+	dot := strings.LastIndexByte(name, '.')
+	leaf := name[dot+1:]
+	for _, p := range []string{"set", "with", "use", "put"} {
+		if strings.HasPrefix(leaf, p) && len(leaf) > len(p) {
+			return true
+		}
+	}
+	return (dot >= 0 || k.ns > 0 && text[k.ns-1] == '.') && secretWordOnly([]byte(leaf))
+}
+
+// proseContext reports a key in a sentence: a comment in code, or any line
+// of prose, chat or an unknown format.
+func proseContext(text []byte, ns int, fam family) bool {
+	switch fam {
+	case famProse, famUnknown:
+		return true
+	}
+	ls := lineStart(text, ns)
+	if ns-ls > 200 {
+		return false
+	}
+	line := text[ls:ns]
+	t := bytes.TrimLeft(line, " \t")
+	switch {
+	case bytes.HasPrefix(t, []byte("//")), bytes.HasPrefix(t, []byte("#")), bytes.HasPrefix(t, []byte("--")),
+		bytes.HasPrefix(t, []byte("/*")), bytes.HasPrefix(t, []byte("*")), bytes.HasPrefix(t, []byte(";")),
+		bytes.HasPrefix(t, []byte("<!--")):
+		return true
+	}
+	return bytes.Contains(line, []byte(" // ")) || bytes.Contains(line, []byte(" # "))
+}
+
+// proseVerb matches "is ", "was ", "is: ", "= " after a key in a sentence
+// and returns where the value starts.
+func proseVerb(text []byte, i int) (int, bool) {
+	for _, v := range []string{"is:", "is", "was", "would be", "will be", "=", "-"} {
+		if hasPrefixFold(text[i:], v) {
+			j := i + len(v)
+			if j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+				return skipBlanks(text, j), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// nameFields are fields whose value names another field's secret:
+// {"name": "DB_PASSWORD", "value": "..."}, <add key="Password" value="..."/>.
+var nameFields = []string{"name", "key", "id", "param", "parameter", "property", "variable", "var", "env", "field",
+	"setting", "option", "type", "parametername", "parameterkey", "secretname"}
+
+// separateValue handles a secret name held in a name field with the value
+// in a sibling field (JSON, YAML, XML attributes): it returns where the
+// value starts, or 0.
+func separateValue(text []byte, k keyName, after int) int {
+	// Before the key: an opening quote, blanks, an operator, blanks, a
+	// closing quote, a name field.
+	j := k.ns
+	if j > 0 && (text[j-1] == '"' || text[j-1] == '\'') {
+		j--
+	}
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || text[j-1] != ':' && text[j-1] != '=' {
+		return 0
+	}
+	j--
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t' || text[j-1] == '"' || text[j-1] == '\'') {
+		j--
+	}
+	fe := j
+	for j > 0 && isKeyByte(text[j-1]) {
+		j--
+	}
+	field := strings.ToLower(string(text[j:fe]))
+	if !slicesContains(nameFields, field) {
+		return 0
+	}
+	return siblingValue(text, after, indentOf(text, k.ns))
+}
+
+// siblingValue looks for a value/val/default field after at, within the
+// same object (up to 300 bytes, not past a closing brace or tag, or a
+// YAML line indented less than indent), and returns where its value starts.
+func siblingValue(text []byte, at, indent int) int {
+	lim := min(len(text), at+300)
+	for i := at; i < lim; i++ {
+		c := text[i]
+		if c == '}' || c == '{' || c == '/' && i+1 < lim && text[i+1] == '>' {
+			return 0
+		}
+		if c == '>' {
+			// <entry key="password">value</entry>
+			if e := bytes.Index(text[i+1:lim], []byte("</")); e > 0 && bytes.IndexByte(text[i+1:i+1+e], '<') < 0 {
+				return i + 1
+			}
+			return 0
+		}
+		if c == '\n' && i+1 < lim && indentOf(text, i+1) < indent {
+			return 0
+		}
+		if !(c == 'v' || c == 'V' || c == 'd' || c == 'D') || i > 0 && isKeyByte(text[i-1]) {
+			continue
+		}
+		for _, f := range []string{"value", "val", "default", "defaultvalue"} {
+			if !hasPrefixFold(text[i:], f) || i+len(f) < lim && isKeyByte(text[i+len(f)]) {
+				continue
+			}
+			j := i + len(f)
+			for j < lim && (text[j] == '"' || text[j] == '\'' || text[j] == ' ') {
+				j++
+			}
+			if j < lim && (text[j] == ':' || text[j] == '=') {
+				return skipBlanks(text, j+1)
+			}
+		}
+	}
+	return 0
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// readAndDecide reads the value at vi (a literal, its continuation, a YAML
+// block scalar or an unquoted word) and records it when credential says so.
+func (d *Detector) readAndDecide(text []byte, sc *scratch, k keyName, rel relation, vi int, fam family) {
+	vi = skipBlanks(text, vi)
+	if vi >= len(text) {
+		return
+	}
+	var buf [4]literal
+	pieces := buf[:0]
+	switch c := text[vi]; {
+	case (c == '|' || c == '>') && (fam == famYAML || fam == famUnknown) && rel == relAssign:
+		pieces = yamlBlock(text, vi, indentOf(text, k.ns), pieces)
+	case (c == '\n' || c == '\r' || c == '(' || c == '\\' && vi+1 < len(text) && text[vi+1] == '\n') && fam.code() && rel == relAssign:
+		// The value continues on the next line: password = (\n "a" "b")
+		j := vi
+		if c == '(' || c == '\\' {
+			j++
+		}
+		if j = skipSpace(text, j, true); j-vi < 64 && j < len(text) {
+			if lit, ok := readLiteral(text, j, fam); ok {
+				pieces = concatenated(text, lit, fam, pieces)
+			}
+		}
 	default:
+		lit, ok := readLiteral(text, vi, fam)
+		if ok {
+			pieces = concatenated(text, lit, fam, pieces)
+			break
+		}
+		if rel == relAssign && !unquotedOK(text, k, rel, vi, fam) && proseContext(text, k.ns, fam) {
+			rel = relProse // "# pwd: value", "Admin password: value"
+		}
+		if unquotedOK(text, k, rel, vi, fam) {
+			lit := readBare(text, vi)
+			if rel == relProse || rel == relDefault {
+				lit.ve = trimProse(text, lit.vs, lit.ve)
+			}
+			pieces = append(pieces, lit)
+		}
+	}
+	d.decidePieces(text, sc, k, rel, fam, pieces)
+}
+
+// unquotedOK says where a bare word is a value: CLI flags, defaults, prose,
+// separate value fields, and config-like families at a line start (or, in
+// shell and env files, in KEY=value anywhere on a line).
+func unquotedOK(text []byte, k keyName, rel relation, vi int, fam family) bool {
+	switch rel {
+	case relFlag, relDefault, relProse, relSeparate:
+		return true
+	case relAssign:
+		if k.flag {
+			return true // --token=value
+		}
+	default:
+		return false
+	}
+	if fam.code() {
+		return false
+	}
+	if atLineStart(text, k.ns) {
+		return true
+	}
+	// KEY=value inside a command line or a log line: no blanks around '='.
+	if vi == 0 || text[vi-1] != '=' || text[k.ne] != '=' {
+		return false
+	}
+	return k.ns == 0 || strings.IndexByte(" \t;&?(,\"'", text[k.ns-1]) >= 0
+}
+
+// trimProse drops sentence punctuation after a word in prose.
+func trimProse(text []byte, vs, ve int) int {
+	for ve > vs && strings.IndexByte(".,;:!?)\"'`", text[ve-1]) >= 0 {
+		ve--
+	}
+	return ve
+}
+
+// namesItself reports a value that contains its own key's name (the last
+// dotted segment, 6 bytes or more): "encryptionKey": "encryptionKey1024"
+// is a rename table, not a key.
+func namesItself(name, v []byte) bool {
+	leaf := name[bytes.LastIndexByte(name, '.')+1:]
+	return len(leaf) >= 6 && len(v) >= len(leaf) && bytes.Contains(bytes.ToLower(v), bytes.ToLower(leaf))
+}
+
+// decidePieces asks credential about the joined pieces and records each.
+func (d *Detector) decidePieces(text []byte, sc *scratch, k keyName, rel relation, fam family, pieces []literal) {
+	if len(pieces) == 0 {
 		return
 	}
-	i = skipBlanks(text, i+opLen)
-	if i >= len(text) {
+	var joined []byte
+	if len(pieces) == 1 {
+		joined = text[pieces[0].vs:pieces[0].ve]
+	} else {
+		for _, p := range pieces {
+			joined = append(joined, text[p.vs:p.ve]...)
+		}
+	}
+	quoted := pieces[0].quoted || rel == relDefault || rel == relSeparate
+	conf := credential(joined, valueCtx{id: k.id, quoted: quoted, prose: rel == relProse, fam: fam})
+	if conf == 0 || namesItself(text[k.ns:k.ne], joined) {
 		return
 	}
-	unquotedOK := flag || cfg && atLineStart(text, ns)
-	vs, ve, quoted := readValue(text, i, unquotedOK)
-	if ve <= vs {
-		return
+	spec := d.codeSpecs[k.id]
+	for _, p := range pieces {
+		if p.ve > p.vs {
+			sc.cands = append(sc.cands, Finding{RuleID: k.id, Category: Secret, Description: spec.Description,
+				Start: p.vs, End: p.ve, Confidence: conf})
+		}
 	}
-	v := text[vs:ve]
-	if isPlaceholder(v, quoted) || isDocExample(v) {
-		return
-	}
-	if id != RuleGenericPassword && !machineLike(v) {
-		// Tokens, keys and secrets are generated: a plain word or an
-		// identifier ("AccessToken", "refresh_token") is a label.
-		return
-	}
-	conf := 0.7
-	if shannon(v) >= 3.5 && len(v) >= 16 {
-		conf = 0.85
-	}
-	spec := d.codeSpecs[id]
-	sc.cands = append(sc.cands, Finding{RuleID: id, Category: Secret, Description: spec.Description,
-		Start: vs, End: ve, Confidence: conf})
 }
 
 func skipBlanks(text []byte, i int) int {
@@ -206,56 +613,10 @@ func atLineStart(text []byte, at int) bool {
 	pre = bytes.TrimRight(pre, `"'`)
 	pre = bytes.TrimSpace(pre)
 	switch string(pre) {
-	case "", "export", "set", "-", "ENV", "ARG", "setx", "$env:", "declare", "readonly", "local":
+	case "", "export", "set", "-", "ENV", "ARG", "setx", "$env:", "declare", "readonly", "local", "env", "SET":
 		return true
 	}
 	return false
-}
-
-// readValue reads the value starting at i. A quoted value ends at its
-// closing quote on the same line; an unquoted one (only when unquotedOK)
-// at blank, comma, semicolon, comment or line end.
-func readValue(text []byte, i int, unquotedOK bool) (vs, ve int, quoted bool) {
-	q := text[i]
-	escaped := false
-	if q == '\\' && i+1 < len(text) && (text[i+1] == '"' || text[i+1] == '\'') {
-		escaped = true
-		i++
-		q = text[i]
-	}
-	if q == '"' || q == '\'' || q == '`' {
-		vs = i + 1
-		for j := vs; j < len(text) && j-vs < 512; j++ {
-			c := text[j]
-			if c == '\n' {
-				return 0, 0, true
-			}
-			if c == '\\' {
-				if escaped && j+1 < len(text) && text[j+1] == q {
-					return vs, j, true
-				}
-				j++
-				continue
-			}
-			if c == q && !escaped {
-				return vs, j, true
-			}
-		}
-		return 0, 0, true
-	}
-	if !unquotedOK {
-		return 0, 0, false
-	}
-	vs = i
-	j := i
-	for j < len(text) && j-vs < 512 {
-		c := text[j]
-		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ';' || c == '"' || c == '\'' || c == '}' || c == ')' || c == ']' {
-			break
-		}
-		j++
-	}
-	return vs, j, false
 }
 
 // xmlValue handles <password>value</password>: the element's text, on
@@ -267,77 +628,12 @@ func (d *Detector) xmlValue(text []byte, sc *scratch, id string, vs int, name []
 		return
 	}
 	ve := vs + ct
-	v := text[vs:ve]
-	if isPlaceholder(v, true) || isDocExample(v) || id != RuleGenericPassword && !machineLike(v) {
+	conf := credential(text[vs:ve], valueCtx{id: id, quoted: true})
+	if conf == 0 {
 		return
 	}
 	sc.cands = append(sc.cands, Finding{RuleID: id, Category: Secret, Description: d.codeSpecs[id].Description,
-		Start: vs, End: ve, Confidence: 0.7})
-}
-
-// placeholderWords are values that stand for a secret rather than being one.
-var placeholderWords = map[string]bool{
-	"password": true, "passwd": true, "secret": true, "token": true, "test": true, "testing": true, "foobar": true,
-	"none": true, "null": true, "nil": true, "true": true, "false": true, "undefined": true, "default": true,
-	"changeit": true, "changeme": true, "guest": true, "username": true, "string": true, "required": true,
-	"optional": true, "hidden": true, "redacted": true, "masked": true, "placeholder": true, "secret123": true,
-	"password123": true, "example": true, "sample": true, "dummy": true, "notasecret": true, "empty": true,
-	"apikey": true, "api_key": true, "access_token": true, "bearer": true, "basic": true,
-}
-
-// placeholderParts are substrings that mark a documentation value.
-var placeholderParts = []string{"xxx", "***", "...", "your", "changeme", "changeit", "example", "placeholder",
-	"redacted", "dummy", "insert", "replace", "todo", "fixme", "passw", "token", "secret", "credential", "auth",
-	"apikey", "api_key", "api-key", "<", ">", "${", "{{", "%(", "%s", "%v", "%d", "()"}
-
-func isPlaceholder(v []byte, quoted bool) bool {
-	if len(v) < 5 || len(v) > 400 {
-		return true
-	}
-	switch v[0] {
-	case '^', '\\', '$', '<', '{', '[', '%', '!', '&', '*', '#', '@', '-', '/', '~', '.', '(':
-		return true
-	}
-	lv := strings.ToLower(string(v))
-	if placeholderWords[lv] {
-		return true
-	}
-	for _, p := range placeholderParts {
-		if strings.Contains(lv, p) {
-			return true
-		}
-	}
-	distinct := 0
-	var seen [256]bool
-	for _, c := range v {
-		if c == ' ' || c == '\t' {
-			return true // prose, not a secret
-		}
-		if c < 0x20 {
-			return true
-		}
-		if !seen[c] {
-			seen[c] = true
-			distinct++
-		}
-	}
-	if distinct <= 2 {
-		return true
-	}
-	if strings.Contains(lv, "://") || strings.HasPrefix(lv, "env.") || strings.HasPrefix(lv, "process.env") ||
-		strings.HasPrefix(lv, "os.") || strings.HasPrefix(lv, "secrets.") || strings.HasPrefix(lv, "vault:") {
-		return true
-	}
-	if !quoted {
-		// Unquoted: an identifier-like reference (other.setting, SOME_CONST)
-		// or a number is not a secret.
-		if isDottedIdent(v) || isUpperConst(v) || isNumber(v) {
-			return true
-		}
-	} else if isReference(v) {
-		return true // "config.password", "DistributionList.NextMarker": a reference
-	}
-	return false
+		Start: vs, End: ve, Confidence: conf})
 }
 
 // machineLike reports a value that looks generated: at least 8 bytes, two
