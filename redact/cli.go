@@ -96,7 +96,7 @@ func (d *Detector) cliValue(text []byte, sc *scratch, vs, ve int, o cliOpt) {
 		}
 		vs += len(o.prefix)
 	}
-	if ve-vs < 4 || credential(text[vs:ve], valueCtx{id: RuleGenericPassword, quoted: true}) == 0 {
+	if ve-vs < 4 || credentialScore(text[vs:ve], valueCtx{id: RuleGenericPassword, quoted: true}) == 0 {
 		return
 	}
 	sc.cands = append(sc.cands, Finding{RuleID: RuleGenericPassword, Category: Secret,

@@ -28,11 +28,11 @@ func dollarRef(v []byte, f family) bool {
 	return false
 }
 
-// credential is the one decision whether v, found as the value of a
+// credentialScore is the one decision whether v, found as the value of a
 // secret-named key, is a credential, and how confident that is (0: no).
 // Placeholders are recognised by the whole value, never by a substring: a
 // password may contain "auth", "your" or "todo" and start with '!'.
-func credential(v []byte, c valueCtx) float64 {
+func credentialScore(v []byte, c valueCtx) float64 {
 	if len(v) > 400 || len(v) == 0 || c.id == RuleGenericPassword && len(v) < 4 && !c.piece ||
 		c.id != RuleGenericPassword && len(v) < 8 && !c.piece {
 		return 0
@@ -41,7 +41,7 @@ func credential(v []byte, c valueCtx) float64 {
 		return 0
 	}
 	if bytes.IndexByte(v, ' ') >= 0 || bytes.IndexByte(v, '\t') >= 0 {
-		if c.id != RuleGenericPassword || !c.quoted || c.prose || !passphrase(v) {
+		if c.id != RuleGenericPassword || !c.quoted || c.prose || !isPassphrase(v) {
 			return 0
 		}
 		return 0.7
@@ -50,7 +50,7 @@ func credential(v []byte, c valueCtx) float64 {
 	case c.prose:
 		// A word in a sentence: a password mixes letters with digits or
 		// cases; a token or key is machine-made and has digits.
-		if !proseWord(v) || !humanPassword(v) || c.id != RuleGenericPassword && (!machineLike(v) || !hasDigit(v)) {
+		if !proseWord(v) || !proseHumanPassword(v) || c.id != RuleGenericPassword && (!machineLike(v) || !hasDigit(v)) {
 			return 0
 		}
 	case c.id == RuleGenericPassword:
@@ -190,9 +190,9 @@ var messageWords = map[string]bool{
 	"should": true, "can": true, "cannot": true, "will": true, "and": true, "failed": true, "error": true,
 }
 
-// passphrase reports a quoted value with spaces that reads as a passphrase
+// isPassphrase reports a quoted value with spaces that reads as a passphrase
 // (words none of which make it a message) rather than a UI text.
-func passphrase(v []byte) bool {
+func isPassphrase(v []byte) bool {
 	if len(v) < 8 || len(v) > 100 || bytes.ContainsAny(v, "\n%{}<>") {
 		return false
 	}
@@ -232,9 +232,9 @@ func hasDigit(v []byte) bool {
 	return false
 }
 
-// humanPassword reports a word in prose that is a password rather than an
+// proseHumanPassword reports a word in prose that is a password rather than an
 // English word: it mixes letters with digits or symbols, or cases.
-func humanPassword(v []byte) bool {
+func proseHumanPassword(v []byte) bool {
 	if len(v) < 6 {
 		return false
 	}

@@ -565,7 +565,7 @@ func namesItself(name, v []byte) bool {
 	return len(leaf) >= 6 && len(v) >= len(leaf) && bytes.Contains(bytes.ToLower(v), bytes.ToLower(leaf))
 }
 
-// decidePieces asks credential about the joined pieces and records each.
+// decidePieces asks credentialScore about the joined pieces and records each.
 func (d *Detector) decidePieces(text []byte, sc *scratch, k keyName, rel relation, fam family, pieces []literal) {
 	if len(pieces) == 0 {
 		return
@@ -579,7 +579,7 @@ func (d *Detector) decidePieces(text []byte, sc *scratch, k keyName, rel relatio
 		}
 	}
 	quoted := pieces[0].quoted || rel == relDefault || rel == relSeparate
-	conf := credential(joined, valueCtx{id: k.id, quoted: quoted, prose: rel == relProse, fam: fam})
+	conf := credentialScore(joined, valueCtx{id: k.id, quoted: quoted, prose: rel == relProse, fam: fam})
 	if conf == 0 || namesItself(text[k.ns:k.ne], joined) {
 		return
 	}
@@ -628,7 +628,7 @@ func (d *Detector) xmlValue(text []byte, sc *scratch, id string, vs int, name []
 		return
 	}
 	ve := vs + ct
-	conf := credential(text[vs:ve], valueCtx{id: id, quoted: true})
+	conf := credentialScore(text[vs:ve], valueCtx{id: id, quoted: true})
 	if conf == 0 {
 		return
 	}
