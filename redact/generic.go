@@ -348,15 +348,17 @@ func callOpen(text []byte, q int) bool {
 // setterName reports a name that takes its value as a call argument:
 // setPassword(, withToken(, .password(, Password(.
 func setterName(text []byte, k keyName) bool {
-	name := strings.ToLower(string(text[k.ns:k.ne]))
-	dot := strings.LastIndexByte(name, '.')
+	name := text[k.ns:k.ne]
+	dot := bytes.LastIndexByte(name, '.')
 	leaf := name[dot+1:]
 	for _, p := range []string{"set", "with", "use", "put"} {
-		if strings.HasPrefix(leaf, p) && len(leaf) > len(p) {
+		// The verb ends at a camelCase or snake_case boundary: setPassword,
+		// set_password, not UserPassword.
+		if len(leaf) > len(p) && hasPrefixFold(leaf, p) && (isUpper(leaf[len(p)]) || leaf[len(p)] == '_') {
 			return true
 		}
 	}
-	return (dot >= 0 || k.ns > 0 && text[k.ns-1] == '.') && secretWordOnly([]byte(leaf))
+	return (dot >= 0 || k.ns > 0 && text[k.ns-1] == '.') && secretWordOnly(leaf)
 }
 
 // proseContext reports a key in a sentence: a comment in code, or any line

@@ -221,6 +221,9 @@ func TestGenericShapesFP(t *testing.T) {
 		{"app.go", `case "password":`},
 		{"app.py", `hashed_password = "pbkdf2:sha256:abc123"`},
 		{"app.js", `const resetPassword = "/api/reset";`},
+		{"a_test.go", `u.User = url.UserPassword("aladdin", os.Getenv("PW"))`},
+		{"mlkem.go", `"encryptionKey": "encryptionKey1024",`},
+		{"group.go", `// 	groupname:password:GID:user_list`},
 	}
 	for _, c := range fps {
 		for _, f := range d.Scan(c.path, []byte(c.text)) {
