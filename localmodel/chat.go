@@ -18,7 +18,8 @@ const systemPrompt = "You are a coding assistant inside the user's editor. " +
 	"Answer concisely; put code in fenced blocks."
 
 // Chat implements Model: a streamed chat completion with the system prompt,
-// the session's earlier turns (within historyBudget bytes) and this turn. The
+// the session's earlier turns (req.History, else the client's own within
+// historyBudget bytes) and this turn. The
 // turn is added to the history only when the reply completed. Deadlines:
 // model.first_token_timeout until the first chunk, model.timeout between
 // chunks, and chatCapFactor × model.timeout for the whole reply. req holds
@@ -31,11 +32,17 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 	user := chatUserContent(req)
 	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: systemPrompt}}
 	sent := []string{user}
-	for _, t := range c.sessions.history(req.SessionID) {
+	history := req.History
+	if history == nil {
+		for _, t := range c.sessions.history(req.SessionID) {
+			history = append(history, Turn{User: t.user, Assistant: t.assistant})
+		}
+	}
+	for _, t := range history {
 		msgs = append(msgs,
-			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: t.user},
-			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: t.assistant})
-		sent = append(sent, t.user, t.assistant)
+			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: t.User},
+			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: t.Assistant})
+		sent = append(sent, t.User, t.Assistant)
 	}
 	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: user})
 	creq := openai.ChatCompletionRequest{
@@ -89,7 +96,9 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 	if !finished {
 		return "", &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
 	}
-	c.sessions.add(req.SessionID, turn{user: user, assistant: reply.String()})
+	if req.History == nil {
+		c.sessions.add(req.SessionID, turn{user: user, assistant: reply.String()})
+	}
 	c.done(cl, op, totalLen(sent), reply.Len())
 	return reply.String(), nil
 }

@@ -601,3 +601,22 @@ func TestFIMTemplateDefusesTokens(t *testing.T) {
 		t.Errorf("suffix mode changed the text: %q / %q", got.prompt, got.suffix)
 	}
 }
+
+// A caller's History replaces the client's own: it is sent as given, and
+// the client keeps nothing of the session.
+func TestChatCallerHistory(t *testing.T) {
+	f := newFakeServer(t)
+	f.chat = streamChat(testModel, "ok")
+	c := newTestClient(t, f.cfg(), nil)
+	hist := []Turn{{User: "first VEIL_NAME_1_abc", Assistant: "fine"}}
+	if _, err := c.Chat(context.Background(), ChatRequest{SessionID: "s", Message: "next", History: hist}, nil); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.lastBody("/v1/chat/completions")["messages"].([]any)
+	if len(msgs) != 4 || content(msgs[1]) != hist[0].User || content(msgs[2]) != hist[0].Assistant || content(msgs[3]) != "next" {
+		t.Fatalf("messages %v", msgs)
+	}
+	if h := c.sessions.history("s"); len(h) != 0 {
+		t.Fatalf("the client kept %d turns of a caller-kept session", len(h))
+	}
+}

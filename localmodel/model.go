@@ -104,11 +104,22 @@ type ChatRequest struct {
 	Message string
 	// References are redacted documents the user attached to the turn.
 	References []Snippet
+	// History holds the session's earlier turns, oldest first, redacted by
+	// the caller under the configuration in force now (a term added since
+	// an earlier turn is masked in it too). When it is non-nil the client
+	// neither resends nor updates its own history of SessionID: the caller
+	// keeps the conversation.
+	History []Turn
 	// TokenPattern, if set, matches the placeholder tokens the caller put
 	// into the text. Only the built-in model uses it: its reply counts the
 	// matches, per category when the pattern has a group named "category".
 	// Network models ignore it. It is never applied to unredacted text.
 	TokenPattern *regexp.Regexp
+}
+
+// Turn is one earlier exchange of a chat, redacted.
+type Turn struct {
+	User, Assistant string
 }
 
 // FIM prompt formats for model.fim.
