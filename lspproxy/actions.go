@@ -43,7 +43,7 @@ func allowComment(languageID string) string {
 
 func (s *Server) codeAction(msg *message) (any, error) {
 	var p CodeActionParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, err
 	}
 	doc := s.docs.get(p.TextDocument.URI)
@@ -107,7 +107,7 @@ func allowEdit(doc *Document, line int, enc Encoding) *WorkspaceEdit {
 // asks the client to apply an edit.
 func (s *Server) executeCommand(msg *message) (requestFunc, string, error) {
 	var p ExecuteCommandParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, "", err
 	}
 	arg := func(v any) error {
@@ -128,7 +128,7 @@ func (s *Server) executeCommand(msg *message) (requestFunc, string, error) {
 		if len(cp.WorkDoneToken) == 0 {
 			cp.WorkDoneToken = p.WorkDoneToken
 		}
-		return s.prepareChat(string(msg.id), cp)
+		return s.prepareChat(string(msg.ID), cp)
 	case "veil.explain":
 		var a struct {
 			URI string `json:"uri"`

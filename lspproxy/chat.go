@@ -56,10 +56,10 @@ const maxReferenceFile = 1 << 20
 
 func (s *Server) chat(msg *message) (requestFunc, string, error) {
 	var p ChatParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, "", err
 	}
-	return s.prepareChat(string(msg.id), p)
+	return s.prepareChat(string(msg.ID), p)
 }
 
 // prepareChat snapshots the referenced open documents on the read loop.

@@ -76,7 +76,7 @@ type copilotCompletion struct {
 func (s *Server) copilotGetCompletions(msg *message) (requestFunc, string, error) {
 	s.copilotMode()
 	var p copilotParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, "", err
 	}
 	uri, pos := p.Doc.URI, p.Doc.Position
@@ -89,7 +89,7 @@ func (s *Server) copilotGetCompletions(msg *message) (requestFunc, string, error
 	if uri == "" {
 		return nil, "", invalidParams("getCompletions: no document uri")
 	}
-	r, err := s.newFIMRequest(msg.id, policy.Inline, uri, pos, localmodel.Automatic)
+	r, err := s.newFIMRequest(msg.ID, policy.Inline, uri, pos, localmodel.Automatic)
 	empty := map[string]any{"completions": []copilotCompletion{}}
 	if err != nil {
 		return nil, "", err

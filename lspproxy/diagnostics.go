@@ -156,7 +156,7 @@ func why(reason string) string {
 // status answers veil/status {uri}: the route of that document.
 func (s *Server) status(msg *message) (any, error) {
 	var p TextDocumentIdentifier
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, err
 	}
 	doc := s.docs.get(p.URI)

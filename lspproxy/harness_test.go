@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veil-dev/veil/lspconn"
 )
 
 // testClient is an in-memory LSP client connected to a Server through pipes.
@@ -41,7 +43,7 @@ func startClient(t *testing.T, opts Options) *testClient {
 		c.done <- err
 	}()
 	go func() {
-		fr := newFrameReader(outR, 1<<30)
+		fr := lspconn.NewFrameReader(outR, 1<<30)
 		defer close(c.msgs)
 		for {
 			frame, err := fr.Read()

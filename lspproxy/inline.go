@@ -69,14 +69,14 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 
 func (s *Server) inlineCompletion(msg *message) (requestFunc, string, error) {
 	var p InlineCompletionParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, "", err
 	}
 	trigger := localmodel.Automatic
 	if p.Context.TriggerKind == 1 {
 		trigger = localmodel.Invoked
 	}
-	r, err := s.newFIMRequest(msg.id, policy.Inline, p.TextDocument.URI, p.Position, trigger)
+	r, err := s.newFIMRequest(msg.ID, policy.Inline, p.TextDocument.URI, p.Position, trigger)
 	if r == nil || err != nil {
 		return nil, "", err
 	}
@@ -99,10 +99,10 @@ func (s *Server) inlineCompletion(msg *message) (requestFunc, string, error) {
 
 func (s *Server) completion(msg *message) (requestFunc, string, error) {
 	var p CompletionParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, "", err
 	}
-	r, err := s.newFIMRequest(msg.id, policy.Completion, p.TextDocument.URI, p.Position, localmodel.Invoked)
+	r, err := s.newFIMRequest(msg.ID, policy.Completion, p.TextDocument.URI, p.Position, localmodel.Invoked)
 	if r == nil || err != nil {
 		return nil, "", err
 	}

@@ -52,7 +52,7 @@ var serverCommands = []string{
 
 func (s *Server) initialize(msg *message) (any, error) {
 	var p InitializeParams
-	if err := decode(msg.params, &p); err != nil {
+	if err := decode(msg.Params, &p); err != nil {
 		return nil, err
 	}
 	enc, encName := UTF16, "utf-16"
@@ -116,7 +116,7 @@ func (s *Server) setTrace(msg *message) {
 	var p struct {
 		Value string `json:"value"`
 	}
-	if json.Unmarshal(msg.params, &p) == nil {
+	if json.Unmarshal(msg.Params, &p) == nil {
 		s.logger.Debug("trace", "value", p.Value)
 	}
 }
@@ -147,7 +147,7 @@ func (s *Server) didChangeConfiguration(*message) {
 
 func (s *Server) didChangeWorkspaceFolders(msg *message) {
 	var p DidChangeWorkspaceFoldersParams
-	if json.Unmarshal(msg.params, &p) != nil {
+	if json.Unmarshal(msg.Params, &p) != nil {
 		return
 	}
 	s.stateMu.Lock()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/redact"
 )
 
@@ -126,8 +127,8 @@ func TestCancelRequest(t *testing.T) {
 	c.call(5, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 1, 0))
 	<-m.started
 	c.notify("$/cancelRequest", map[string]any{"id": 5})
-	if code := c.errCode(5); code != codeRequestCancelled {
-		t.Fatalf("cancelled request: code %d, want %d", code, codeRequestCancelled)
+	if code := c.errCode(5); int64(code) != lspconn.CodeRequestCancelled {
+		t.Fatalf("cancelled request: code %d, want %d", code, lspconn.CodeRequestCancelled)
 	}
 }
 

@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"sync"
-	"sync/atomic"
-	"unicode/utf8"
 
-	"go.lsp.dev/jsonrpc2"
+	"github.com/veil-dev/veil/lspconn"
 )
 
 // Server is one LSP session: one editor connection, one vault, one mirror of
@@ -21,7 +18,7 @@ import (
 type Server struct {
 	opts   Options
 	logger *slog.Logger
-	out    *frameWriter
+	conn   *lspconn.Conn // the editor connection, set by Serve
 
 	// ctx is the session context: cancelled when Serve returns, so every
 	// request goroutine and the config watcher stop with the connection.
@@ -47,11 +44,6 @@ type Server struct {
 	inflightMu sync.Mutex
 	inflight   map[string]context.CancelCauseFunc
 	latest     map[string]*latestRequest
-
-	// pendingMu guards pending: server→client calls waiting for a response.
-	pendingMu sync.Mutex
-	pending   map[string]chan *message
-	nextID    atomic.Int64
 
 	methods map[string]method
 	docs    *documents
@@ -83,7 +75,6 @@ func New(opts Options) (*Server, error) {
 		logger:   opts.Logger,
 		inflight: map[string]context.CancelCauseFunc{},
 		latest:   map[string]*latestRequest{},
-		pending:  map[string]chan *message{},
 		methods:  methodTable(),
 		ui:       map[string]*docUI{},
 	}
@@ -105,40 +96,29 @@ func New(opts Options) (*Server, error) {
 // waits for its goroutine.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.out = &frameWriter{w: w}
+	s.conn = lspconn.New(r, w, lspconn.Options{
+		MaxFrameBytes: s.ai.settings().cfg.LSP.MaxFrameBytes,
+		IDPrefix:      "veil-",
+		OnBadInput:    s.badInput,
+	})
 	defer s.stop()
 	stopWatch := context.AfterFunc(ctx, s.cancel)
 	defer stopWatch()
 
-	in := newFrameReader(r, s.ai.settings().cfg.LSP.MaxFrameBytes)
-	for {
-		frame, err := in.Read()
-		if err != nil {
-			var fe *frameError
-			if errors.As(err, &fe) {
-				s.badFrame(fe)
-				continue
-			}
-			if s.ctx.Err() != nil {
-				return fmt.Errorf("lspproxy: session: %w", context.Cause(s.ctx))
-			}
-			if errors.Is(err, io.EOF) {
-				return s.endOfInput()
-			}
-			return fmt.Errorf("lspproxy: reading: %w", err)
-		}
-		msg, rerr := parseMessage(frame)
-		if rerr != nil {
-			s.logger.Warn("bad message", "code", rerr.Code, "error", rerr.Message, "bytes", len(frame))
-			s.reply(rerr.id, nil, rerr)
-			continue
-		}
-		if msg.kind == jsonrpc2.MessageViewNotification && msg.method == "exit" {
-			return s.exitError()
-		}
-		s.handle(msg)
+	err := s.conn.Run(s.handle)
+	switch {
+	case errors.Is(err, errExit):
+		return s.exitError()
+	case s.ctx.Err() != nil:
+		return fmt.Errorf("lspproxy: session: %w", context.Cause(s.ctx))
+	case errors.Is(err, io.EOF):
+		return s.endOfInput()
 	}
+	return fmt.Errorf("lspproxy: reading: %w", err)
 }
+
+// errExit ends the read loop when the client sends exit.
+var errExit = errors.New("exit notification")
 
 // endOfInput is the answer when the stream ends without an exit
 // notification: a stream that ended before initialize was never a session
@@ -175,48 +155,60 @@ func (s *Server) stop() {
 	s.ai.close()
 }
 
-// badFrame answers a frame the reader skipped.
-func (s *Server) badFrame(fe *frameError) {
-	s.logger.Warn("bad frame skipped", "error", fe.Error())
-	s.logMessage(MessageError, "veil: "+fe.Error())
-	if id := findID(fe.head); id != nil {
-		s.reply(id, nil, &rpcError{Code: int64(jsonrpc2.InvalidRequest), Message: fe.Error()})
+// badInput answers a frame the reader skipped or a message that is not
+// JSON-RPC; the session goes on.
+func (s *Server) badInput(err error) {
+	var fe *lspconn.FrameError
+	if errors.As(err, &fe) {
+		s.logger.Warn("bad frame skipped", "error", fe.Error())
+		s.logMessage(MessageError, "veil: "+fe.Error())
+		if id := lspconn.FindID(fe.Head); id != nil {
+			s.reply(id, nil, &rpcError{Code: lspconn.CodeInvalidRequest, Message: fe.Error()})
+		}
+		return
+	}
+	var pe *lspconn.ParseError
+	if errors.As(err, &pe) {
+		s.logger.Warn("bad message", "code", pe.Err.Code, "error", pe.Err.Message, "bytes", pe.Bytes)
+		s.reply(pe.ID, nil, pe.Err)
 	}
 }
 
-// handle dispatches one message on the read loop. Notifications and cheap
-// requests run here, in order; AI requests prepare here (so they see the
-// documents as of their arrival) and run in their own goroutine.
-func (s *Server) handle(msg *message) {
+// handle dispatches one call or notification on the read loop.
+// Notifications and cheap requests run here, in order; AI requests prepare
+// here (so they see the documents as of their arrival) and run in their own
+// goroutine. Responses to veil's own calls never get here: the connection
+// delivers them.
+func (s *Server) handle(msg *message) error {
+	if msg.Kind == lspconn.Notification && msg.Method == "exit" {
+		return errExit
+	}
 	defer s.recoverBug(msg)
-	switch msg.kind {
-	case jsonrpc2.MessageViewResponseResult, jsonrpc2.MessageViewResponseError:
-		s.deliver(msg)
-		return
-	case jsonrpc2.MessageViewNotification:
+	if msg.Kind == lspconn.Notification {
 		s.notification(msg)
-		return
+		return nil
 	}
-	if err := s.admit(msg.method); err != nil {
-		s.reply(msg.id, nil, err)
-		return
+	if err := s.admit(msg.Method); err != nil {
+		s.reply(msg.ID, nil, err)
+		return nil
 	}
-	m, ok := s.methods[msg.method]
+	m, ok := s.methods[msg.Method]
 	if !ok || (m.call == nil && m.async == nil) {
-		s.reply(msg.id, nil, errMethodNotFound(msg.method))
-		return
+		s.reply(msg.ID, nil, errMethodNotFound(msg.Method))
+		return nil
 	}
 	if m.call != nil {
 		result, err := m.call(s, msg)
-		s.reply(msg.id, result, err)
-		return
+		s.reply(msg.ID, result, err)
+		return nil
 	}
 	run, coalesce, err := m.async(s, msg)
 	if err != nil || run == nil {
-		s.reply(msg.id, nil, err)
-		return
+		s.reply(msg.ID, nil, err)
+		return nil
 	}
-	s.goRequest(msg.id, coalesce, run)
+	s.goRequest(msg.ID, coalesce, run)
+	return nil
 }
 
 // admit applies the lifecycle rules to a request.
@@ -240,16 +232,16 @@ func (s *Server) notification(msg *message) {
 	s.stateMu.Lock()
 	state := s.state
 	s.stateMu.Unlock()
-	if msg.method == "$/cancelRequest" {
-		s.cancelRequest(msg.params)
+	if msg.Method == "$/cancelRequest" {
+		s.cancelRequest(msg.Params)
 		return
 	}
-	if state != stateInitialized && msg.method != "initialized" {
+	if state != stateInitialized && msg.Method != "initialized" {
 		return // before initialize or after shutdown: dropped, as the spec says
 	}
-	m, ok := s.methods[msg.method]
+	m, ok := s.methods[msg.Method]
 	if !ok || m.notify == nil {
-		s.logger.Debug("notification ignored", "method", msg.method)
+		s.logger.Debug("notification ignored", "method", msg.Method)
 		return
 	}
 	m.notify(s, msg)
@@ -300,16 +292,16 @@ func (s *Server) goRequest(id []byte, coalesce string, fn requestFunc) {
 }
 
 // errInternal answers a request whose handler hit a bug.
-var errInternal = &rpcError{Code: int64(jsonrpc2.InternalError), Message: "internal error in veil (logged); nothing was sent to the model"}
+var errInternal = &rpcError{Code: lspconn.CodeInternalError, Message: "internal error in veil (logged); nothing was sent to the model"}
 
 // recoverBug keeps the session alive when a handler on the read loop
 // panics: the bug is logged (method only, never params) and a request is
 // answered with an internal error.
 func (s *Server) recoverBug(msg *message) {
 	if r := recover(); r != nil {
-		s.logger.Error("bug: handler panicked", "method", msg.method, "panic", fmt.Sprint(r))
-		if msg.isCall() {
-			s.reply(msg.id, nil, errInternal)
+		s.logger.Error("bug: handler panicked", "method", msg.Method, "panic", fmt.Sprint(r))
+		if msg.IsCall() {
+			s.reply(msg.ID, nil, errInternal)
 		}
 	}
 }
@@ -344,161 +336,35 @@ func (s *Server) cancelRequest(params []byte) {
 	}
 }
 
-// idKey canonicalises a JSON id so 7 and "7" differ but spacing does not.
-// The ids editors send (small integers, plain strings) are keyed without
-// decoding; anything else goes through json.Unmarshal.
-func idKey(raw []byte) string {
-	if k, ok := plainIDKey(raw); ok {
-		return k
-	}
-	return decodedIDKey(raw)
-}
-
-// decodedIDKey is idKey by decoding raw: the reference plainIDKey agrees with.
-func decodedIDKey(raw []byte) string {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return string(raw)
-	}
-	switch v := v.(type) {
-	case string:
-		return "s:" + v
-	case float64:
-		return "n:" + strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return string(raw)
-}
-
-// plainIDKey is idKey for an integer of at most 15 digits (exact in a
-// float64) or a string with no escapes, control bytes or invalid UTF-8:
-// the forms whose canonical key can be read off the bytes.
-func plainIDKey(raw []byte) (string, bool) {
-	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
-		in := raw[1 : n-1]
-		for _, c := range in {
-			if c < 0x20 || c == '"' || c == '\\' {
-				return "", false
-			}
-		}
-		if !utf8.Valid(in) {
-			return "", false
-		}
-		return "s:" + string(in), true
-	}
-	digits := raw
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 || len(digits) > 15 || digits[0] == '0' && len(digits) > 1 {
-		return "", false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return "", false
-		}
-	}
-	return "n:" + string(raw), true
-}
+// idKey keys maps by request id (7 and "7" differ).
+func idKey(raw []byte) string { return lspconn.IDKey(raw) }
 
 // reply writes a response. A request without an id (unparseable) gets id null.
 func (s *Server) reply(id []byte, result any, err error) {
-	if id == nil {
-		id = []byte("null")
-	}
-	buf := make([]byte, 0, 128)
-	buf = append(buf, `{"jsonrpc":"2.0","id":`...)
-	buf = append(buf, id...)
-	if err != nil {
-		b, merr := json.Marshal(toRPCError(err))
-		if merr != nil {
-			b = []byte(`{"code":-32603,"message":"internal error"}`)
+	if werr := s.conn.Reply(id, result, err); werr != nil {
+		if errors.Is(werr, lspconn.ErrEncoding) {
+			s.logger.Error("encoding result", "error", werr)
+		} else {
+			s.logger.Debug("write failed", "error", werr)
 		}
-		buf = append(append(append(buf, `,"error":`...), b...), '}')
-	} else {
-		b, merr := marshalResult(result)
-		if merr != nil {
-			s.logger.Error("encoding result", "error", merr)
-			b = []byte("null")
-		}
-		buf = append(append(append(buf, `,"result":`...), b...), '}')
 	}
-	s.write(buf)
-}
-
-func marshalResult(result any) ([]byte, error) {
-	switch r := result.(type) {
-	case nil:
-		return []byte("null"), nil
-	case json.RawMessage:
-		return r, nil
-	}
-	return json.Marshal(result)
 }
 
 // notify sends a notification to the client.
 func (s *Server) notify(method string, params any) {
-	b, err := json.Marshal(params)
-	if err != nil {
-		s.logger.Error("encoding notification", "method", method, "error", err)
-		return
-	}
-	buf := make([]byte, 0, len(b)+64)
-	buf = append(buf, `{"jsonrpc":"2.0","method":`...)
-	buf = strconv.AppendQuote(buf, method)
-	buf = append(append(append(buf, `,"params":`...), b...), '}')
-	s.write(buf)
-}
-
-func (s *Server) write(frame []byte) {
-	if err := s.out.Write(frame); err != nil {
-		s.logger.Debug("write failed", "error", err)
+	if err := s.conn.Notify(method, params); err != nil {
+		s.logger.Debug("notify failed", "method", method, "error", err)
 	}
 }
 
 // call sends a request to the client and waits for its answer. It must not
 // run on the read loop (the answer arrives there).
 func (s *Server) call(ctx context.Context, method string, params any) (json.RawMessage, error) {
-	b, err := json.Marshal(params)
+	res, err := s.conn.Call(ctx, method, params)
 	if err != nil {
-		return nil, fmt.Errorf("lspproxy: encoding %s: %w", method, err)
+		return nil, fmt.Errorf("lspproxy: %w", err)
 	}
-	id := `"veil-` + strconv.FormatInt(s.nextID.Add(1), 10) + `"`
-	ch := make(chan *message, 1)
-	s.pendingMu.Lock()
-	s.pending[idKey([]byte(id))] = ch
-	s.pendingMu.Unlock()
-	defer func() {
-		s.pendingMu.Lock()
-		delete(s.pending, idKey([]byte(id)))
-		s.pendingMu.Unlock()
-	}()
-	buf := []byte(`{"jsonrpc":"2.0","id":` + id + `,"method":`)
-	buf = strconv.AppendQuote(buf, method)
-	buf = append(append(append(buf, `,"params":`...), b...), '}')
-	s.write(buf)
-	select {
-	case <-ctx.Done():
-		return nil, fmt.Errorf("lspproxy: %s: %w", method, context.Cause(ctx))
-	case resp := <-ch:
-		if resp.kind == jsonrpc2.MessageViewResponseError {
-			return nil, fmt.Errorf("lspproxy: %s: client answered %s", method, resp.err)
-		}
-		return resp.result, nil
-	}
-}
-
-func (s *Server) deliver(msg *message) {
-	s.pendingMu.Lock()
-	ch := s.pending[idKey(msg.id)]
-	s.pendingMu.Unlock()
-	if ch == nil {
-		s.logger.Debug("response to an unknown request", "id", string(msg.id))
-		return
-	}
-	select {
-	case ch <- msg:
-	default: // a duplicate answer
-	}
+	return res, nil
 }
 
 // showMessage and logMessage talk to the user.

@@ -7,7 +7,7 @@ import "encoding/json"
 
 func (s *Server) didOpen(msg *message) {
 	var p DidOpenTextDocumentParams
-	if err := json.Unmarshal(msg.params, &p); err != nil {
+	if err := json.Unmarshal(msg.Params, &p); err != nil {
 		s.logger.Warn("didOpen: bad params", "error", err)
 		return
 	}
@@ -17,7 +17,7 @@ func (s *Server) didOpen(msg *message) {
 
 func (s *Server) didChange(msg *message) {
 	var p DidChangeTextDocumentParams
-	if err := json.Unmarshal(msg.params, &p); err != nil {
+	if err := json.Unmarshal(msg.Params, &p); err != nil {
 		s.logger.Warn("didChange: bad params", "error", err)
 		return
 	}
@@ -32,7 +32,7 @@ func (s *Server) didChange(msg *message) {
 
 func (s *Server) didClose(msg *message) {
 	var p DidCloseTextDocumentParams
-	if err := json.Unmarshal(msg.params, &p); err != nil {
+	if err := json.Unmarshal(msg.Params, &p); err != nil {
 		return
 	}
 	s.docs.close(p.TextDocument.URI)

@@ -1,4 +1,4 @@
-package lspproxy
+package lspconn
 
 import "testing"
 
@@ -8,11 +8,11 @@ func TestIDKeyMatchesDecoding(t *testing.T) {
 		`"7"`, `""`, `"abc"`, `"a\"b"`, `"\u0041"`, "\"tab\there\"", "\"\xff\"", `"é😀"`, `"a"b"`, `null`, `true`, `{}`, `"`, ``,
 	}
 	for _, id := range ids {
-		if got, want := idKey([]byte(id)), decodedIDKey([]byte(id)); got != want {
-			t.Errorf("idKey(%q) = %q, decoding gives %q", id, got, want)
+		if got, want := IDKey([]byte(id)), decodedIDKey([]byte(id)); got != want {
+			t.Errorf("IDKey(%q) = %q, decoding gives %q", id, got, want)
 		}
 	}
-	if idKey([]byte(`7`)) == idKey([]byte(`"7"`)) {
+	if IDKey([]byte(`7`)) == IDKey([]byte(`"7"`)) {
 		t.Error(`7 and "7" share a key`)
 	}
 }
@@ -22,8 +22,8 @@ func FuzzIDKeyMatchesDecoding(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if got, want := idKey(raw), decodedIDKey(raw); got != want {
-			t.Errorf("idKey(%q) = %q, decoding gives %q", raw, got, want)
+		if got, want := IDKey(raw), decodedIDKey(raw); got != want {
+			t.Errorf("IDKey(%q) = %q, decoding gives %q", raw, got, want)
 		}
 	})
 }

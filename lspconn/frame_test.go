@@ -1,4 +1,4 @@
-package lspproxy
+package lspconn
 
 import (
 	"bytes"
@@ -34,13 +34,13 @@ func BenchmarkFrameRead(b *testing.B) {
 	b.Run("veil", func(b *testing.B) {
 		b.SetBytes(int64(len(input) / 1000))
 		for i := 0; i < b.N; i += 1000 {
-			fr := newFrameReader(bytes.NewReader(input), 1<<20)
+			fr := NewFrameReader(bytes.NewReader(input), 1<<20)
 			for j := 0; j < 1000; j++ {
 				body, err := fr.Read()
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, rerr := parseMessage(body); rerr != nil {
+				if _, rerr := Parse(body); rerr != nil {
 					b.Fatal(rerr)
 				}
 			}
@@ -74,7 +74,7 @@ func TestFrameReaderResync(t *testing.T) {
 		"Content-Length: 2\r\n\r\n{}" +
 		"Content-Length: 99999\r\n\r\n" + strings.Repeat("y", 99999) +
 		"Content-Length: 3\r\n\r\n[1]"
-	fr := newFrameReader(strings.NewReader(in), 1000)
+	fr := NewFrameReader(strings.NewReader(in), 1000)
 	var got []string
 	for {
 		body, err := fr.Read()
