@@ -104,75 +104,88 @@ func allowEdit(doc *Document, line int, enc Encoding) *WorkspaceEdit {
 }
 
 // executeCommand runs in its own goroutine: veil.chat streams and veil.allow
-// asks the client to apply an edit.
+// asks the client to apply an edit. The commands are the route table's.
 func (s *Server) executeCommand(msg *message) (requestFunc, string, error) {
 	var p ExecuteCommandParams
 	if err := decode(msg.Params, &p); err != nil {
 		return nil, "", err
 	}
-	arg := func(v any) error {
-		if len(p.Arguments) == 0 {
-			return invalidParams("%s: missing argument", p.Command)
-		}
-		if err := json.Unmarshal(p.Arguments[0], v); err != nil {
-			return invalidParams("%s: bad argument: %v", p.Command, err)
-		}
-		return nil
+	c := s.routes.commands[p.Command]
+	if c == nil {
+		return nil, "", invalidParams("unknown command %.60q", p.Command)
 	}
-	switch p.Command {
-	case "veil.chat":
-		var cp ChatParams
-		if err := arg(&cp); err != nil {
-			return nil, "", err
-		}
-		if len(cp.WorkDoneToken) == 0 {
-			cp.WorkDoneToken = p.WorkDoneToken
-		}
-		return s.prepareChat(string(msg.ID), cp)
-	case "veil.explain":
-		var a struct {
-			URI string `json:"uri"`
-		}
-		if err := arg(&a); err != nil {
-			return nil, "", err
-		}
-		result := s.explain(a.URI)
-		return func(context.Context) (any, error) { return result, nil }, "", nil
-	case "veil.allow":
-		var a struct {
-			URI  string `json:"uri"`
-			Line int    `json:"line"`
-		}
-		if err := arg(&a); err != nil {
-			return nil, "", err
-		}
-		doc := s.docs.get(a.URI)
-		if doc == nil {
-			return nil, "", invalidParams("veil.allow: %s is not open", a.URI)
-		}
-		if a.Line < 0 || a.Line >= doc.Map.LineCount() {
-			// Clamped, it would allow a line nobody chose.
-			return nil, "", invalidParams("veil.allow: line %d is outside the document (%d lines)", a.Line, doc.Map.LineCount())
-		}
-		edit := allowEdit(doc, a.Line, s.encoding())
-		return func(ctx context.Context) (any, error) {
-			if edit == nil {
-				return false, nil
-			}
-			res, err := s.call(ctx, "workspace/applyEdit", map[string]any{"label": "veil: allow this line", "edit": edit})
-			if err != nil {
-				return nil, err
-			}
-			var r struct {
-				Applied bool `json:"applied"`
-			}
-			_ = json.Unmarshal(res, &r)
-			return r.Applied, nil
-		}, "", nil
-	case "github.copilot.didAcceptCompletionItem", "github.copilot.didAcceptPanelCompletionItem":
-		return func(context.Context) (any, error) { return true, nil }, "", nil
+	return c.run(s, msg, &p)
+}
+
+// commandArg decodes a command's first argument.
+func commandArg(p *ExecuteCommandParams, v any) error {
+	if len(p.Arguments) == 0 {
+		return invalidParams("%s: missing argument", p.Command)
 	}
-	return nil, "", invalidParams("unknown command %.60q", p.Command)
+	if err := json.Unmarshal(p.Arguments[0], v); err != nil {
+		return invalidParams("%s: bad argument: %v", p.Command, err)
+	}
+	return nil
+}
+
+func (s *Server) chatCommand(msg *message, p *ExecuteCommandParams) (requestFunc, string, error) {
+	var cp ChatParams
+	if err := commandArg(p, &cp); err != nil {
+		return nil, "", err
+	}
+	if len(cp.WorkDoneToken) == 0 {
+		cp.WorkDoneToken = p.WorkDoneToken
+	}
+	return s.prepareChat(string(msg.ID), cp)
+}
+
+func (s *Server) explainCommand(_ *message, p *ExecuteCommandParams) (requestFunc, string, error) {
+	var a struct {
+		URI string `json:"uri"`
+	}
+	if err := commandArg(p, &a); err != nil {
+		return nil, "", err
+	}
+	result := s.explain(a.URI)
+	return func(context.Context) (any, error) { return result, nil }, "", nil
+}
+
+func (s *Server) allowCommand(_ *message, p *ExecuteCommandParams) (requestFunc, string, error) {
+	var a struct {
+		URI  string `json:"uri"`
+		Line int    `json:"line"`
+	}
+	if err := commandArg(p, &a); err != nil {
+		return nil, "", err
+	}
+	doc := s.docs.get(a.URI)
+	if doc == nil {
+		return nil, "", invalidParams("veil.allow: %s is not open", a.URI)
+	}
+	if a.Line < 0 || a.Line >= doc.Map.LineCount() {
+		// Clamped, it would allow a line nobody chose.
+		return nil, "", invalidParams("veil.allow: line %d is outside the document (%d lines)", a.Line, doc.Map.LineCount())
+	}
+	edit := allowEdit(doc, a.Line, s.encoding())
+	return func(ctx context.Context) (any, error) {
+		if edit == nil {
+			return false, nil
+		}
+		res, err := s.call(ctx, "workspace/applyEdit", map[string]any{"label": "veil: allow this line", "edit": edit})
+		if err != nil {
+			return nil, err
+		}
+		var r struct {
+			Applied bool `json:"applied"`
+		}
+		_ = json.Unmarshal(res, &r)
+		return r.Applied, nil
+	}, "", nil
+}
+
+// acceptCommand answers the Copilot accept commands (telemetry upstream).
+func (s *Server) acceptCommand(*message, *ExecuteCommandParams) (requestFunc, string, error) {
+	return func(context.Context) (any, error) { return true, nil }, "", nil
 }
 
 // explain is veil.explain: the route of a document and what is masked in it,

@@ -14,40 +14,46 @@ import (
 // with veil as their server. Sign-in always succeeds without network: there
 // is no account, the model is local.
 
-func copilotMethods() map[string]method {
+// copilotRoutes are the Copilot dialect's rows of the route table. In wrap
+// mode (veil in front of the real Copilot server) all of them go to the
+// child: sign-in and status are its business, completions are forwarded
+// masked.
+func copilotRoutes() []route {
 	ok := func(*Server, *message) (any, error) { return "OK", nil }
 	null := func(*Server, *message) (any, error) { return nil, nil }
 	signedIn := func(*Server, *message) (any, error) {
 		return map[string]any{"status": "AlreadySignedIn", "user": "local"}, nil
 	}
-	ignore := func(*Server, *message) {}
-	return map[string]method{
-		"checkStatus": {call: func(s *Server, _ *message) (any, error) {
-			s.copilotMode()
-			s.notify("didChangeStatus", map[string]any{"kind": "Normal", "message": "veil: local model " + s.ai.opts.Model.ID()})
-			return map[string]any{"status": "OK", "user": "local"}, nil
-		}},
-		"signIn":         {call: signedIn},
-		"signInInitiate": {call: signedIn},
-		"signInConfirm": {call: func(*Server, *message) (any, error) {
-			return map[string]any{"status": "OK", "user": "local"}, nil
-		}},
-		"signInWithGithubToken": {call: signedIn},
-		"signOut": {call: func(*Server, *message) (any, error) {
-			return map[string]any{"status": "OK", "user": "local"}, nil
-		}},
-		"setEditorInfo": {call: func(s *Server, _ *message) (any, error) { s.copilotMode(); return "OK", nil }},
-		"getVersion": {call: func(s *Server, _ *message) (any, error) {
-			return map[string]any{"version": s.opts.Version}, nil
-		}},
-		"notifyShown":    {call: ok, notify: ignore},
-		"notifyAccepted": {call: ok, notify: ignore},
-		"notifyRejected": {call: ok, notify: ignore},
-
-		"textDocument/didFocus":                     {call: null, notify: ignore},
-		"textDocument/didShowCompletion":            {call: null, notify: ignore},
-		"textDocument/didPartiallyAcceptCompletion": {call: null, notify: ignore},
+	statusOK := func(*Server, *message) (any, error) {
+		return map[string]any{"status": "OK", "user": "local"}, nil
 	}
+	return []route{
+		{method: "checkStatus", call: (*Server).copilotCheckStatus, wrap: wrapForward},
+		{method: "signIn", call: signedIn, wrap: wrapForward},
+		{method: "signInInitiate", call: signedIn, wrap: wrapForward},
+		{method: "signInConfirm", call: statusOK, wrap: wrapForward},
+		{method: "signInWithGithubToken", call: signedIn, wrap: wrapForward},
+		{method: "signOut", call: statusOK, wrap: wrapForward},
+		{method: "setEditorInfo", call: func(s *Server, _ *message) (any, error) { s.copilotMode(); return "OK", nil }, wrap: wrapForward},
+		{method: "getVersion", call: func(s *Server, _ *message) (any, error) {
+			return map[string]any{"version": s.opts.Version}, nil
+		}, wrap: wrapForward},
+		{method: "notifyShown", call: ok, notify: nothing, wrap: wrapForward},
+		{method: "notifyAccepted", call: ok, notify: nothing, wrap: wrapForward},
+		{method: "notifyRejected", call: ok, notify: nothing, wrap: wrapForward},
+		{method: "getCompletions", async: (*Server).copilotGetCompletions, wrap: wrapForward},
+		{method: "getCompletionsCycling", async: (*Server).copilotGetCompletions, wrap: wrapForward},
+
+		{method: "textDocument/didFocus", call: null, notify: nothing, wrap: wrapForward},
+		{method: "textDocument/didShowCompletion", call: null, notify: nothing, wrap: wrapForward},
+		{method: "textDocument/didPartiallyAcceptCompletion", call: null, notify: nothing, wrap: wrapForward},
+	}
+}
+
+func (s *Server) copilotCheckStatus(*message) (any, error) {
+	s.copilotMode()
+	s.notify("didChangeStatus", map[string]any{"kind": "Normal", "message": "veil: local model " + s.ai.opts.Model.ID()})
+	return map[string]any{"status": "OK", "user": "local"}, nil
 }
 
 // copilotParams is getCompletions' params: the document and position inside

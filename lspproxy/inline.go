@@ -13,19 +13,6 @@ import (
 // textDocument/inlineCompletion (LSP 3.18) and textDocument/completion: the
 // same pipeline, answered in two shapes.
 
-func aiMethods() map[string]method {
-	return map[string]method{
-		"textDocument/inlineCompletion": {async: (*Server).inlineCompletion},
-		"textDocument/completion":       {async: (*Server).completion},
-		"getCompletions":                {async: (*Server).copilotGetCompletions},
-		"getCompletionsCycling":         {async: (*Server).copilotGetCompletions},
-		"veil/chat":                     {async: (*Server).chat},
-		"veil/status":                   {call: (*Server).status},
-		"workspace/executeCommand":      {async: (*Server).executeCommand},
-		"textDocument/codeAction":       {call: (*Server).codeAction},
-	}
-}
-
 // suggestion is a completion placed in the document: the model's text to
 // insert at the cursor, and the line it goes into.
 type suggestion struct {

@@ -6,50 +6,6 @@ import (
 	"slices"
 )
 
-// method is one entry of the dispatch table. Exactly one of call (a request
-// answered on the read loop), async (a request that prepares on the read
-// loop and runs in its own goroutine) or notify is set. async returns the
-// work to run, the coalescing key (a document URI: a newer request with the
-// same key supersedes it; "" for none), or an error to answer at once; a
-// nil run with a nil error answers null.
-type method struct {
-	call   func(s *Server, msg *message) (any, error)
-	async  func(s *Server, msg *message) (run requestFunc, coalesce string, err error)
-	notify func(s *Server, msg *message)
-}
-
-// methodTable is every method veil answers; anything else is MethodNotFound
-// (requests) or ignored (notifications).
-func methodTable() map[string]method {
-	t := map[string]method{
-		"initialize":  {call: (*Server).initialize},
-		"initialized": {notify: func(*Server, *message) {}},
-		"shutdown":    {call: (*Server).shutdown},
-		"$/setTrace":  {notify: (*Server).setTrace},
-
-		"workspace/didChangeConfiguration":    {notify: (*Server).didChangeConfiguration},
-		"workspace/didChangeWorkspaceFolders": {notify: (*Server).didChangeWorkspaceFolders},
-
-		"textDocument/didOpen":   {notify: (*Server).didOpen},
-		"textDocument/didChange": {notify: (*Server).didChange},
-		"textDocument/didClose":  {notify: (*Server).didClose},
-		"textDocument/didSave":   {notify: func(*Server, *message) {}},
-	}
-	for name, m := range aiMethods() {
-		t[name] = m
-	}
-	for name, m := range copilotMethods() {
-		t[name] = m
-	}
-	return t
-}
-
-// serverCommands are the workspace/executeCommand commands veil answers.
-var serverCommands = []string{
-	"veil.chat", "veil.explain", "veil.allow",
-	"github.copilot.didAcceptCompletionItem", "github.copilot.didAcceptPanelCompletionItem",
-}
-
 func (s *Server) initialize(msg *message) (any, error) {
 	var p InitializeParams
 	if err := decode(msg.Params, &p); err != nil {
@@ -90,18 +46,8 @@ func (s *Server) initialize(msg *message) (any, error) {
 	s.ai.workspaceRoots(roots)
 
 	return map[string]any{
-		"capabilities": map[string]any{
-			"positionEncoding":         encName,
-			"textDocumentSync":         map[string]any{"openClose": true, "change": 2},
-			"inlineCompletionProvider": map[string]any{},
-			"completionProvider":       map[string]any{"resolveProvider": false},
-			"executeCommandProvider":   map[string]any{"commands": serverCommands},
-			"codeActionProvider":       map[string]any{"codeActionKinds": []string{"quickfix", "refactor"}},
-			"workspace": map[string]any{
-				"workspaceFolders": map[string]any{"supported": true, "changeNotifications": true},
-			},
-		},
-		"serverInfo": map[string]any{"name": "veil", "version": s.opts.Version},
+		"capabilities": s.routes.capabilities(encName),
+		"serverInfo":   map[string]any{"name": "veil", "version": s.opts.Version},
 	}, nil
 }
 

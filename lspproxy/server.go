@@ -45,9 +45,9 @@ type Server struct {
 	inflight   map[string]context.CancelCauseFunc
 	latest     map[string]*latestRequest
 
-	methods map[string]method
-	docs    *documents
-	ai      *pipeline
+	routes *routes
+	docs   *documents
+	ai     *pipeline
 }
 
 type lifecycle int
@@ -75,7 +75,7 @@ func New(opts Options) (*Server, error) {
 		logger:   opts.Logger,
 		inflight: map[string]context.CancelCauseFunc{},
 		latest:   map[string]*latestRequest{},
-		methods:  methodTable(),
+		routes:   newRoutes(),
 		ui:       map[string]*docUI{},
 	}
 	ai, err := newPipeline(s, opts)
@@ -192,8 +192,8 @@ func (s *Server) handle(msg *message) error {
 		s.reply(msg.ID, nil, err)
 		return nil
 	}
-	m, ok := s.methods[msg.Method]
-	if !ok || (m.call == nil && m.async == nil) {
+	m := s.routes.byMethod[msg.Method]
+	if m == nil || (m.call == nil && m.async == nil) {
 		s.reply(msg.ID, nil, errMethodNotFound(msg.Method))
 		return nil
 	}
@@ -229,18 +229,16 @@ func (s *Server) admit(method string) error {
 }
 
 func (s *Server) notification(msg *message) {
-	s.stateMu.Lock()
-	state := s.state
-	s.stateMu.Unlock()
-	if msg.Method == "$/cancelRequest" {
-		s.cancelRequest(msg.Params)
-		return
+	m := s.routes.byMethod[msg.Method]
+	if m == nil || !m.anyState {
+		s.stateMu.Lock()
+		state := s.state
+		s.stateMu.Unlock()
+		if state != stateInitialized && msg.Method != "initialized" {
+			return // before initialize or after shutdown: dropped, as the spec says
+		}
 	}
-	if state != stateInitialized && msg.Method != "initialized" {
-		return // before initialize or after shutdown: dropped, as the spec says
-	}
-	m, ok := s.methods[msg.Method]
-	if !ok || m.notify == nil {
+	if m == nil || m.notify == nil {
 		s.logger.Debug("notification ignored", "method", msg.Method)
 		return
 	}
@@ -320,6 +318,8 @@ func (s *Server) runGuarded(ctx context.Context, fn requestFunc) (result any, er
 // latestRequest is the newest AI request for a document (a pointer, so the
 // goroutine can tell whether it is still the newest).
 type latestRequest struct{ cancel context.CancelCauseFunc }
+
+func (s *Server) cancelRequestNotification(msg *message) { s.cancelRequest(msg.Params) }
 
 func (s *Server) cancelRequest(params []byte) {
 	var p struct {
