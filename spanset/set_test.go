@@ -1,0 +1,125 @@
+package spanset
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// model is the obvious slice implementation Set is checked against.
+type model []Span[int]
+
+func (m model) edit(lo, hi, delta int, fresh []Span[int]) model {
+	var out model
+	for _, s := range m {
+		if s.Start < lo {
+			out = append(out, s)
+		}
+	}
+	sorted := slices.Clone(fresh)
+	slices.SortStableFunc(sorted, func(a, b Span[int]) int { return a.Start - b.Start })
+	out = append(out, sorted...)
+	for _, s := range m {
+		if s.Start >= hi {
+			s.Start += delta
+			s.End += delta
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func randSpans(rng *rand.Rand, n, from, to int) []Span[int] {
+	out := make([]Span[int], n)
+	for i := range out {
+		s := from + rng.IntN(max(1, to-from))
+		out[i] = Span[int]{Start: s, End: s + rng.IntN(50), Value: rng.Int()}
+	}
+	return out
+}
+
+func TestEditsAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := 0; round < 50; round++ {
+		init := randSpans(rng, rng.IntN(300), 0, 5000)
+		s := New(init)
+		m := model(slices.Clone(s.Slice()))
+		var snapshots []*Set[int]
+		var models []model
+		for i := 0; i < 100; i++ {
+			lo := rng.IntN(5000)
+			hi := lo + rng.IntN(200)
+			delta := rng.IntN(400) - 200
+			if delta < lo-hi {
+				delta = lo - hi // the window cannot shrink below nothing
+			}
+			fresh := randSpans(rng, rng.IntN(4), lo, hi+delta)
+			s = s.Edit(lo, hi, delta, fresh)
+			m = m.edit(lo, hi, delta, fresh)
+			snapshots, models = append(snapshots, s), append(models, m)
+			check(t, s, m)
+			lo2, hi2 := rng.IntN(6000)-500, 0
+			hi2 = lo2 + rng.IntN(300)
+			var want []Span[int]
+			for _, sp := range m {
+				if sp.Start <= hi2 && sp.End >= lo2 {
+					want = append(want, sp)
+				}
+			}
+			var got []Span[int]
+			for sp := range s.Overlapping(lo2, hi2) {
+				got = append(got, sp)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("Overlapping(%d, %d) = %v, want %v", lo2, hi2, got, want)
+			}
+		}
+		for i := range snapshots {
+			check(t, snapshots[i], models[i]) // old sets unchanged
+		}
+	}
+}
+
+func check(t *testing.T, s *Set[int], m model) {
+	t.Helper()
+	if got := s.Slice(); !slices.Equal(got, []Span[int](m)) || s.Len() != len(m) {
+		t.Fatalf("set %v (len %d), model %v", got, s.Len(), m)
+	}
+	var walk func(n *node[int], d int) (int, int)
+	walk = func(n *node[int], d int) (int, int) {
+		if n == nil {
+			return 0, -1 << 62
+		}
+		d += n.add
+		hl, el := walk(n.left, d)
+		hr, er := walk(n.right, d)
+		if hl-hr > 1 || hr-hl > 1 || n.height != max(hl, hr)+1 {
+			t.Fatalf("unbalanced: %d vs %d", hl, hr)
+		}
+		if e := max(el, er, n.span.End+d); e != n.maxEnd+d {
+			t.Fatalf("maxEnd %d, want %d", n.maxEnd+d, e)
+		}
+		return n.height, n.maxEnd + d
+	}
+	walk(s.root, 0)
+}
+
+func TestEmpty(t *testing.T) {
+	var s *Set[string]
+	if s.Len() != 0 || len(s.Slice()) != 0 {
+		t.Fatal("nil set not empty")
+	}
+	s = s.Edit(0, 10, 5, []Span[string]{{Start: 3, End: 4, Value: "a"}})
+	if got := s.Slice(); len(got) != 1 || got[0].Value != "a" {
+		t.Fatalf("edit on empty = %v", got)
+	}
+}
+
+func BenchmarkEdit(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	s := New(randSpans(rng, 10000, 0, 10<<20))
+	for i := 0; b.Loop(); i++ {
+		at := (i * 7919) % (10 << 20)
+		s = s.Edit(at, at+1, 1, nil)
+	}
+}
