@@ -1,10 +1,10 @@
 package lspproxy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/veil-dev/veil/redact"
 )
@@ -52,16 +52,13 @@ func (s *Server) codeAction(msg *message) (any, error) {
 		return actions, nil
 	}
 	enc := s.encoding()
-	start, end, err := doc.Map.OffsetRange(p.Range, enc)
+	start, end, err := doc.Text.OffsetRange(p.Range, enc)
 	if err != nil {
 		return nil, invalidParams("%v", err)
 	}
 	seen := map[uint32]bool{}
-	for _, f := range doc.Findings {
-		if f.End < start || f.Start > end {
-			continue
-		}
-		line := doc.Map.Position(f.Start, enc).Line
+	for _, f := range doc.Findings(start, end) {
+		line := doc.Text.OffsetPosition(f.Start, enc).Line
 		if seen[line] {
 			continue
 		}
@@ -93,11 +90,11 @@ func allowEdit(doc *Document, line int, enc Encoding) *WorkspaceEdit {
 	if comment == "" {
 		return nil
 	}
-	ls, le := doc.Map.LineRange(line)
-	if strings.Contains(string(doc.Map.Text()[ls:le]), "veil:allow") {
+	ls, le := doc.Text.LineRange(line)
+	if bytes.Contains(doc.Text.Slice(ls, le), []byte("veil:allow")) {
 		return nil
 	}
-	at := doc.Map.Position(le, enc)
+	at := doc.Text.OffsetPosition(le, enc)
 	return &WorkspaceEdit{Changes: map[string][]TextEdit{
 		doc.URI: {{Range: Range{Start: at, End: at}, NewText: " " + comment}},
 	}}
@@ -162,9 +159,9 @@ func (s *Server) allowCommand(_ *message, p *ExecuteCommandParams) (requestFunc,
 	if doc == nil {
 		return nil, "", invalidParams("veil.allow: %s is not open", a.URI)
 	}
-	if a.Line < 0 || a.Line >= doc.Map.LineCount() {
+	if a.Line < 0 || a.Line >= doc.Text.LineCount() {
 		// Clamped, it would allow a line nobody chose.
-		return nil, "", invalidParams("veil.allow: line %d is outside the document (%d lines)", a.Line, doc.Map.LineCount())
+		return nil, "", invalidParams("veil.allow: line %d is outside the document (%d lines)", a.Line, doc.Text.LineCount())
 	}
 	edit := allowEdit(doc, a.Line, s.encoding())
 	return func(ctx context.Context) (any, error) {
@@ -194,7 +191,7 @@ func (s *Server) explain(uri string) map[string]any {
 	doc := s.docs.get(uri)
 	if doc == nil {
 		path := uriPath(uri)
-		doc = &Document{URI: uri, Path: path, Target: policyTarget(uri, path), Map: NewMapper(nil)}
+		doc = &Document{URI: uri, Path: path, Target: policyTarget(uri, path)}
 	}
 	dec := s.decideDocument(doc)
 	enc := s.encoding()
@@ -205,8 +202,8 @@ func (s *Server) explain(uri string) map[string]any {
 		Range       Range           `json:"range"`
 	}
 	items := []item{}
-	for _, f := range doc.Findings {
-		items = append(items, item{f.RuleID, f.Category, f.Description, doc.Map.Range(f.Start, f.End, enc)})
+	for _, f := range doc.AllFindings() {
+		items = append(items, item{f.RuleID, f.Category, f.Description, doc.Text.Range(f.Start, f.End, enc)})
 	}
 	s.showMessage(MessageInfo, fmt.Sprintf("veil: %s — %d value(s) masked; %s", s.relPath(doc), len(items), dec.Reason))
 	return map[string]any{"route": dec.Route, "reason": dec.Reason, "rule": dec.Rule, "findings": items}

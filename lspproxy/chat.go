@@ -235,27 +235,27 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		if err != nil {
 			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(&Document{URI: r.URI, Path: path}), err)
 		}
-		doc = &Document{URI: r.URI, Path: path, Target: target, Map: NewMapper(data)}
-		doc.Findings = st.detector.Scan(p.s.scanPath(path), data)
+		doc = newDocument(Document{URI: r.URI, Path: path, Target: target}, data, scanner{det: st.detector, path: p.s.scanPath})
 	}
-	text := doc.Map.Text()
-	start, end := 0, len(text)
+	start, end := 0, doc.Text.Len()
 	if r.Range != nil {
 		var err error
-		if start, end, err = doc.Map.OffsetRange(*r.Range, p.s.encoding()); err != nil {
+		if start, end, err = doc.Text.OffsetRange(*r.Range, p.s.encoding()); err != nil {
 			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(doc), err)
 		}
 	}
-	start, end, fs = spanFindings(p.withTyped(st, doc), start, end)
+	w, fs := findingsWindow(doc, start, end)
+	fs = p.withTyped(st, doc, w, fs)
+	start = w.base
 	for _, f := range fs {
-		values = append(values, string(text[f.Start:f.End]))
+		values = append(values, string(w.slice(f.Start, f.End)))
 	}
 	dec := p.s.decide(st.policy, policy.Request{Kind: policy.Chat, Path: doc.Path, WorkspaceRoot: p.s.workspaceRoot(doc.Path),
 		LanguageID: doc.LanguageID, Findings: fs}, doc.Target)
 	if dec.Route != policy.Local {
 		return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(doc), why(dec.Reason))
 	}
-	m, err := p.vault.Mask(string(text[start:end]), rebase(fs, start))
+	m, err := p.vault.Mask(string(w.text), rebase(fs, start))
 	if err != nil {
 		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
 	}

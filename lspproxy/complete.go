@@ -49,7 +49,7 @@ func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Posi
 	if doc == nil {
 		return nil, nil // not open: nothing to complete
 	}
-	cursor, err := doc.Map.Offset(pos, s.encoding())
+	cursor, err := doc.Text.PositionOffset(pos, s.encoding())
 	if err != nil {
 		return nil, invalidParams("%v", err)
 	}
@@ -185,8 +185,7 @@ func (pr *prompt) bytes() int {
 // prompt decides and redacts. A non-nil error means redaction failed and the
 // request must be blocked.
 func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
-	text := r.doc.Map.Text()
-	ws, we, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
+	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
 	pr := &prompt{findings: fs}
 	pr.decision = p.s.decide(st.policy, policy.Request{
 		Kind: r.kind, Path: r.doc.Path, WorkspaceRoot: p.s.workspaceRoot(r.doc.Path),
@@ -201,14 +200,13 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 			return pr, nil
 		}
 	}
-	window := string(text[ws:we])
-	m, err := p.vault.Mask(window, rebase(fs, ws))
+	m, err := p.vault.Mask(string(w.text), rebase(fs, w.base))
 	if err != nil {
 		return pr, err
 	}
 	pr.values = make([]string, 0, len(fs))
 	for _, f := range fs {
-		pr.values = append(pr.values, string(text[f.Start:f.End]))
+		pr.values = append(pr.values, string(w.slice(f.Start, f.End)))
 	}
 	maskedPath, err := p.maskedName(st, r)
 	if err != nil {
@@ -219,7 +217,7 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 		return pr, err
 	}
 	pr.values = append(pr.values, nbValues...)
-	prefix, suffix, picked := localmodel.BuildContext(m.Text, m.ToMasked(r.cursor-ws), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
+	prefix, suffix, picked := localmodel.BuildContext(m.Text, m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
 	pr.fim = localmodel.FIMRequest{
 		Prefix: prefix, Suffix: suffix, Path: maskedPath, Language: r.doc.LanguageID,
 		Neighbors: picked, Trigger: r.trigger,
@@ -234,36 +232,24 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 // (within its line); longer than any token format.
 const typingLookback = 4096
 
-// window picks the span of text around cursor that may be sent: ContextBytes
-// on each side (BuildContext cuts it further), widened so no cached finding
-// is cut in two, and the findings in it: the cached ones plus a typing-safe
-// scan of the window (a secret being typed at the cursor is masked whole).
-func window(st *settings, doc *Document, scanPath string, cursor int) (ws, we int, fs []redact.Finding) {
-	text := doc.Map.Text()
-	budget := st.cfg.LSP.ContextBytes
-	ws, we = max(0, cursor-budget), min(len(text), cursor+budget)
-	for ws > 0 && !utf8.RuneStart(text[ws]) {
-		ws--
-	}
-	for we < len(text) && !utf8.RuneStart(text[we]) {
-		we++
-	}
-	ws, we, fs = spanFindings(doc.Findings, ws, we)
-	// The cached findings are complete (kept current on every edit, an
-	// unfinished private key block included); the typing-safe scan only
-	// has to look at the token touching the cursor and at the places the
-	// user typed last (a secret left half typed when the cursor moved on):
-	// each one's line, bounded on very long (minified) lines.
-	cs, ce := typingAt(st, doc, scanPath, ws, we, cursor, &fs)
-	typingSites(st, doc, scanPath, ws, we, cs, ce, &fs)
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return ws, we, dedupe(fs)
+// textWindow is the bytes [base, base+len(text)) of a document: the only
+// part of it a request materialises.
+type textWindow struct {
+	base int
+	text []byte
 }
 
-// spanFindings widens [start, end) so that it cuts no finding in two and
-// returns it with the findings (sorted by Start) that lie inside it.
-func spanFindings(findings []redact.Finding, start, end int) (int, int, []redact.Finding) {
-	for _, f := range findings {
+func (w textWindow) end() int { return w.base + len(w.text) }
+
+// slice returns the document's bytes [start, end), which must lie in w.
+func (w textWindow) slice(start, end int) []byte { return w.text[start-w.base : end-w.base] }
+
+// findingsWindow returns the window of doc around [start, end) widened so
+// it cuts no finding in two, and the findings (sorted by Start) inside it.
+func findingsWindow(doc *Document, start, end int) (textWindow, []redact.Finding) {
+	start, end = doc.Text.RuneStart(start), doc.Text.RuneStart(end)
+	near := doc.Findings(start, end)
+	for _, f := range near {
 		if f.Start < start && f.End > start {
 			start = f.Start
 		}
@@ -271,44 +257,57 @@ func spanFindings(findings []redact.Finding, start, end int) (int, int, []redact
 			end = f.End
 		}
 	}
-	n := 0
-	for _, f := range findings {
-		if f.Start >= start && f.End <= end {
-			n++
-		}
-	}
 	// Room for the typing-safe scan's few findings that window appends.
-	in := make([]redact.Finding, 0, n+typingRoom)
-	for _, f := range findings {
+	in := make([]redact.Finding, 0, len(near)+typingRoom)
+	for _, f := range near {
 		if f.Start >= start && f.End <= end {
 			in = append(in, f)
 		}
 	}
-	return start, end, in
+	return textWindow{base: start, text: doc.Text.Slice(start, end)}, in
 }
 
-// typingRoom is the spare capacity spanFindings leaves for the typing-safe
-// scan's findings.
+// window picks the span of text around cursor that may be sent: ContextBytes
+// on each side (BuildContext cuts it further), widened so no cached finding
+// is cut in two, and the findings in it: the cached ones plus a typing-safe
+// scan of the window (a secret being typed at the cursor is masked whole).
+func window(st *settings, doc *Document, scanPath string, cursor int) (textWindow, []redact.Finding) {
+	budget := st.cfg.LSP.ContextBytes
+	w, fs := findingsWindow(doc, max(0, cursor-budget), min(doc.Text.Len(), cursor+budget))
+	// The cached findings are complete (kept current on every edit, an
+	// unfinished private key block included); the typing-safe scan only
+	// has to look at the token touching the cursor and at the places the
+	// user typed last (a secret left half typed when the cursor moved on):
+	// each one's line, bounded on very long (minified) lines.
+	cs, ce := typingAt(st, w, scanPath, cursor, &fs)
+	typingSites(st, doc, w, scanPath, cs, ce, &fs)
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return w, dedupe(fs)
+}
+
+// typingRoom is the spare capacity findingsWindow leaves for the
+// typing-safe scan's findings.
 const typingRoom = 4
 
-// typingAt appends the typing-safe scan of the line around at (within
-// [ws, we)) to fs and returns the span scanned.
-func typingAt(st *settings, doc *Document, scanPath string, ws, we, at int, fs *[]redact.Finding) (ts, te int) {
-	text := doc.Map.Text()
+// typingAt appends the typing-safe scan of the line around at (within w)
+// to fs and returns the span scanned.
+func typingAt(st *settings, w textWindow, scanPath string, at int, fs *[]redact.Finding) (ts, te int) {
+	text, ws, we := w.text, w.base, w.end()
+	at = max(ws, min(at, we))
 	ts, te = at, at
-	for ts > ws && ts > at-typingLookback && text[ts-1] != '\n' && text[ts-1] != '\r' {
+	for ts > ws && ts > at-typingLookback && text[ts-1-ws] != '\n' && text[ts-1-ws] != '\r' {
 		ts--
 	}
-	for ts > ws && ts < len(text) && !utf8.RuneStart(text[ts]) {
+	for ts > ws && ts < we && !utf8.RuneStart(text[ts-ws]) {
 		ts--
 	}
-	for te < we && te < at+typingLookback && text[te] != '\n' && text[te] != '\r' {
+	for te < we && te < at+typingLookback && text[te-ws] != '\n' && text[te-ws] != '\r' {
 		te++
 	}
-	for te < we && !utf8.RuneStart(text[te]) {
+	for te < we && !utf8.RuneStart(text[te-ws]) {
 		te++
 	}
-	for _, f := range st.detector.ScanTyping(scanPath, text[ts:te], at-ts) {
+	for _, f := range st.detector.ScanTyping(scanPath, w.slice(ts, te), at-ts) {
 		f.Start += ts
 		f.End += ts
 		*fs = append(*fs, f)
@@ -317,31 +316,31 @@ func typingAt(st *settings, doc *Document, scanPath string, ws, we, at int, fs *
 }
 
 // typingSites appends the typing-safe scan at each of doc's typed sites
-// within [ws, we] (newest first; each line once, skipping [skipS, skipE]
-// already scanned) to fs.
-func typingSites(st *settings, doc *Document, scanPath string, ws, we, skipS, skipE int, fs *[]redact.Finding) {
+// within w (newest first; each line once, skipping [skipS, skipE] already
+// scanned) to fs.
+func typingSites(st *settings, doc *Document, w textWindow, scanPath string, skipS, skipE int, fs *[]redact.Finding) {
 	done := [][2]int{{skipS, skipE}}
 	for i := len(doc.Typed) - 1; i >= 0; i-- {
 		e := doc.Typed[i]
-		if e < ws || e > we || slices.ContainsFunc(done, func(d [2]int) bool { return d[0] <= e && e <= d[1] }) {
+		if e < w.base || e > w.end() || slices.ContainsFunc(done, func(d [2]int) bool { return d[0] <= e && e <= d[1] }) {
 			continue
 		}
-		s, t := typingAt(st, doc, scanPath, ws, we, e, fs)
+		s, t := typingAt(st, w, scanPath, e, fs)
 		done = append(done, [2]int{s, t})
 	}
 }
 
-// withTyped is doc's findings plus the typing-safe scan at its typed sites
-// (a secret left half typed there), sorted by Start: for a document sent
-// whole or in part that is not the one at the cursor.
-func (p *pipeline) withTyped(st *settings, doc *Document) []redact.Finding {
+// withTyped is the findings in w (from findingsWindow) plus the
+// typing-safe scan at doc's typed sites in it (a secret left half typed
+// there), sorted by Start: for a document sent in part that is not the one
+// at the cursor.
+func (p *pipeline) withTyped(st *settings, doc *Document, w textWindow, fs []redact.Finding) []redact.Finding {
 	if len(doc.Typed) == 0 {
-		return doc.Findings
+		return fs
 	}
-	all := slices.Clone(doc.Findings)
-	typingSites(st, doc, p.s.scanPath(doc.Path), 0, len(doc.Map.Text()), -1, -1, &all)
-	slices.SortFunc(all, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return dedupe(all)
+	typingSites(st, doc, w, p.s.scanPath(doc.Path), -1, -1, &fs)
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return dedupe(fs)
 }
 
 // dedupe drops exact duplicates (a finding both cached and re-scanned).
@@ -453,13 +452,10 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 		return e, nil
 	}
 	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
-	text := d.Map.Text()
-	end := min(len(text), neighbourCap)
-	for end < len(text) && !utf8.RuneStart(text[end]) {
-		end--
-	}
+	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
+	end := w.end()
 	var fs []redact.Finding
-	for _, f := range p.withTyped(st, d) {
+	for _, f := range p.withTyped(st, d, w, inWindow) {
 		if f.End <= end {
 			fs = append(fs, f)
 		} else if f.Start < end {
@@ -468,7 +464,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	}
 	dec := p.s.decide(st.policy, policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs}, d.Target)
 	if dec.Route == policy.Local {
-		m, err := p.vault.Mask(string(text[:end]), fs)
+		m, err := p.vault.Mask(string(w.slice(0, end)), fs)
 		if err != nil {
 			return e, err
 		}
@@ -478,7 +474,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 		}
 		e.ok, e.snip = true, localmodel.Snippet{Path: name, Text: m.Text}
 		for _, f := range fs {
-			e.values = append(e.values, string(text[f.Start:f.End]))
+			e.values = append(e.values, string(w.slice(f.Start, f.End)))
 		}
 	}
 	p.nbMu.Lock()

@@ -26,7 +26,7 @@ type docUI struct {
 func (s *Server) decideDocument(doc *Document) policy.Decision {
 	return s.decide(s.ai.settings().policy, policy.Request{
 		Kind: policy.Inline, Path: doc.Path, WorkspaceRoot: s.workspaceRoot(doc.Path),
-		LanguageID: doc.LanguageID, Findings: doc.Findings,
+		LanguageID: doc.LanguageID, Findings: doc.AllFindings(),
 	}, doc.Target)
 }
 
@@ -66,18 +66,18 @@ func (s *Server) publishDiagnostics(doc *Document, dec policy.Decision) {
 	enc := s.encoding()
 	diags := []Diagnostic{}
 	if dec.Route != policy.Local {
-		_, end := doc.Map.LineRange(0)
+		_, end := doc.Text.LineRange(0)
 		diags = append(diags, Diagnostic{
-			Range:    doc.Map.Range(0, end, enc),
+			Range:    doc.Text.Range(0, end, enc),
 			Severity: SeverityWarning,
 			Code:     "veil-blocked",
 			Source:   "veil",
 			Message:  "AI requests are blocked in this file: " + why(dec.Reason),
 		})
 	}
-	for _, f := range doc.Findings {
+	for _, f := range doc.AllFindings() {
 		diags = append(diags, Diagnostic{
-			Range:    doc.Map.Range(f.Start, f.End, enc),
+			Range:    doc.Text.Range(f.Start, f.End, enc),
 			Severity: SeverityInformation,
 			Code:     f.RuleID,
 			Source:   "veil",
@@ -162,9 +162,9 @@ func (s *Server) status(msg *message) (any, error) {
 	doc := s.docs.get(p.URI)
 	if doc == nil {
 		path := uriPath(p.URI)
-		doc = &Document{URI: p.URI, Path: path, Target: policyTarget(p.URI, path), Map: NewMapper(nil)}
+		doc = &Document{URI: p.URI, Path: path, Target: policyTarget(p.URI, path)}
 	}
 	dec := s.decideDocument(doc)
 	return map[string]any{"uri": p.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule,
-		"findings": len(doc.Findings), "model": s.ai.opts.Model.ID()}, nil
+		"findings": doc.FindingCount(), "model": s.ai.opts.Model.ID()}, nil
 }

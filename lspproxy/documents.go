@@ -5,18 +5,20 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
 	"go.lsp.dev/uri"
 
 	"github.com/veil-dev/veil/redact"
+	"github.com/veil-dev/veil/spanset"
+	"github.com/veil-dev/veil/textbuf"
 )
 
-// Document is an immutable snapshot of one open document: its text (through
-// the Mapper), version and cached findings. An edit makes a new Document, so
-// request goroutines can hold a snapshot while the mirror moves on.
+// Document is an immutable snapshot of one open document: its text, version
+// and cached findings. An edit makes a new Document sharing everything the
+// edit did not touch, so request goroutines can hold a snapshot while the
+// mirror moves on.
 type Document struct {
 	URI  string // as the client sent it; never rewritten
 	Path string // slash path for policy; "" when the URI is not file:
@@ -27,9 +29,16 @@ type Document struct {
 	Target     string
 	LanguageID string
 	Version    int32
-	Map        *Mapper
-	// Findings are sorted by Start; offsets index Map.Text().
-	Findings []redact.Finding
+	Text       *textbuf.Text
+	// findings are the detector's findings, offsets into Text; anchors
+	// the spans whose findings depend on all of them (see
+	// redact.Anchor), kept so an edit near one rescans it whole.
+	findings *spanset.Set[redact.Finding]
+	anchors  *spanset.Set[redact.Anchor]
+	// FindingsGen changes whenever the findings change other than by
+	// moving with the text around them: what the user is shown and the
+	// document's policy decision only need refreshing then.
+	FindingsGen uint64
 	// Typed are the places the user typed last: the offset just after
 	// each of the last maxTypedSites incremental edits (a run of
 	// keystrokes is one place), oldest first, kept in step with later
@@ -37,6 +46,61 @@ type Document struct {
 	// cursor, so a secret left half typed stays masked after the cursor
 	// moves on, in this document and when it is a neighbour.
 	Typed []int
+	// rescanned is how many bytes the edit that made this snapshot
+	// scanned again (tests check it stays proportional to the edit).
+	rescanned int
+}
+
+// FindingCount is the number of findings in the document.
+func (d *Document) FindingCount() int { return d.findings.Len() }
+
+// Findings returns the findings that overlap or touch [lo, hi] (Start <= hi
+// and End >= lo), sorted by Start. O(log n + k).
+func (d *Document) Findings(lo, hi int) []redact.Finding {
+	var out []redact.Finding
+	for sp := range d.findings.Overlapping(lo, hi) {
+		f := sp.Value
+		f.Start, f.End = sp.Start, sp.End
+		out = append(out, f)
+	}
+	return out
+}
+
+// AllFindings returns every finding, sorted by Start: O(n), for the
+// document's policy decision, its diagnostics and status.
+func (d *Document) AllFindings() []redact.Finding {
+	return d.Findings(-1, d.Text.Len()+1)
+}
+
+// newDocument makes a snapshot of text with a full scan.
+func newDocument(base Document, text []byte, sc scanner) *Document {
+	doc := base
+	doc.Text = textbuf.New(text)
+	doc.findings, doc.anchors = nil, nil
+	doc.Typed = nil
+	doc.FindingsGen++
+	if sc.det != nil {
+		doc.findings = findingSet(sc.det.ScanRange(sc.path(doc.Path), text, 0))
+		doc.anchors = anchorSet(sc.det.Anchors(text, 0, nil))
+	}
+	doc.rescanned = len(text)
+	return &doc
+}
+
+func findingSet(fs []redact.Finding) *spanset.Set[redact.Finding] {
+	spans := make([]spanset.Span[redact.Finding], len(fs))
+	for i, f := range fs {
+		spans[i] = spanset.Span[redact.Finding]{Start: f.Start, End: f.End, Value: f}
+	}
+	return spanset.New(spans)
+}
+
+func anchorSet(as []redact.Anchor) *spanset.Set[redact.Anchor] {
+	spans := make([]spanset.Span[redact.Anchor], len(as))
+	for i, a := range as {
+		spans[i] = spanset.Span[redact.Anchor]{Start: a.Start, End: a.End, Value: a}
+	}
+	return spanset.New(spans)
 }
 
 // maxTypedSites bounds Document.Typed.
@@ -61,27 +125,25 @@ func typed(sites []int, start, end, n int) []int {
 	return append(out, at)
 }
 
-// scanRangeFunc finds values in text, looking at least at [start, end) and
-// returning findings with offsets into the whole text. It is the detector's
-// ScanRange; nil when detection is off.
-type scanRangeFunc func(path string, text []byte, start, end int) []redact.Finding
-
-// rescanMargin is how far around an edit the incremental scan looks, so a
-// keyword a few words before the edited value (password = "…") is seen
-// again. Findings overlapping the window widen it to cover them whole.
-const rescanMargin = 512
+// scanner is what the mirror scans with: the current detector (nil when
+// detection is off) and the path it is told for a document path (allow.paths
+// globs match the workspace-relative path).
+type scanner struct {
+	det  *redact.Detector
+	path func(string) string
+}
 
 // documents is the mirror of every open document.
 type documents struct {
-	// scanner returns the current scan function (it changes with config
+	// scanner returns the current detector (it changes with config
 	// reloads).
-	scanner func() scanRangeFunc
+	scanner func() scanner
 
 	mu    sync.Mutex
 	byURI map[string]*Document
 }
 
-func newDocuments(scanner func() scanRangeFunc) *documents {
+func newDocuments(scanner func() scanner) *documents {
 	return &documents{scanner: scanner, byURI: map[string]*Document{}}
 }
 
@@ -139,17 +201,14 @@ func policyTarget(u, p string) string {
 }
 
 func (d *documents) open(item TextDocumentItem) *Document {
-	doc := &Document{
+	path := uriPath(item.URI)
+	doc := newDocument(Document{
 		URI:        item.URI,
-		Path:       uriPath(item.URI),
+		Path:       path,
+		Target:     policyTarget(item.URI, path),
 		LanguageID: item.LanguageID,
 		Version:    item.Version,
-		Map:        NewMapper([]byte(item.Text)),
-	}
-	doc.Target = policyTarget(item.URI, doc.Path)
-	if scan := d.scanner(); scan != nil {
-		doc.Findings = scan(doc.Path, doc.Map.Text(), 0, len(doc.Map.Text()))
-	}
+	}, []byte(item.Text), d.scanner())
 	d.mu.Lock()
 	d.byURI[item.URI] = doc
 	d.mu.Unlock()
@@ -173,40 +232,31 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 	if p.TextDocument.Version <= doc.Version {
 		problem = fmt.Errorf("lspproxy: didChange version %d not after %d", p.TextDocument.Version, doc.Version)
 	}
-	scan := d.scanner()
+	sc := d.scanner()
 	for _, c := range p.ContentChanges {
-		next := *doc
-		next.Version = p.TextDocument.Version
 		if c.Range == nil {
-			next.Map = NewMapper([]byte(c.Text))
-			next.Typed = nil
-			next.Findings = nil
-			if scan != nil {
-				next.Findings = scan(doc.Path, next.Map.Text(), 0, len(next.Map.Text()))
-			}
-			doc = &next
+			doc = newDocument(*doc, []byte(c.Text), sc)
+			doc.Version = p.TextDocument.Version
 			continue
 		}
-		start, end, err := doc.Map.OffsetRange(*c.Range, enc)
+		start, end, err := doc.Text.OffsetRange(*c.Range, enc)
 		if err != nil {
 			problem = fmt.Errorf("lspproxy: didChange: %w (clamped)", err)
-			start, end = clampRange(doc.Map, *c.Range, enc)
+			start, end = clampRange(doc.Text, *c.Range, enc)
 		}
-		next.Map = doc.Map.Replace(start, end, []byte(c.Text))
-		next.Typed = typed(doc.Typed, start, end, len(c.Text))
-		next.Findings = rescan(scan, doc, next.Map, start, end, len(c.Text))
-		doc = &next
+		doc = edited(doc, textbuf.Edit{Start: start, End: end, Text: c.Text}, sc)
+		doc.Version = p.TextDocument.Version
 	}
 	d.byURI[p.TextDocument.URI] = doc
 	return doc, problem
 }
 
 // clampRange maps a range with lines past the end to the end of the text.
-func clampRange(m *Mapper, r Range, enc Encoding) (int, int) {
+func clampRange(t *textbuf.Text, r Range, enc Encoding) (int, int) {
 	off := func(p Position) int {
-		o, err := m.Offset(p, enc)
+		o, err := t.PositionOffset(p, enc)
 		if err != nil {
-			return len(m.Text())
+			return t.Len()
 		}
 		return o
 	}
@@ -217,47 +267,21 @@ func clampRange(m *Mapper, r Range, enc Encoding) (int, int) {
 	return start, end
 }
 
-// rescan updates old's findings for text[start:end] replaced by n bytes,
-// scanning only a window around the edit. Findings before the window are
-// kept, those after it shifted.
-func rescan(scan scanRangeFunc, old *Document, m *Mapper, start, end, n int) []redact.Finding {
-	if scan == nil {
-		return nil
+// edited is doc after one edit (inside the text), its findings rescanned
+// around the edit only (see rescan).
+func edited(doc *Document, e textbuf.Edit, sc scanner) *Document {
+	next := *doc
+	text, err := doc.Text.Apply(e)
+	if err != nil { // unreachable: the range was clamped to the text
+		return doc
 	}
-	delta := n - (end - start)
-	lo, hi := max(0, start-rescanMargin), min(len(old.Map.Text()), end+rescanMargin)
-	for _, f := range old.Findings { // widen to whole findings the window touches
-		if f.Start < hi && f.End > lo {
-			lo, hi = min(lo, f.Start), max(hi, f.End)
-		}
+	next.Text = text
+	next.Typed = typed(doc.Typed, e.Start, e.End, len(e.Text))
+	next.rescanned = 0
+	if sc.det != nil {
+		rescan(doc, &next, sc, editSpan{a: e.Start, b: e.End, n: len(e.Text)})
 	}
-	nlo, nhi := lo, hi+delta
-	fresh := scan(old.Path, m.Text(), nlo, nhi)
-	out := make([]redact.Finding, 0, len(old.Findings)+len(fresh))
-	overlapsFresh := func(f redact.Finding) bool {
-		for _, g := range fresh {
-			if f.Start < g.End && g.Start < f.End {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range old.Findings {
-		switch {
-		case f.End <= lo:
-		case f.Start >= hi:
-			f.Start += delta
-			f.End += delta
-		default:
-			continue // inside the window: replaced by the fresh scan
-		}
-		if !overlapsFresh(f) {
-			out = append(out, f)
-		}
-	}
-	out = append(out, fresh...)
-	slices.SortFunc(out, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return out
+	return &next
 }
 
 func (d *documents) close(u string) {
@@ -287,18 +311,15 @@ func (d *documents) all() []*Document {
 // rescanAll rescans every document (after a config reload changed the
 // detector) and returns the new snapshots.
 func (d *documents) rescanAll() []*Document {
-	scan := d.scanner()
+	sc := d.scanner()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	out := make([]*Document, 0, len(d.byURI))
 	for u, doc := range d.byURI {
-		next := *doc
-		next.Findings = nil
-		if scan != nil {
-			next.Findings = scan(doc.Path, doc.Map.Text(), 0, len(doc.Map.Text()))
-		}
-		d.byURI[u] = &next
-		out = append(out, &next)
+		next := newDocument(*doc, doc.Text.Slice(0, doc.Text.Len()), sc)
+		next.Typed = doc.Typed
+		d.byURI[u] = next
+		out = append(out, next)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/veil-dev/veil/redact"
 )
@@ -50,28 +51,71 @@ func spans(fs []redact.Finding) [][2]int {
 	return out
 }
 
+func testScanner(det *redact.Detector) func() scanner {
+	return func() scanner { return scanner{det: det, path: func(p string) string { return p }} }
+}
+
+func clampEdit(text string, a, b int) (int, int) {
+	n := len(text) + 1
+	a, b = ((a%n)+n)%n, ((b%n)+n)%n
+	if a > b {
+		a, b = b, a
+	}
+	for a > 0 && a < len(text) && !utf8.RuneStart(text[a]) {
+		a--
+	}
+	for b > 0 && b < len(text) && !utf8.RuneStart(text[b]) {
+		b--
+	}
+	return min(a, b), b
+}
+
+// moved is fs after text[a:b] was replaced by n bytes, for findings the
+// edit did not touch; ok is false when it touched one.
+func moved(fs []redact.Finding, a, b, n int) ([][2]int, bool) {
+	out := make([][2]int, len(fs))
+	for i, f := range fs {
+		if f.Start < max(b, a+1) && f.End > a {
+			return nil, false
+		}
+		if f.Start >= b {
+			f.Start += n - (b - a)
+			f.End += n - (b - a)
+		}
+		out[i] = [2]int{f.Start, f.End}
+	}
+	return out, true
+}
+
 // TestIncrementalFindings applies random edits (inserts, deletes, pasted
-// secrets, newlines) and checks that the incrementally maintained findings
-// equal a full scan of the final text.
+// secrets and private key blocks, veil:allow comments, newlines) and checks
+// after every one that the incrementally maintained findings equal a full
+// scan, and that FindingsGen moved whenever they changed other than by
+// moving with the text.
 func TestIncrementalFindings(t *testing.T) {
 	det := testDetector(t)
 	sec := newSecrets(7)
 	text, _ := sampleSource(sec, 20000)
-	docs := newDocuments(func() scanRangeFunc { return det.ScanRange })
+	docs := newDocuments(testScanner(det))
 	uri := "file:///work/ws/big.go"
 	docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: text})
 	r := rand.New(rand.NewPCG(1, 2))
-	inserts := []string{"x", "\n", "\r\n", "// note\n", "k := \"" + sec.aws() + "\"\n", sec.github(), "é😀", ""}
-	for v := int32(2); v < 300; v++ {
+	inserts := []string{"x", "\n", "\r\n", "// note\n", "k := \"" + sec.aws() + "\"\n", sec.github(), "é😀", "",
+		" // veil:allow", "password = \"Tr0ub4dor&3-horse\"\n", "-----BEGIN RSA PRIVATE KEY-----\n",
+		"MIIEowIBAAKCAQEA7bq9xQ2v\n", "-----END RSA PRIVATE KEY-----\n", "\"", " ", "ops@orchard-mail.net"}
+	for v := int32(2); v < 600; v++ {
 		doc := docs.get(uri)
-		n := len(doc.Map.Text())
+		n := doc.Text.Len()
 		a := r.IntN(n + 1)
 		b := min(n, a+r.IntN(40))
-		if r.IntN(2) == 0 {
+		switch r.IntN(10) {
+		case 0, 1, 2, 3, 4:
 			b = a
+		case 5:
+			b = min(n, a+r.IntN(3000)) // a large cut
 		}
-		a, b = clampEdit(string(doc.Map.Text()), a, b)
-		rng := doc.Map.Range(a, b, UTF16)
+		a, b = clampEdit(doc.Text.String(), a, b)
+		rng := doc.Text.Range(a, b, UTF16)
 		ins := inserts[r.IntN(len(inserts))]
 		if _, err := docs.change(DidChangeTextDocumentParams{
 			TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: v},
@@ -79,45 +123,50 @@ func TestIncrementalFindings(t *testing.T) {
 		}, UTF16); err != nil {
 			t.Fatal(err)
 		}
-		doc = docs.get(uri)
-		want := det.Scan("", doc.Map.Text())
-		if got := doc.Findings; !slices.Equal(spans(got), spans(want)) {
+		next := docs.get(uri)
+		want := det.Scan("", []byte(next.Text.String()))
+		got := next.AllFindings()
+		if !slices.Equal(spans(got), spans(want)) {
 			t.Fatalf("edit %d (%d..%d += %d bytes): incremental findings %v, full scan %v", v, a, b, len(ins), spans(got), spans(want))
+		}
+		if prev, ok := moved(doc.AllFindings(), a, b, len(ins)); next.FindingsGen == doc.FindingsGen && (!ok || !slices.Equal(prev, spans(got))) {
+			t.Fatalf("edit %d: findings changed but FindingsGen did not", v)
 		}
 	}
 }
 
-// TestRescanWindowIsBounded: a one-character edit in a 1 MB document asks
-// the detector about a small window only.
+// TestRescanWindowIsBounded: a one-character edit asks the detector about a
+// window proportional to the edit (a few times its Reach), whatever the size
+// of the document or its lines.
 func TestRescanWindowIsBounded(t *testing.T) {
 	det := testDetector(t)
-	text, _ := sampleSource(newSecrets(8), 1<<20)
-	var widest int
-	docs := newDocuments(func() scanRangeFunc {
-		return func(path string, b []byte, start, end int) []redact.Finding {
-			widest = max(widest, end-start)
-			return det.ScanRange(path, b, start, end)
+	src, _ := sampleSource(newSecrets(8), 1<<20)
+	oneLine := strings.ReplaceAll(src[:400<<10], "\n", " ")
+	for name, text := range map[string]string{"1MB": src, "400KB one line": oneLine} {
+		docs := newDocuments(testScanner(det))
+		uri := "file:///work/ws/big.go"
+		doc := docs.open(TextDocumentItem{URI: uri, Version: 1, Text: text})
+		if doc.FindingCount() < 300 {
+			t.Fatalf("%s: only %d findings", name, doc.FindingCount())
 		}
-	})
-	uri := "file:///work/ws/big.go"
-	docs.open(TextDocumentItem{URI: uri, Version: 1, Text: text})
-	widest = 0
-	mid := Position{Line: 9000, Character: 3}
-	if _, err := docs.change(DidChangeTextDocumentParams{
-		TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: 2},
-		ContentChanges: []TextDocumentContentChangeEvent{{Range: &Range{mid, mid}, Text: "x"}},
-	}, UTF16); err != nil {
-		t.Fatal(err)
-	}
-	if widest > 2*rescanMargin+200 {
-		t.Fatalf("a 1-character edit rescanned a %d-byte window", widest)
+		at := doc.Text.OffsetPosition(len(text)/2, UTF16)
+		doc, err := docs.change(DidChangeTextDocumentParams{
+			TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: 2},
+			ContentChanges: []TextDocumentContentChangeEvent{{Range: &Range{Start: at, End: at}, Text: "x"}},
+		}, UTF16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if limit := 4*det.Reach() + 400; doc.rescanned > limit {
+			t.Fatalf("%s: a 1-character edit rescanned %d bytes (limit %d)", name, doc.rescanned, limit)
+		}
 	}
 }
 
 func BenchmarkDidChange1MB(b *testing.B) {
 	det := testDetector(b)
 	text, _ := sampleSource(newSecrets(9), 1<<20)
-	docs := newDocuments(func() scanRangeFunc { return det.ScanRange })
+	docs := newDocuments(testScanner(det))
 	uri := "file:///work/ws/big.go"
 	docs.open(TextDocumentItem{URI: uri, Version: 1, Text: text})
 	b.ReportAllocs()
@@ -126,9 +175,64 @@ func BenchmarkDidChange1MB(b *testing.B) {
 		p := Position{Line: 9000, Character: uint32(3 + i%20)}
 		if _, err := docs.change(DidChangeTextDocumentParams{
 			TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: int32(i + 2)},
-			ContentChanges: []TextDocumentContentChangeEvent{{Range: &Range{p, p}, Text: "x"}},
+			ContentChanges: []TextDocumentContentChangeEvent{{Range: &Range{Start: p, End: p}, Text: "x"}},
 		}, UTF16); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRescanFarContext edits text whose findings depend on context far from
+// the edit (farther than the detector's Reach): a private key block closed
+// 2 KiB after its header, a veil:allow marker at the other end of a 6 KiB
+// line, a key block's END line broken. After each edit the incremental
+// findings must equal a full scan.
+func TestRescanFarContext(t *testing.T) {
+	det := testDetector(t)
+	sec := newSecrets(11)
+	body := strings.Repeat(sec.pick(base62+"+/", 64)+"\n", 30)
+	code := strings.Repeat("\tresult = append(result, compute(i, j)) // keep going\n", 60)
+	tok := sec.github()
+	filler := strings.Repeat("var_a = call(b, c); ", 300)
+	cases := []struct {
+		name       string
+		text       string
+		find, repl string // the first occurrence of find is replaced
+	}{
+		{"close a key block far below its header",
+			"-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n" + code + "END\n", "END\n", "-----END RSA PRIVATE KEY-----\n"},
+		{"break a closed block's END line",
+			"-----BEGIN RSA PRIVATE KEY-----\n" + body + "-----END RSA PRIVATE KEY-----\n" + code, "-----END", "----END"},
+		{"remove veil:allow far along the line",
+			"x := 1 // veil:allow " + filler + "t := \"" + tok + "\"\n" + code, "veil:allow", "veil-allow"},
+		{"add veil:allow far along the line",
+			"t := \"" + tok + "\" " + filler + "// note\n" + code, "// note", "// veil:allow"},
+		{"remove the header of an unclosed block",
+			"-----BEGIN RSA PRIVATE KEY-----\n" + body + code, "-----BEGIN", "-----BEGUN"},
+	}
+	for _, c := range cases {
+		docs := newDocuments(testScanner(det))
+		uri := "file:///work/ws/far.go"
+		doc := docs.open(TextDocumentItem{URI: uri, Version: 1, Text: c.text})
+		a := strings.Index(c.text, c.find)
+		rng := doc.Text.Range(a, a+len(c.find), UTF16)
+		next, err := docs.change(DidChangeTextDocumentParams{
+			TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: 2},
+			ContentChanges: []TextDocumentContentChangeEvent{{Range: &rng, Text: c.repl}},
+		}, UTF16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := spans(det.Scan("", []byte(c.text)))
+		want := spans(det.Scan("", []byte(next.Text.String())))
+		if slices.Equal(before, want) {
+			t.Fatalf("%s: the edit does not change the findings; the case tests nothing", c.name)
+		}
+		if got := spans(next.AllFindings()); !slices.Equal(got, want) {
+			t.Errorf("%s: incremental findings %v, full scan %v", c.name, got, want)
+		}
+		if next.FindingsGen == doc.FindingsGen {
+			t.Errorf("%s: findings changed but FindingsGen did not", c.name)
 		}
 	}
 }

@@ -24,6 +24,9 @@ type suggestion struct {
 	word       string
 }
 
+// maxWordBytes bounds the identifier a completion item replaces.
+const maxWordBytes = 256
+
 // suggest runs the pipeline for a prepared request and places the answer.
 // It returns nil for no suggestion.
 func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error) {
@@ -32,13 +35,15 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 		return nil, err
 	}
 	enc := s.encoding()
-	m := r.doc.Map
-	pos := m.Position(r.cursor, enc)
-	ls, _ := m.LineRange(int(pos.Line))
-	src := m.Text()
-	ws := r.cursor
-	for ws > ls {
-		c, size := utf8.DecodeLastRune(src[ls:ws])
+	doc := r.doc.Text
+	pos := doc.OffsetPosition(r.cursor, enc)
+	ls, _ := doc.LineRange(int(pos.Line))
+	// The line before the cursor is part of the answer (LSP replaces from
+	// the line start); the word is looked for in its last maxWordBytes.
+	prefix := doc.Slice(ls, r.cursor)
+	ws := len(prefix)
+	for ws > max(0, len(prefix)-maxWordBytes) {
+		c, size := utf8.DecodeLastRune(prefix[:ws])
 		if c != '_' && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
 			break
 		}
@@ -48,9 +53,9 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 		text:       text,
 		cursor:     pos,
 		lineStart:  Position{Line: pos.Line},
-		linePrefix: string(src[ls:r.cursor]),
-		wordStart:  m.Position(ws, enc),
-		word:       string(src[ws:r.cursor]),
+		linePrefix: string(prefix),
+		wordStart:  doc.OffsetPosition(ls+ws, enc),
+		word:       string(prefix[ws:]),
 	}, nil
 }
 

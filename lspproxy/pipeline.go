@@ -139,13 +139,10 @@ func newPipeline(s *Server, opts Options) (*pipeline, error) {
 
 func (p *pipeline) settings() *settings { return p.cur.Load() }
 
-// scanner gives the document mirror the current detector's ScanRange.
-func (p *pipeline) scanner() func() scanRangeFunc {
-	return func() scanRangeFunc {
-		det := p.settings().detector
-		return func(path string, text []byte, start, end int) []redact.Finding {
-			return det.ScanRange(p.s.scanPath(path), text, start, end)
-		}
+// scanner gives the document mirror the current detector.
+func (p *pipeline) scanner() func() scanner {
+	return func() scanner {
+		return scanner{det: p.settings().detector, path: p.s.scanPath}
 	}
 }
 

@@ -209,7 +209,7 @@ func TestTypingSecretNeverLeaks(t *testing.T) {
 			t.Fatalf("the model received a %d-char prefix of the typed token (%s)", n, redact.Preview(tok))
 		}
 	}
-	if got := string(c.srv.docs.get("file:///work/ws/a.go").Map.Text()); got != prefix+tok {
+	if got := c.srv.docs.get("file:///work/ws/a.go").Text.String(); got != prefix+tok {
 		t.Fatalf("mirror diverged after typing")
 	}
 }
@@ -457,7 +457,7 @@ func TestPromptEveryCursor(t *testing.T) {
 		uri := fmt.Sprintf("file:///work/ws/f%d.go", i)
 		doc := s.docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: text})
 		for off := 0; off <= len(text); off++ {
-			pos := doc.Map.Position(off, UTF16)
+			pos := doc.Text.OffsetPosition(off, UTF16)
 			r, err := s.newFIMRequest([]byte("1"), "inline", uri, pos, localmodel.Automatic)
 			if err != nil || r == nil {
 				t.Fatalf("text %d offset %d: %v", i, off, err)

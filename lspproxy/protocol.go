@@ -1,24 +1,29 @@
 package lspproxy
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/veil-dev/veil/textbuf"
+)
 
 // The few LSP structures veil reads and writes. They are defined here rather
 // than taken from go.lsp.dev/protocol (see README, Dependencies): optional
 // fields the spec marks optional are pointers, so a full-document change
 // (no range) stays a full-document change.
 
-// Position is a zero-based line and character offset in the negotiated
-// encoding.
-type Position struct {
-	Line      uint32 `json:"line"`
-	Character uint32 `json:"character"`
-}
+// Position (a zero-based line and character offset in the negotiated
+// encoding), Range and Encoding are textbuf's, which owns every conversion
+// between byte offsets and positions.
+type (
+	Position = textbuf.Position
+	Range    = textbuf.Range
+	Encoding = textbuf.Encoding
+)
 
-// Range is a half-open span between two positions.
-type Range struct {
-	Start Position `json:"start"`
-	End   Position `json:"end"`
-}
+const (
+	UTF16 = textbuf.UTF16 // the LSP default: UTF-16 code units
+	UTF8  = textbuf.UTF8  // bytes
+)
 
 type TextDocumentIdentifier struct {
 	URI string `json:"uri"`

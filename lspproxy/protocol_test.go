@@ -229,7 +229,7 @@ func TestWrongPositions(t *testing.T) {
 	c.call(2, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 0, 999))
 	c.result(2)
 	doc := c.srv.docs.get("file:///work/ws/a.go")
-	if got := string(doc.Map.Text()); got != "package a\n// tail\n" {
+	if got := doc.Text.String(); got != "package a\n// tail\n" {
 		t.Fatalf("text after clamped edit = %q", got)
 	}
 }

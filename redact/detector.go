@@ -309,23 +309,76 @@ func (d *Detector) Scan(path string, text []byte) []Finding {
 	return d.finish(path, text, sc.cands)
 }
 
-// ScanRange returns the findings overlapping [start, end), scanning only a
-// bounded window around it (whole lines, up to 16 KiB beyond each side) so
-// an edit re-scans in time proportional to the edit.
-func (d *Detector) ScanRange(path string, text []byte, start, end int) []Finding {
-	start = max(0, min(start, len(text)))
-	end = max(start, min(end, len(text)))
-	ws := lineStart(text, max(0, start-maxWindow))
-	we := lineEnd(text, min(len(text), end+maxWindow))
-	var out []Finding
-	for _, f := range d.Scan(path, text[ws:we]) {
-		f.Start += ws
-		f.End += ws
-		if f.Start < end && f.End > start || f.Start == start && start == end {
-			out = append(out, f)
+// ScanRange returns the findings in window, the part of a larger text that
+// starts at offset base there; the findings' offsets are offsets into the
+// larger text. The caller picks the window: to rescan an edit exactly it
+// covers the edit widened by Reach on each side, the anchors it touches
+// (Anchors) and whole lines where a veil:allow marker is involved.
+func (d *Detector) ScanRange(path string, window []byte, base int) []Finding {
+	fs := d.Scan(path, window)
+	for i := range fs {
+		fs[i].Start += base
+		fs[i].End += base
+	}
+	return fs
+}
+
+// Reach bounds, in bytes, how far from a finding the text that decides it
+// lies (its keyword, the rule's window, token widening), for every rule but
+// the long-window ones that Anchors reports. An edit cannot change a finding
+// that lies farther than Reach from it, except through an anchor.
+func (d *Detector) Reach() int {
+	return windowBefore + maxKeywordLen + longWindow + 4*defaultWindow
+}
+
+// longWindow is the largest rule window Reach covers; rules reaching further
+// (private key blocks, service-account JSON) are anchored at their keyword.
+const longWindow = 2 * defaultWindow
+
+// Anchor is a span of text whose findings depend on all of it: from the
+// keyword of a long-window rule (a private key block, up to 64 KiB) to as far
+// as its window reaches, or a line holding a veil:allow marker (Line: the
+// marker's span; the whole line is what counts).
+type Anchor struct {
+	Start, End int
+	Line       bool
+}
+
+// Anchors appends to dst the anchors in window (offsets plus base, as in
+// ScanRange), in no particular order.
+func (d *Detector) Anchors(window []byte, base int, dst []Anchor) []Anchor {
+	marker := []byte("veil:allow")
+	for off := 0; ; {
+		k := bytes.Index(window[off:], marker)
+		if k < 0 {
+			break
+		}
+		off += k
+		dst = append(dst, Anchor{Start: base + off, End: base + off + len(marker), Line: true})
+		off += len(marker)
+	}
+	if d.keywords == nil {
+		return dst
+	}
+	sc := d.scratch.Get().(*scratch)
+	defer d.scratch.Put(sc)
+	sc.hits = d.keywords.find(window, sc.hits[:0])
+	for _, h := range sc.hits {
+		hs, he := base+h.start, base+h.start+len(d.keywords.words[h.id])
+		reach := 0
+		for _, a := range d.actions[h.id] {
+			switch {
+			case a.kind == actPrivateKey:
+				reach = max(reach, maxWindow*4+256)
+			case a.kind == actRegex && d.rules[a.rule].window > longWindow:
+				reach = max(reach, d.rules[a.rule].window)
+			}
+		}
+		if reach > 0 {
+			dst = append(dst, Anchor{Start: max(0, hs-windowBefore-4*defaultWindow), End: he + reach + 4*defaultWindow})
 		}
 	}
-	return out
+	return dst
 }
 
 func (d *Detector) pathAllowed(path string) bool {

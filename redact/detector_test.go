@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -274,19 +275,42 @@ func TestScanRange(t *testing.T) {
 	text := []byte(b.String())
 	all := d.Scan("a.go", text)
 	for _, r := range [][2]int{{0, 10}, {50000, 50100}, {len(text) - 5, len(text)}, {70000, 70000}} {
-		got := d.ScanRange("a.go", text, r[0], r[1])
-		var want []Finding
+		ws, we := max(0, r[0]-d.Reach()), min(len(text), r[1]+d.Reach())
+		var got, want []Finding
+		for _, f := range d.ScanRange("a.go", text[ws:we], ws) {
+			if f.Start < r[1] && f.End > r[0] {
+				got = append(got, f)
+			}
+		}
 		for _, f := range all {
 			if f.Start < r[1] && f.End > r[0] {
 				want = append(want, f)
 			}
 		}
-		if r[0] == r[1] && len(want) == 0 {
-			continue
-		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("range %v: got %v want %v", r, got, want)
 		}
+	}
+}
+
+func TestAnchors(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	text := []byte("x := 1\nkey := `-----BEGIN RSA PRIVATE KEY-----\nMIIB\n`\ny := 2 // veil:allow\n")
+	as := d.Anchors(text[5:], 5, nil)
+	var key, allow bool
+	for _, a := range as {
+		switch {
+		case a.Line && string(text[a.Start:a.End]) == "veil:allow":
+			allow = true
+		case !a.Line && a.Start <= bytes.Index(text, []byte("-----BEGIN")) && a.End >= len(text)+maxWindow:
+			key = true
+		}
+	}
+	if !key || !allow {
+		t.Fatalf("anchors %v: want the private key block (reaching its window) and the veil:allow marker", as)
+	}
+	if as := d.Anchors([]byte("password = \"x\"\nghp_abc"), 0, nil); len(as) != 0 {
+		t.Fatalf("short-window rules gave anchors %v", as)
 	}
 }
 

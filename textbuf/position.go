@@ -186,3 +186,14 @@ func (t *Text) OffsetRange(r Range, enc Encoding) (start, end int, err error) {
 	}
 	return start, end, nil
 }
+
+// RuneStart returns the start of the character holding byte off (off
+// itself when it starts one), clamped to the text.
+func (t *Text) RuneStart(off int) int {
+	n := t.tree()
+	off = max(0, min(off, n.bytes()))
+	for off > 0 && off < n.bytes() && !utf8.RuneStart(byteAt(n, off)) {
+		off--
+	}
+	return off
+}

@@ -348,3 +348,12 @@ func TestSnapshotsWhileEditing(t *testing.T) {
 		t.Fatalf("lines %d, want %d", m.LineCount(), snap.LineCount()+2000)
 	}
 }
+
+func TestRuneStart(t *testing.T) {
+	m := newText([]byte("a😀é"), 8)
+	for off, want := range []int{0, 1, 1, 1, 1, 5, 5, 7} {
+		if got := m.RuneStart(off); got != want {
+			t.Errorf("RuneStart(%d) = %d, want %d", off, got, want)
+		}
+	}
+}
