@@ -124,7 +124,7 @@ func TestIncrementalFindings(t *testing.T) {
 			t.Fatal(err)
 		}
 		next := docs.get(uri)
-		want := det.Scan("", []byte(next.Text.String()))
+		want := det.Scan(next.Path, []byte(next.Text.String()))
 		got := next.AllFindings()
 		if !slices.Equal(spans(got), spans(want)) {
 			t.Fatalf("edit %d (%d..%d += %d bytes): incremental findings %v, full scan %v", v, a, b, len(ins), spans(got), spans(want))
@@ -184,8 +184,9 @@ func BenchmarkDidChange1MB(b *testing.B) {
 
 // TestRescanFarContext edits text whose findings depend on context far from
 // the edit (farther than the detector's Reach): a private key block closed
-// 2 KiB after its header, a veil:allow marker at the other end of a 6 KiB
-// line, a key block's END line broken. After each edit the incremental
+// 2 KiB after its header, a raw string opened or closed 1.5 KiB above a
+// veil:allow comment (inside a string it allows nothing), a key block's END
+// line broken. After each edit the incremental
 // findings must equal a full scan.
 func TestRescanFarContext(t *testing.T) {
 	det := testDetector(t)
@@ -193,7 +194,6 @@ func TestRescanFarContext(t *testing.T) {
 	body := strings.Repeat(sec.pick(base62+"+/", 64)+"\n", 30)
 	code := strings.Repeat("\tresult = append(result, compute(i, j)) // keep going\n", 60)
 	tok := sec.github()
-	filler := strings.Repeat("var_a = call(b, c); ", 300)
 	cases := []struct {
 		name       string
 		text       string
@@ -203,10 +203,10 @@ func TestRescanFarContext(t *testing.T) {
 			"-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n" + code + "END\n", "END\n", "-----END RSA PRIVATE KEY-----\n"},
 		{"break a closed block's END line",
 			"-----BEGIN RSA PRIVATE KEY-----\n" + body + "-----END RSA PRIVATE KEY-----\n" + code, "-----END", "----END"},
-		{"remove veil:allow far along the line",
-			"x := 1 // veil:allow " + filler + "t := \"" + tok + "\"\n" + code, "veil:allow", "veil-allow"},
-		{"add veil:allow far along the line",
-			"t := \"" + tok + "\" " + filler + "// note\n" + code, "// note", "// veil:allow"},
+		{"open a raw string 1.5 KiB above an allowed line",
+			"x := 1\n" + code[:1500] + "t := \"" + tok + "\" // veil:allow\n", "x := 1", "x := `1"},
+		{"close the raw string above an allowed line",
+			"x := `1\n" + code[:1500] + "t := \"" + tok + "\" // veil:allow\n", "`1", "1"},
 		{"remove the header of an unclosed block",
 			"-----BEGIN RSA PRIVATE KEY-----\n" + body + code, "-----BEGIN", "-----BEGUN"},
 	}
@@ -223,8 +223,8 @@ func TestRescanFarContext(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := spans(det.Scan("", []byte(c.text)))
-		want := spans(det.Scan("", []byte(next.Text.String())))
+		before := spans(det.Scan(doc.Path, []byte(c.text)))
+		want := spans(det.Scan(doc.Path, []byte(next.Text.String())))
 		if slices.Equal(before, want) {
 			t.Fatalf("%s: the edit does not change the findings; the case tests nothing", c.name)
 		}

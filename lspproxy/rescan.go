@@ -7,11 +7,10 @@ import (
 
 // Rescanning after an edit. A finding is decided by the text within the
 // detector's Reach of it, except for anchors (a private key block, a
-// long-window rule, a veil:allow line) whose findings depend on all of the
-// anchor. So the findings that an edit can change are those starting in its
-// core: the edited span widened by Reach on each side, to every finding and
-// anchor it touches, and to whole lines where a veil:allow marker sits on
-// them. The core's findings are replaced by a scan of the core widened by
+// long-window rule, a veil:allow marker's line and the lexer's lookback
+// before it) whose findings depend on all of the anchor. So the findings
+// that an edit can change are those starting in its core: the edited span
+// widened by Reach on each side and to every finding and anchor it touches. The core's findings are replaced by a scan of the core widened by
 // Reach again (full context for each), and everything after it is shifted;
 // both sets are persistent, so this is O(log n + core) whatever the size of
 // the document.
@@ -109,8 +108,7 @@ func rescan(old, next *Document, sc scanner, e editSpan) {
 }
 
 // widenByOld widens the core [lo, hi) (new text) until no finding or anchor
-// of the old text that touches it reaches outside it, and to whole lines
-// where an old veil:allow marker sits on one of its lines.
+// of the old text that touches it reaches outside it.
 func widenByOld(old, next *Document, e editSpan, lo, hi int) (int, int) {
 	for {
 		nlo, nhi := lo, hi
@@ -119,12 +117,7 @@ func widenByOld(old, next *Document, e editSpan, lo, hi int) (int, int) {
 			nlo, nhi = min(nlo, e.newLo(sp.Start)), max(nhi, e.newHi(sp.End))
 		}
 		for sp := range old.anchors.Overlapping(olo, ohi) {
-			if !sp.Value.Line {
-				nlo, nhi = min(nlo, e.newLo(sp.Start)), max(nhi, e.newHi(sp.End))
-			}
-		}
-		if ls, le := coreLines(next, nlo, nhi); (ls < nlo || le > nhi) && hasAllow(old.anchors.Overlapping(e.oldLo(ls), e.oldHi(le))) {
-			nlo, nhi = min(nlo, ls), max(nhi, le)
+			nlo, nhi = min(nlo, e.newLo(sp.Start)), max(nhi, e.newHi(sp.End))
 		}
 		nlo, nhi = max(0, nlo), min(next.Text.Len(), nhi)
 		if nlo == lo && nhi == hi {
@@ -135,8 +128,7 @@ func widenByOld(old, next *Document, e editSpan, lo, hi int) (int, int) {
 }
 
 // widenByFresh widens the core by what the scan of its window found: a
-// finding that crosses its edges, an anchor that touches it, a veil:allow
-// marker on its first or last line.
+// finding that crosses its edges, an anchor that touches it.
 func widenByFresh(next *Document, fresh []redact.Finding, anchors []redact.Anchor, lo, hi int) (int, int) {
 	nlo, nhi := lo, hi
 	for _, f := range fresh {
@@ -144,32 +136,12 @@ func widenByFresh(next *Document, fresh []redact.Finding, anchors []redact.Ancho
 			nlo, nhi = min(nlo, f.Start), max(nhi, f.End)
 		}
 	}
-	ls, le := coreLines(next, lo, hi)
 	for _, a := range anchors {
-		switch {
-		case a.Line && a.Start <= le && a.End >= ls:
-			nlo, nhi = min(nlo, ls), max(nhi, le)
-		case !a.Line && a.Start <= hi && a.End >= lo:
+		if a.Start <= hi && a.End >= lo {
 			nlo, nhi = min(nlo, a.Start), max(nhi, a.End)
 		}
 	}
 	return max(0, nlo), min(next.Text.Len(), nhi)
-}
-
-// coreLines returns the start of lo's line and the end of hi's line.
-func coreLines(doc *Document, lo, hi int) (int, int) {
-	ls, _ := doc.Text.LineRange(int(doc.Text.OffsetPosition(lo, UTF8).Line))
-	_, le := doc.Text.LineRange(int(doc.Text.OffsetPosition(hi, UTF8).Line))
-	return ls, le
-}
-
-func hasAllow(seq func(func(spanset.Span[redact.Anchor]) bool)) bool {
-	for sp := range seq {
-		if sp.Value.Line {
-			return true
-		}
-	}
-	return false
 }
 
 // sameFindings reports whether the old findings starting in [olo, ohi),

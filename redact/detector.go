@@ -337,11 +337,11 @@ const longWindow = 2 * defaultWindow
 
 // Anchor is a span of text whose findings depend on all of it: from the
 // keyword of a long-window rule (a private key block, up to 64 KiB) to as far
-// as its window reaches, or a line holding a veil:allow marker (Line: the
-// marker's span; the whole line is what counts).
+// as its window reaches, or around a veil:allow marker: its line (a marker
+// counts only on a line of at most maxAllowLine bytes) and the lexer's
+// lookback before it (a string or block comment opened above).
 type Anchor struct {
 	Start, End int
-	Line       bool
 }
 
 // Anchors appends to dst the anchors in window (offsets plus base, as in
@@ -353,9 +353,9 @@ func (d *Detector) Anchors(window []byte, base int, dst []Anchor) []Anchor {
 		if k < 0 {
 			break
 		}
-		off += k
-		dst = append(dst, Anchor{Start: base + off, End: base + off + len(marker), Line: true})
-		off += len(marker)
+		at := base + off + k
+		dst = append(dst, Anchor{Start: max(0, at-maxAllowLine-multiLineLookback), End: at + len(marker) + maxAllowLine})
+		off += k + len(marker)
 	}
 	if d.keywords == nil {
 		return dst
