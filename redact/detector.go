@@ -84,6 +84,7 @@ type scratch struct {
 	// The last search for a PEM END line: from pemFrom up to pemSearched,
 	// found at pemEnd (-1: none).
 	pemFrom, pemSearched, pemEnd int
+	view                         view // the decoded line being scanned (decode.go)
 }
 
 // Rule ids of the detectors written in Go rather than as YAML rules.
@@ -394,8 +395,15 @@ func (d *Detector) pathAllowed(path string) bool {
 	return false
 }
 
-// collect appends every candidate finding to sc.cands.
+// collect appends every candidate finding to sc.cands, those in decoded
+// views of the text included.
 func (d *Detector) collect(path string, text []byte, sc *scratch) {
+	d.collectDepth(path, text, sc, 0)
+}
+
+// collectDepth is collect for a text that is a decoded view depth levels
+// down (0: the original).
+func (d *Detector) collectDepth(path string, text []byte, sc *scratch, depth int) {
 	if d.keywords != nil {
 		sc.genEnd = -1
 		sc.pemFrom, sc.pemSearched, sc.pemEnd = 0, 0, -1
@@ -431,6 +439,7 @@ func (d *Detector) collect(path string, text []byte, sc *scratch) {
 			}
 		}
 	}
+	d.scanDecoded(path, text, sc, depth)
 }
 
 // hitRule records a keyword hit for regex rule ri: the window around it is
