@@ -132,6 +132,9 @@ func BenchmarkPathological(b *testing.B) {
 		"begin":  strings.Repeat("-----BEGIN RSA PRIVATE KEY-----\n", 10000),
 		"at":     strings.Repeat("a@b", 100000),
 		"digits": strings.Repeat("1234 5678 ", 30000),
+		"escapes": strings.Repeat(`\x41%3D&#65;`, 20000),
+		"b64":     strings.Repeat(`"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY" `, 8000),
+		"nested":  strings.Repeat("%25%34%31", 30000),
 	}
 	for name, s := range inputs {
 		b.Run(name, func(b *testing.B) {

@@ -148,3 +148,28 @@ func TestDecodeRoundTrip(t *testing.T) {
 		t.Errorf("restore differs:\n%q\n%q", got, text)
 	}
 }
+
+// FuzzDecodeViews: whatever the encodings in a text, findings lie inside
+// it, are sorted and do not overlap, and mask and restore round-trip.
+func FuzzDecodeViews(f *testing.F) {
+	f.Add(`t = "\x67\x68\x70\x5f" a: Z2hwX2FiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6 %40%3D &#103;&amp; Hal` + "\u00ad" + `cyon`)
+	f.Add("k: " + base64.StdEncoding.EncodeToString([]byte(`{"password":"Xy7!abcdef9"}`)) + "\n\\u0067\\101")
+	f.Add("\u200b\ufeff%0A%0A&#x67;\\777\\x")
+	d := newTestDetector(f, Options{Terms: []string{"halcyon"}})
+	f.Fuzz(func(t *testing.T, s string) {
+		fs := d.Scan("f.txt", []byte(s))
+		for i, x := range fs {
+			if x.Start < 0 || x.End > len(s) || x.Start >= x.End || i > 0 && x.Start < fs[i-1].End {
+				t.Fatalf("finding %d [%d,%d) bad in %d bytes", i, x.Start, x.End, len(s))
+			}
+		}
+		v := NewVault(testKey, 1000)
+		m, err := v.Mask(s, fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, _ := v.Restore(m.Text); back != s {
+			t.Fatalf("Restore(Mask(x)) != x")
+		}
+	})
+}

@@ -173,7 +173,7 @@ func closingBracket(c byte) byte {
 func quotedAt(text []byte, q int, raw bool) (literal, bool) {
 	quote := text[q]
 	vs := q + 1
-	for j := vs; j < len(text) && j-vs < 1024; j++ {
+	for j := vs; j < len(text) && j-vs < 512; j++ {
 		c := text[j]
 		switch {
 		case c == '\n' && quote != '`':
