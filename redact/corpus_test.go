@@ -126,12 +126,12 @@ func fmtInt(n int) string {
 func BenchmarkPathological(b *testing.B) {
 	d := newTestDetector(b, Options{})
 	inputs := map[string]string{
-		"key=":   strings.Repeat("token=", 50000),
-		"quoted": strings.Repeat(`token="`, 50000),
-		"xml":    strings.Repeat("<password>", 30000),
-		"begin":  strings.Repeat("-----BEGIN RSA PRIVATE KEY-----\n", 10000),
-		"at":     strings.Repeat("a@b", 100000),
-		"digits": strings.Repeat("1234 5678 ", 30000),
+		"key=":    strings.Repeat("token=", 50000),
+		"quoted":  strings.Repeat(`token="`, 50000),
+		"xml":     strings.Repeat("<password>", 30000),
+		"begin":   strings.Repeat("-----BEGIN RSA PRIVATE KEY-----\n", 10000),
+		"at":      strings.Repeat("a@b", 100000),
+		"digits":  strings.Repeat("1234 5678 ", 30000),
 		"escapes": strings.Repeat(`\x41%3D&#65;`, 20000),
 		"b64":     strings.Repeat(`"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY" `, 8000),
 		"nested":  strings.Repeat("%25%34%31", 30000),
