@@ -44,7 +44,8 @@ func TestDefaultsAreValidAndComplete(t *testing.T) {
 		Audit:       Audit{Enabled: true, Path: filepath.Join(home, ".local/state/veil/audit.jsonl"), MaxBytes: 64 << 20},
 		LSP: LSP{LatencyBudget: 2 * time.Second, MaxFrameBytes: 16 << 20, ContextBytes: 8192,
 			NeighborBytes: 4096, NeighborFiles: 3, Diagnostics: true},
-		Log: Log{Level: "info"},
+		Log:      Log{Level: "info"},
+		Upstream: Upstream{Command: []string{}},
 	}
 	c.Rules = nil
 	if !reflect.DeepEqual(c, want) {

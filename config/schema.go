@@ -23,6 +23,8 @@ type Config struct {
 	Audit  Audit             `koanf:"audit"`
 	LSP    LSP               `koanf:"lsp"`
 	Log    Log               `koanf:"log"`
+	// Upstream is wrap mode's child server. User-only.
+	Upstream Upstream `koanf:"upstream"`
 }
 
 // Model selects and tunes the local model. User-only: a workspace file may
@@ -117,6 +119,18 @@ type LSP struct {
 	NeighborFiles int           `koanf:"neighbor_files"`
 	Debounce      time.Duration `koanf:"debounce"` // coalesce rapid completion requests per document
 	Diagnostics   bool          `koanf:"diagnostics"`
+}
+
+// Upstream names the AI language server `veil lsp --wrap` runs as its
+// child when the command line names none. User-only: it decides what runs
+// and what reaches the network.
+type Upstream struct {
+	// Command is the child and its arguments, e.g.
+	// [copilot-language-server, --stdio].
+	Command []string `koanf:"command"`
+	// AllowVersion lets a child version veil was not tested with run: the
+	// exact version, or "any".
+	AllowVersion string `koanf:"allow_version"`
 }
 
 // Log configures logging for long-running commands.

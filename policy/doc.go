@@ -21,8 +21,10 @@
 //     least one when categories or rule_ids are set);
 //   - workspaces: doublestar globs over the workspace root.
 //
-// Route upstream is accepted by [Compile] (except from a workspace file) but
-// [Policy.Decide] answers block until veil can wrap a real AI server.
+// Route upstream is accepted by [Compile] (except from a workspace file).
+// It holds when the request is Wrapped (veil lsp --wrap runs a real AI
+// server as its child), where it is also the route when no rule matches;
+// otherwise [Policy.Decide] answers block.
 // Every decision's reason names the route, what matched (the exact glob or
 // rule id pattern) and the rule: "blocked: path matches **/.env (default
 // policy rule 1)".

@@ -19,8 +19,9 @@ const (
 	Local Route = "local"
 	// Block answers the editor with nothing and tells the user why.
 	Block Route = "block"
-	// Upstream is reserved for wrapping a real AI server later. Config
-	// accepts it; Decide refuses it (turns it into Block) until then.
+	// Upstream forwards the request to the AI server veil wraps (veil lsp
+	// --wrap), masked at veil's network boundary. Without wrap mode Decide
+	// turns it into Block.
 	Upstream Route = "upstream"
 )
 
@@ -41,6 +42,9 @@ type Request struct {
 	WorkspaceRoot string // absolute slash path ("" if none)
 	LanguageID    string
 	Findings      []redact.Finding // findings in the text that would be sent
+	// Wrapped says veil wraps an upstream AI server: the route when no rule
+	// matches is upstream (not local), and rules routing upstream hold.
+	Wrapped bool
 }
 
 // Decision is the outcome of Decide.
@@ -125,27 +129,31 @@ func label(layer string, i int, name string) string {
 }
 
 // Decide routes one request. Rules are tried in order and the first whose
-// conditions all match decides; with no match the route is local. When that
-// outcome is local, the workspace rules get a say, and only a block from
-// them counts. A route of upstream comes back as block (not available yet).
+// conditions all match decides; with no match the route is local, or
+// upstream when the request is Wrapped. When that outcome is not a block,
+// the workspace rules get a say, and only a block from them counts. A
+// route of upstream comes back as block unless the request is Wrapped.
 //
 // Decide is pure and allocates only to build the reason of a matched rule.
 func (p *Policy) Decide(r Request) Decision {
 	in := newInput(r)
 	d := Decision{Route: Local, Rule: noRule, Reason: "local: findings masked (no rule matched)"}
+	if r.Wrapped {
+		d = Decision{Route: Upstream, Rule: noRule, Reason: "upstream: findings masked at veil's boundary (no rule matched)"}
+	}
 	for i := range p.rules {
 		if h, ok := p.rules[i].match(&in); ok {
-			d = p.rules[i].decision(h)
+			d = p.rules[i].decision(h, r.Wrapped)
 			break
 		}
 	}
-	if d.Route != Local {
+	if d.Route == Block {
 		return d
 	}
 	for i := range p.workspace {
 		if h, ok := p.workspace[i].match(&in); ok {
 			if p.workspace[i].route == Block {
-				return p.workspace[i].decision(h)
+				return p.workspace[i].decision(h, r.Wrapped)
 			}
 			break
 		}

@@ -333,15 +333,42 @@ func TestFirstMatchWins(t *testing.T) {
 	}
 }
 
-func TestUpstreamRefused(t *testing.T) {
+func TestUpstreamNeedsWrapMode(t *testing.T) {
 	p := mustCompile(t, config.Policy{Rules: []config.PolicyRule{
 		{Name: "to cloud", Kinds: []string{"chat"}, Route: "upstream"},
 	}})
 	d := p.Decide(Request{Kind: Chat, Path: root + "/a.go", WorkspaceRoot: root})
 	want := Decision{Route: Block, Rule: "user policy rule 1 (to cloud)",
-		Reason: "blocked: route upstream is not available yet (kind chat, user policy rule 1 (to cloud))"}
+		Reason: "blocked: route upstream needs wrap mode, veil lsp --wrap (kind chat, user policy rule 1 (to cloud))"}
 	if d != want {
 		t.Errorf("got %+v\nwant %+v", d, want)
+	}
+}
+
+func TestWrappedRoutes(t *testing.T) {
+	p := mustCompile(t, config.Policy{Defaults: true, Rules: []config.PolicyRule{
+		{Name: "to cloud", Kinds: []string{"chat"}, Route: "upstream"},
+		{Name: "keys stay", Categories: []string{"secret"}, Route: "local"},
+	}, Workspace: []config.PolicyRule{{Paths: []string{"vendor/**"}, Route: "block"}}})
+	secret := []redact.Finding{{RuleID: "github-pat-classic", Category: redact.Secret, Start: 0, End: 40}}
+	cases := []struct {
+		name string
+		req  Request
+		want Route
+		why  string
+	}{
+		{"no findings, no rule", Request{Kind: Inline, Path: root + "/a.go"}, Upstream, "upstream: findings masked at veil's boundary (no rule matched)"},
+		{"rule routes upstream", Request{Kind: Chat, Path: root + "/a.go"}, Upstream, "upstream: findings masked at veil's boundary, kind chat (user policy rule 1 (to cloud))"},
+		{"user says local", Request{Kind: Inline, Path: root + "/a.go", Findings: secret}, Local, ""},
+		{"default deny list", Request{Kind: Inline, Path: root + "/.env"}, Block, ""},
+		{"workspace tightens", Request{Kind: Inline, Path: root + "/vendor/x.go"}, Block, ""},
+	}
+	for _, c := range cases {
+		c.req.WorkspaceRoot, c.req.Wrapped = root, true
+		d := p.Decide(c.req)
+		if d.Route != c.want || (c.why != "" && d.Reason != c.why) {
+			t.Errorf("%s: got %+v, want route %s %q", c.name, d, c.want, c.why)
+		}
 	}
 }
 

@@ -215,7 +215,7 @@ func containsCategory(cs []redact.Category, c redact.Category) bool {
 }
 
 // decision turns a match into a Decision whose reason names what matched.
-func (c *rule) decision(h hit) Decision {
+func (c *rule) decision(h hit, wrapped bool) Decision {
 	var why []string
 	if h.kind != "" {
 		why = append(why, "kind "+h.kind)
@@ -250,8 +250,12 @@ func (c *rule) decision(h hit) Decision {
 	case Block:
 		return Decision{Route: Block, Rule: c.label, Source: c.source, Reason: "blocked: " + what + " (" + c.label + ")"}
 	case Upstream:
+		if wrapped {
+			return Decision{Route: Upstream, Rule: c.label, Source: c.source,
+				Reason: "upstream: findings masked at veil's boundary, " + what + " (" + c.label + ")"}
+		}
 		return Decision{Route: Block, Rule: c.label, Source: c.source,
-			Reason: "blocked: route upstream is not available yet (" + what + ", " + c.label + ")"}
+			Reason: "blocked: route upstream needs wrap mode, veil lsp --wrap (" + what + ", " + c.label + ")"}
 	default:
 		return Decision{Route: Local, Rule: c.label, Source: c.source, Reason: "local: findings masked, " + what + " (" + c.label + ")"}
 	}

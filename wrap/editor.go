@@ -1,0 +1,227 @@
+package wrap
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"slices"
+
+	"github.com/veil-dev/veil/policy"
+)
+
+// readEditor forwards the editor's stream until it ends or exit arrives.
+// It returns nil after exit, the read error otherwise (io.EOF included).
+func (s *Session) readEditor(r io.Reader) error {
+	fr := newFrameReader(r)
+	for {
+		body, err := fr.Read()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.log.Warn("wrap: editor stream", "err", err.Error())
+			}
+			return err
+		}
+		var m message
+		if err := json.Unmarshal(body, &m); err != nil {
+			s.log.Warn("wrap: unreadable frame from the editor, dropped", "bytes", len(body))
+			continue
+		}
+		if s.fromEditor(&m, body) {
+			return nil
+		}
+	}
+}
+
+// aiMethods are the editor requests that send a document to the model;
+// a blocked document's are answered empty here.
+var aiMethods = map[string]string{
+	"textDocument/inlineCompletion": `{"items":[]}`,
+	"textDocument/completion":       `{"isIncomplete":false,"items":[]}`,
+	"getCompletions":                `{"completions":[]}`,
+	"getCompletionsCycling":         `{"completions":[]}`,
+	"getPanelCompletions":           `{"solutionCountTarget":0}`,
+}
+
+// docNotifications carry a document's text or state to the child; a
+// blocked document's are dropped.
+var docNotifications = []string{"textDocument/didOpen", "textDocument/didChange", "textDocument/didClose",
+	"textDocument/didSave", "textDocument/willSave", "textDocument/didFocus", "textDocument/didShowCompletion",
+	"textDocument/didPartiallyAcceptCompletion"}
+
+// fromEditor handles one editor message; true after exit.
+func (s *Session) fromEditor(m *message, body []byte) bool {
+	switch {
+	case m.isResponse():
+		s.editorAnswer(m, body)
+		return false
+	case m.Method == "exit":
+		s.toChild(body)
+		return true
+	case m.Method == "veil/status":
+		s.toEditor(encodeReply(m.ID, s.status(docURI(m.Params)), nil))
+		return false
+	case slices.Contains(docNotifications, m.Method):
+		if s.documentNotification(m) {
+			return false
+		}
+	case aiMethods[m.Method] != "" && s.blockedRequest(m):
+		return false
+	}
+	s.forward(m, body)
+	return false
+}
+
+// forward sends an editor message to the child, patched where veil
+// forces client fetch, and remembers calls so their answers (or a crash)
+// can be matched.
+func (s *Session) forward(m *message, body []byte) {
+	switch m.Method {
+	case "initialize":
+		m.Params = patchInitialize(m.Params)
+		body = encodeCall(m.ID, m.Method, m.Params)
+	case "workspace/didChangeConfiguration":
+		body = encodeNotification(m.Method, patchDidChangeConfiguration(m.Params))
+	case "shutdown":
+		s.mu.Lock()
+		s.shutdown = true
+		s.mu.Unlock()
+	}
+	if m.isCall() {
+		s.mu.Lock()
+		s.pending[idKey(m.ID)] = m.Method
+		s.mu.Unlock()
+	}
+	if !s.toChild(body) {
+		if m.isCall() {
+			s.mu.Lock()
+			delete(s.pending, idKey(m.ID))
+			s.mu.Unlock()
+			s.toEditor(encodeReply(m.ID, nil, &rpcError{Code: -32603, Message: s.notRunning()}))
+		}
+		return
+	}
+	if m.Method == "initialized" {
+		s.mu.Lock()
+		first := !s.pushedConfig
+		s.pushedConfig = true
+		s.mu.Unlock()
+		if first {
+			s.toChild(encodeNotification("workspace/didChangeConfiguration", forcedConfigurationParams()))
+		}
+	}
+}
+
+// notRunning says why the child cannot answer.
+func (s *Session) notRunning() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused != "" {
+		return s.refused
+	}
+	msg := "veil: the wrapped Copilot language server is not running"
+	if s.childErr != nil {
+		msg += " (" + s.childErr.Error() + ")"
+	}
+	return msg
+}
+
+// editorAnswer passes the editor's answer to a child's call, with the
+// forced settings in every workspace/configuration answer.
+func (s *Session) editorAnswer(m *message, body []byte) {
+	s.mu.Lock()
+	params, isConfig := s.childCalls[idKey(m.ID)]
+	delete(s.childCalls, idKey(m.ID))
+	s.mu.Unlock()
+	if isConfig && len(m.Result) > 0 {
+		body = encodeReply(m.ID, patchConfigurationResult(params, m.Result), nil)
+	}
+	s.toChild(body)
+}
+
+// documentNotification routes a document notification: didOpen decides
+// the document's route; a blocked document never reaches the child. It
+// reports whether the notification was consumed.
+func (s *Session) documentNotification(m *message) bool {
+	uri := docURI(m.Params)
+	if m.Method == "textDocument/didOpen" {
+		var p struct {
+			TextDocument struct {
+				URI        string `json:"uri"`
+				LanguageID string `json:"languageId"`
+				Text       string `json:"text"`
+			} `json:"textDocument"`
+		}
+		_ = json.Unmarshal(m.Params, &p)
+		d := s.o.Route(policy.Inline, uri, p.TextDocument.LanguageID, p.TextDocument.Text)
+		s.mu.Lock()
+		s.docs[uri] = d
+		s.mu.Unlock()
+		if d.Route == policy.Block {
+			s.tellBlocked(uri, d)
+		}
+	}
+	s.mu.Lock()
+	d, known := s.docs[uri]
+	if m.Method == "textDocument/didClose" {
+		delete(s.docs, uri)
+	}
+	s.mu.Unlock()
+	return known && d.Route != policy.Upstream
+}
+
+// blockedRequest answers an AI request for a document that may not go
+// upstream with the method's empty answer; false lets it through.
+func (s *Session) blockedRequest(m *message) bool {
+	uri := docURI(m.Params)
+	s.mu.Lock()
+	d, known := s.docs[uri]
+	s.mu.Unlock()
+	if !known {
+		d = s.o.Route(policy.Inline, uri, "", "")
+	}
+	if d.Route == policy.Upstream {
+		return false
+	}
+	s.tellBlocked(uri, d)
+	s.toEditor(encodeReply(m.ID, json.RawMessage(aiMethods[m.Method]), nil))
+	return true
+}
+
+// tellBlocked shows, once per document, why it is not sent to Copilot.
+func (s *Session) tellBlocked(uri string, d policy.Decision) {
+	s.mu.Lock()
+	told := s.told[uri]
+	s.told[uri] = true
+	s.mu.Unlock()
+	s.toEditor(encodeNotification("veil/status", map[string]any{"uri": uri, "route": d.Route, "reason": d.Reason, "rule": d.Rule}))
+	if told {
+		return
+	}
+	msg := "veil: this file is not sent to Copilot: " + d.Reason
+	if d.Route == policy.Local {
+		msg = "veil: this file's route is local, which wrap mode does not serve: nothing is sent (" + d.Reason + ")"
+	}
+	s.toEditor(encodeNotification("window/showMessage", map[string]any{"type": 2, "message": msg}))
+}
+
+// docURI finds the document a request or notification is about:
+// textDocument.uri, doc.uri (the Copilot dialect) or uri.
+func docURI(params json.RawMessage) string {
+	var p struct {
+		TextDocument struct {
+			URI string `json:"uri"`
+		} `json:"textDocument"`
+		Doc struct {
+			URI string `json:"uri"`
+		} `json:"doc"`
+		URI string `json:"uri"`
+	}
+	_ = json.Unmarshal(params, &p)
+	switch {
+	case p.TextDocument.URI != "":
+		return p.TextDocument.URI
+	case p.Doc.URI != "":
+		return p.Doc.URI
+	}
+	return p.URI
+}

@@ -1,0 +1,75 @@
+package wrap
+
+import (
+	"bufio"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// refusingProxy is the child's HTTP(S) proxy: a loopback port that closes
+// every connection it accepts, so a request the child tries on its own
+// fails at once instead of reaching the network. Each attempt is counted
+// and logged with the host it named.
+type refusingProxy struct {
+	ln       net.Listener
+	logger   *slog.Logger
+	attempts atomic.Int64
+	wg       sync.WaitGroup
+}
+
+func startRefusingProxy(logger *slog.Logger) (*refusingProxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &refusingProxy{ln: ln, logger: logger}
+	p.wg.Add(1)
+	go p.serve()
+	return p, nil
+}
+
+// URL is the proxy's address as the child's environment names it.
+func (p *refusingProxy) URL() string { return "http://" + p.ln.Addr().String() }
+
+// Attempts is how many connections the child opened to the proxy.
+func (p *refusingProxy) Attempts() int64 { return p.attempts.Load() }
+
+// Close stops accepting and waits for the accept loop.
+func (p *refusingProxy) Close() error {
+	err := p.ln.Close()
+	p.wg.Wait()
+	return err
+}
+
+func (p *refusingProxy) serve() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.attempts.Add(1)
+		p.refuse(c)
+	}
+}
+
+// refuse reads the request line (briefly) to name the target host in the
+// log, then closes the connection.
+func (p *refusingProxy) refuse(c net.Conn) {
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	line, _ := bufio.NewReaderSize(c, 512).ReadString('\n')
+	host := "unknown"
+	if f := strings.Fields(line); len(f) >= 2 {
+		host = f[1]
+		if i := strings.Index(host, "://"); i >= 0 {
+			host = host[i+3:]
+		}
+		host, _, _ = strings.Cut(host, "/")
+	}
+	p.logger.Warn("wrap: the wrapped server tried to reach the network on its own; refused", "target", host)
+}
