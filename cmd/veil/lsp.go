@@ -26,6 +26,7 @@ func runLSP(e *env, args []string) int {
 	cfgFile := fs.String("config", "", "user config file (default $VEIL_CONFIG, else $XDG_CONFIG_HOME/veil/veil.yaml)")
 	listen := fs.String("listen", "", "serve LSP over TCP on this loopback address (127.0.0.1:PORT) instead of stdio")
 	fs.Bool("stdio", true, "serve on stdin/stdout (the default; Copilot plugins pass it)")
+	wrapMode := fs.Bool("wrap", false, "wrap mode: run the AI language server named after -- (or upstream.command) as veil's child, with veil as its only network")
 	modelFlags(fs)
 	var lf logFlags
 	lf.register(fs)
@@ -48,6 +49,12 @@ func runLSP(e *env, args []string) int {
 	defer closeLog()
 	for _, w := range loaded.Warnings {
 		logger.Warn("config", "warning", w.Error())
+	}
+	if *wrapMode {
+		if *listen != "" {
+			return fail("--wrap serves stdio only (the child is one session)")
+		}
+		return serveWrap(e, loaded.Config, logger, fs.Args())
 	}
 	deps, err := openDeps(loaded.Config, e.getenv, logger)
 	if err != nil {

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.lsp.dev/uri"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/egress"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+	"github.com/veil-dev/veil/wrap"
+)
+
+// wrapDeps are what a wrap session is built from.
+type wrapDeps struct {
+	det   *redact.Detector
+	vault *redact.Vault
+	pol   *policy.Policy
+	root  string // the workspace root policy sees: the directory veil runs in
+	audit *audit.Log
+}
+
+// serveWrap runs `veil lsp --wrap -- <command>`: the editor's session is
+// forwarded to the child, whose only network is veil's egress gate.
+func serveWrap(e *env, c config.Config, logger *slog.Logger, command []string) int {
+	if len(command) == 0 {
+		command = c.Upstream.Command
+	}
+	if len(command) == 0 {
+		fmt.Fprintln(e.stderr, "veil lsp --wrap: name the server to wrap after --, e.g. veil lsp --wrap -- copilot-language-server --stdio, or set upstream.command")
+		return exitError
+	}
+	d, err := openWrapDeps(c, e.getenv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
+		return exitError
+	}
+	if d.audit != nil {
+		defer d.audit.Close()
+	}
+	sid := randomID()
+	gate := egress.New(egress.Options{
+		Detector: func() *redact.Detector { return d.det },
+		Vault:    d.vault,
+		Blocked:  d.blocked,
+		Record:   d.record(sid, logger),
+		Session:  sid,
+	})
+	sess, err := wrap.New(wrap.Options{
+		Command: command, Env: os.Environ(), Gate: gate, Route: d.route, AllowVersion: c.Upstream.AllowVersion,
+		Mask: d.mask, Version: version, Logger: logger.With("session", sid),
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
+		return exitError
+	}
+	switch err := sess.Serve(context.Background(), e.stdin, e.stdout); {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, wrap.ErrNoShutdown):
+		logger.Info("exit without shutdown")
+		return exitFindings
+	default:
+		logger.Error("wrap", "error", err.Error())
+		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
+		return exitError
+	}
+}
+
+func openWrapDeps(c config.Config, getenv func(string) string) (*wrapDeps, error) {
+	det, err := redact.NewDetector(detectorOptions(c))
+	if err != nil {
+		return nil, err
+	}
+	pol, err := policy.Compile(c.Policy)
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	cwd, _ := os.Getwd()
+	d := &wrapDeps{det: det, vault: redact.NewVault(key, 0), pol: pol, root: filepath.ToSlash(cwd)}
+	if c.Audit.Enabled {
+		var akey []byte
+		if c.Audit.HashPaths {
+			if akey, err = audit.LoadKey(auditKeyPath(getenv)); err != nil {
+				return nil, err
+			}
+		}
+		if d.audit, err = audit.Open(c.Audit, akey); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// route decides a document's route in wrap mode.
+func (d *wrapDeps) route(kind policy.Kind, u, languageID, text string) policy.Decision {
+	p := docPath(u)
+	req := policy.Request{Kind: kind, Path: p, WorkspaceRoot: d.root, LanguageID: languageID, Wrapped: true}
+	if text != "" {
+		req.Findings = d.det.Scan(scanPath(p, d.root), []byte(text))
+	}
+	return d.pol.Decide(req)
+}
+
+// blocked says whether a file's content may not leave (the egress gate
+// asks for chat attachments and agent tool results).
+func (d *wrapDeps) blocked(p string) (string, bool) {
+	if strings.HasPrefix(p, "file:") {
+		p = docPath(p)
+	} else if !filepath.IsAbs(p) {
+		p = filepath.Join(d.root, p)
+	}
+	dec := d.pol.Decide(policy.Request{Kind: policy.Chat, Path: filepath.ToSlash(p), WorkspaceRoot: d.root, Wrapped: true})
+	return dec.Reason, dec.Route != policy.Upstream
+}
+
+// mask masks text for the log.
+func (d *wrapDeps) mask(s string) string {
+	fs := d.det.Scan("", []byte(s))
+	if len(fs) == 0 {
+		return s
+	}
+	m, err := d.vault.Mask(s, fs)
+	if err != nil {
+		return fmt.Sprintf("[%d bytes withheld]", len(s))
+	}
+	return m.Text
+}
+
+// record writes one audit record per upstream request.
+func (d *wrapDeps) record(sid string, logger *slog.Logger) func(audit.Record) {
+	return func(r audit.Record) {
+		logger.Debug("upstream", "kind", r.Kind, "host", r.Host, "outcome", r.Outcome, "latency_ms", r.LatencyMS)
+		if d.audit == nil {
+			return
+		}
+		r.Session = sid
+		if err := d.audit.Write(r); err != nil {
+			logger.Error("audit", "error", err.Error())
+		}
+	}
+}
+
+// docPath is the slash path of a file: URI ("" for other schemes).
+func docPath(u string) string {
+	parsed, err := uri.Parse(u)
+	if err != nil || !parsed.IsFile() {
+		return ""
+	}
+	return uri.FsPathFor(parsed, uri.PlatformPOSIX, true)
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
