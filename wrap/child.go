@@ -2,17 +2,24 @@ package wrap
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"slices"
 
+	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
 )
 
 // readChild handles the child's stream until it ends.
 func (s *Session) readChild(r io.Reader) {
-	fr := newFrameReader(r)
+	fr := lspconn.NewFrameReader(r, maxFrame)
 	for {
 		body, err := fr.Read()
+		var fe *lspconn.FrameError
+		if errors.As(err, &fe) {
+			s.log.Warn("wrap: bad frame from the child, skipped", "err", fe.Err.Error())
+			continue
+		}
 		if err != nil {
 			return
 		}

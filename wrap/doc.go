@@ -19,5 +19,5 @@
 // is reported to the editor and pending calls answered with an error; it
 // is never restarted.
 //
-// May import: egress, policy.
+// May import: egress, policy, lspconn.
 package wrap

@@ -6,15 +6,21 @@ import (
 	"io"
 	"slices"
 
+	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
 )
 
 // readEditor forwards the editor's stream until it ends or exit arrives.
 // It returns nil after exit, the read error otherwise (io.EOF included).
 func (s *Session) readEditor(r io.Reader) error {
-	fr := newFrameReader(r)
+	fr := lspconn.NewFrameReader(r, maxFrame)
 	for {
 		body, err := fr.Read()
+		var fe *lspconn.FrameError
+		if errors.As(err, &fe) {
+			s.log.Warn("wrap: bad frame from the editor, skipped", "err", fe.Err.Error())
+			continue
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				s.log.Warn("wrap: editor stream", "err", err.Error())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/veil-dev/veil/egress"
+	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
 )
 
@@ -54,8 +55,8 @@ type Options struct {
 type Session struct {
 	o      Options
 	log    *slog.Logger
-	editor *frameWriter
-	child  *frameWriter
+	editor *lspconn.FrameWriter
+	child  *lspconn.FrameWriter
 	proxy  *refusingProxy
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
@@ -103,7 +104,7 @@ func New(o Options) (*Session, error) {
 func (s *Session) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer s.cancel()
-	s.editor = &frameWriter{w: w}
+	s.editor = lspconn.NewFrameWriter(w)
 	proxy, err := startRefusingProxy(s.log)
 	if err != nil {
 		return fmt.Errorf("wrap: starting the refusing proxy: %w", err)
@@ -149,7 +150,7 @@ func (s *Session) start() (*exec.Cmd, io.WriteCloser, <-chan struct{}, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, nil, nil, fmt.Errorf("wrap: pipes for the child: %w", err)
 	}
-	s.child = &frameWriter{w: stdin}
+	s.child = lspconn.NewFrameWriter(stdin)
 	if err := cmd.Start(); err != nil {
 		return nil, nil, nil, fmt.Errorf("wrap: starting %s: %w", s.o.Command[0], err)
 	}

@@ -1,0 +1,347 @@
+package wrap
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/egress"
+	"github.com/veil-dev/veil/lspconn"
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+)
+
+// editor is a test editor connected to a wrap session whose child is the
+// fake server (this test binary).
+type editor struct {
+	t      *testing.T
+	conn   *lspconn.Conn
+	sess   *Session
+	served chan error
+	run    chan error
+
+	mu    sync.Mutex
+	notes []lspconn.Message
+}
+
+type editorOpts struct {
+	version string // the fake child's version
+	allow   string
+	gate    *egress.Gate
+}
+
+func startEditor(t *testing.T, o editorOpts) *editor {
+	t.Helper()
+	if o.version == "" {
+		o.version = TestedVersions[0]
+	}
+	if o.gate == nil {
+		o.gate = testGate(t, nil)
+	}
+	sess, err := New(Options{
+		Command: []string{os.Args[0], "-test.run=^$"},
+		Env:     append(os.Environ(), "WRAP_FAKE_CHILD=1", "WRAP_FAKE_VERSION="+o.version, "NODE_TLS_REJECT_UNAUTHORIZED=0", "HTTPS_PROXY=http://corp:8080"),
+		Gate:    o.gate,
+		Route: func(kind policy.Kind, uri, lang, text string) policy.Decision {
+			if strings.HasSuffix(uri, "/.env") {
+				return policy.Decision{Route: policy.Block, Rule: "default policy rule 1", Reason: "blocked: path matches **/.env (default policy rule 1)"}
+			}
+			return policy.Decision{Route: policy.Upstream, Reason: "upstream: findings masked at veil's boundary (no rule matched)"}
+		},
+		AllowVersion: o.allow,
+		Mask:         func(s string) string { return s },
+		Version:      "test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edR, vW := io.Pipe()
+	vR, edW := io.Pipe()
+	e := &editor{t: t, sess: sess, served: make(chan error, 1), run: make(chan error, 1)}
+	go func() { e.served <- sess.Serve(context.Background(), vR, vW); vW.Close() }()
+	e.conn = lspconn.New(edR, edW, lspconn.Options{})
+	go func() {
+		e.run <- e.conn.Run(func(m *lspconn.Message) error {
+			if m.IsCall() && m.Method == "workspace/configuration" {
+				return e.conn.Reply(m.ID, []any{map[string]any{"enable": true}, map[string]any{"editor": map[string]any{"x": 1}}, nil}, nil)
+			}
+			e.mu.Lock()
+			e.notes = append(e.notes, *m)
+			e.mu.Unlock()
+			return nil
+		})
+	}()
+	t.Cleanup(func() {
+		edW.Close()
+		select {
+		case <-e.served:
+		case <-time.After(10 * time.Second):
+			t.Error("the session did not end after the editor left")
+		}
+		<-e.run
+	})
+	return e
+}
+
+func (e *editor) call(method string, params any) (json.RawMessage, error) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return e.conn.Call(ctx, method, params)
+}
+
+func (e *editor) initialize() {
+	e.t.Helper()
+	if _, err := e.call("initialize", map[string]any{"capabilities": map[string]any{},
+		"initializationOptions": map[string]any{"copilotCapabilities": map[string]any{"fetch": false}, "editorInfo": map[string]any{"name": "vim"}}}); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.conn.Notify("initialized", map[string]any{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// state asks the fake child what it has seen.
+func (e *editor) state() (s struct {
+	Init     json.RawMessage   `json:"init"`
+	Settings []json.RawMessage `json:"settings"`
+	Opened   []string          `json:"opened"`
+	Methods  []string          `json:"methods"`
+}) {
+	e.t.Helper()
+	raw, err := e.call("test/state", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+func (e *editor) notifications(method string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, n := range e.notes {
+		if n.Method == method {
+			out = append(out, string(n.Params))
+		}
+	}
+	return out
+}
+
+func testGate(t *testing.T, client *http.Client) *egress.Gate {
+	det, err := redact.NewDetector(redact.Options{Terms: []string{"Zephyrine"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return egress.New(egress.Options{Client: client, Detector: func() *redact.Detector { return det },
+		Vault: redact.NewVault([]byte("k"), 0), Record: func(audit.Record) {}})
+}
+
+func TestClientFetchForcedAndShutdownClean(t *testing.T) {
+	e := startEditor(t, editorOpts{})
+	e.initialize()
+	st := e.state()
+	var init struct {
+		InitializationOptions struct {
+			CopilotCapabilities map[string]bool `json:"copilotCapabilities"`
+			EditorInfo          map[string]string
+		} `json:"initializationOptions"`
+	}
+	_ = json.Unmarshal(st.Init, &init)
+	if c := init.InitializationOptions.CopilotCapabilities; !c["fetch"] || !c["redirectedTelemetry"] {
+		t.Errorf("child's copilotCapabilities = %v, want fetch and redirectedTelemetry", c)
+	}
+	if init.InitializationOptions.EditorInfo["name"] != "vim" {
+		t.Error("the plugin's other initialization options were lost")
+	}
+	if len(st.Settings) == 0 || !strings.Contains(string(st.Settings[0]), `"fetchStrategy":"client"`) || !strings.Contains(string(st.Settings[0]), `"telemetryLevel":"off"`) {
+		t.Fatalf("first didChangeConfiguration = %s", st.Settings)
+	}
+	// The editor's own settings cannot turn it off.
+	_ = e.conn.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"github": map[string]any{"copilot": map[string]any{"fetchStrategy": "native"}}, "http": map[string]any{"proxy": "x"}}})
+	st = e.state()
+	last := string(st.Settings[len(st.Settings)-1])
+	if !strings.Contains(last, `"fetchStrategy":"client"`) || !strings.Contains(last, `"proxy":"x"`) {
+		t.Errorf("editor's didChangeConfiguration reached the child as %s", last)
+	}
+	// Every workspace/configuration answer carries the forced values.
+	raw, err := e.call("test/config", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []map[string]any
+	_ = json.Unmarshal(raw, &items)
+	if len(items) != 3 || items[0]["fetchStrategy"] != "client" || items[0]["enable"] != true {
+		t.Errorf("github.copilot section = %v", items)
+	}
+	if g, _ := items[1]["github"].(map[string]any); g == nil || g["copilot"].(map[string]any)["fetchStrategy"] != "client" || items[1]["editor"] == nil {
+		t.Errorf("whole-config section = %v", items[1])
+	}
+	// The child's proxy refuses; its environment points there.
+	if raw, _ := e.call("test/net", nil); string(raw) != `"true"` {
+		t.Errorf("the child reached the network on its own: %s", raw)
+	}
+	if n := e.sess.ProxyAttempts(); n != 1 {
+		t.Errorf("refusing proxy saw %d attempts, want 1", n)
+	}
+	if _, err := e.call("shutdown", nil); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.conn.Notify("exit", nil)
+	select {
+	case err := <-e.served:
+		if err != nil {
+			t.Errorf("Serve after shutdown+exit = %v", err)
+		}
+		e.served <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit")
+	}
+}
+
+func TestChildEnv(t *testing.T) {
+	env := childEnv([]string{"HOME=/h", "GH_COPILOT_TOKEN=x", "NODE_TLS_REJECT_UNAUTHORIZED=0", "https_proxy=http://corp", "NO_PROXY=*", "XDG_CONFIG_HOME=/c"}, "http://127.0.0.1:9")
+	joined := strings.Join(env, "\n")
+	for _, want := range []string{"HOME=/h", "GH_COPILOT_TOKEN=x", "XDG_CONFIG_HOME=/c", "HTTPS_PROXY=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NODE_USE_ENV_PROXY=1"} {
+		if !strings.Contains(joined+"\n", want+"\n") {
+			t.Errorf("child env lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"NODE_TLS_REJECT_UNAUTHORIZED", "http://corp", "NO_PROXY"} {
+		if strings.Contains(joined, bad) {
+			t.Errorf("child env keeps %s", bad)
+		}
+	}
+}
+
+// tlsUpstream is an HTTPS server answering for every host, and a client
+// that reaches it for any name.
+func tlsUpstream(t *testing.T, h http.HandlerFunc) *http.Client {
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	addr := srv.Listener.Addr().String()
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, n, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, n, addr)
+		},
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "example.com"},
+	}}
+}
+
+func TestFetchAnsweredByVeilNeverShownToEditor(t *testing.T) {
+	pat := "ghp_" + strings.Repeat("Ab1", 10) + "000000" // shape only; masked by the term below
+	var got string
+	client := tlsUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+		w.Header().Set("Content-Type", "text/event-stream")
+		tok := regexp.MustCompile(`veil_name_[0-9]+_[a-z0-9]{3}`).FindString(got)
+		if tok == "" {
+			http.Error(w, "no token", 500)
+			return
+		}
+		io.WriteString(w, `data: {"choices":[{"index":0,"text":"`+tok[:8]+`"}]}`+"\n\n")
+		w.(http.Flusher).Flush()
+		io.WriteString(w, `data: {"choices":[{"index":0,"text":"`+tok[8:]+` ü","finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	})
+	e := startEditor(t, editorOpts{gate: testGate(t, client)})
+	e.initialize()
+	body := `{"prompt":"zephyrine ` + pat + `","nwo":"acme/zephyrine"}`
+	raw, err := e.call("test/fetch", map[string]any{"url": "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", "method": "POST", "body": body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Head struct{ Status int }
+		Body string
+	}
+	_ = json.Unmarshal(raw, &res)
+	if strings.Contains(strings.ToLower(got), "zephyrine") {
+		t.Error("the identifier term reached upstream")
+	}
+	if res.Head.Status != 200 || !strings.Contains(res.Body, `"text":"zephyrine ü"`) {
+		t.Errorf("child got head %d body %q", res.Head.Status, res.Body)
+	}
+	raw, _ = e.call("test/fetch", map[string]any{"url": "https://evil.example.com/x", "method": "POST", "body": "x"})
+	if !strings.Contains(string(raw), "allowlist") {
+		t.Errorf("a request off the allowlist got %s", raw)
+	}
+	for _, m := range []string{"copilot/fetch", "$/progress"} {
+		if n := e.notifications(m); len(n) > 0 {
+			t.Errorf("the editor saw %s", m)
+		}
+	}
+}
+
+func TestBlockedDocumentNeverReachesChild(t *testing.T) {
+	e := startEditor(t, editorOpts{})
+	e.initialize()
+	for _, u := range []string{"file:///w/.env", "file:///w/main.go"} {
+		_ = e.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "x", "version": 1, "text": "A=1"}})
+	}
+	_ = e.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": "file:///w/.env", "version": 2}, "contentChanges": []any{map[string]any{"text": "B=2"}}})
+	raw, err := e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/.env"}, "position": map[string]any{"line": 0, "character": 0}})
+	if err != nil || string(raw) != `{"items":[]}` {
+		t.Errorf("inline completion on .env = %s, %v", raw, err)
+	}
+	st := e.state()
+	if len(st.Opened) != 1 || st.Opened[0] != "file:///w/main.go" {
+		t.Errorf("child opened %v", st.Opened)
+	}
+	for _, m := range st.Methods {
+		if m == "textDocument/didChange" || m == "textDocument/inlineCompletion" {
+			t.Errorf("child got %s for the blocked document", m)
+		}
+	}
+	if n := e.notifications("window/showMessage"); len(n) != 1 || !strings.Contains(n[0], "**/.env") {
+		t.Errorf("showMessage = %v", n)
+	}
+	raw, _ = e.call("veil/status", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}})
+	if !strings.Contains(string(raw), `"route":"upstream"`) || !strings.Contains(string(raw), `"wraps":"Fake Copilot 1.539.0"`) {
+		t.Errorf("veil/status = %s", raw)
+	}
+}
+
+func TestCrashReportedNotRestarted(t *testing.T) {
+	e := startEditor(t, editorOpts{})
+	e.initialize()
+	if _, err := e.call("test/crash", nil); err == nil || !strings.Contains(err.Error(), "exited unexpectedly") {
+		t.Errorf("pending call after a crash: %v", err)
+	}
+	if n := e.notifications("window/showMessage"); len(n) != 1 || !strings.Contains(n[0], "does not restart") {
+		t.Errorf("showMessage = %v", n)
+	}
+	if _, err := e.call("textDocument/hover", map[string]any{}); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Errorf("call after the crash: %v", err)
+	}
+}
+
+func TestUntestedVersionRefused(t *testing.T) {
+	e := startEditor(t, editorOpts{version: "9.9.9"})
+	_, err := e.call("initialize", map[string]any{"capabilities": map[string]any{}})
+	if err == nil || !strings.Contains(err.Error(), "9.9.9") || !strings.Contains(err.Error(), "upstream.allow_version") {
+		t.Fatalf("initialize with an untested child = %v", err)
+	}
+	if _, err := e.call("test/state", nil); err == nil {
+		t.Error("the refused child still gets requests")
+	}
+	ok := startEditor(t, editorOpts{version: "9.9.9", allow: "9.9.9"})
+	if _, err := ok.call("initialize", map[string]any{"capabilities": map[string]any{}}); err != nil {
+		t.Errorf("explicitly allowed version refused: %v", err)
+	}
+}
