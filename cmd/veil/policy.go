@@ -19,7 +19,7 @@ func policyUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: veil policy explain [flags] PATH")
 	fmt.Fprintln(w, "\n  explain PATH   the decision for the file, its reason, the findings (masked)")
 	fmt.Fprintln(w, "                 and the redacted text the model would see")
-	fmt.Fprintln(w, "\nexit codes: 0 routed local, 1 blocked, 2 usage or runtime error")
+	fmt.Fprintln(w, "\nexit codes: 0 routed local or upstream, 1 blocked, 2 usage or runtime error")
 	fmt.Fprintln(w, "run 'veil policy explain --help' for flags")
 }
 
@@ -48,6 +48,7 @@ func runPolicyExplain(e *env, args []string) int {
 	cfgFile := fs.String("config", "", "user config file (default $VEIL_CONFIG, else $XDG_CONFIG_HOME/veil/veil.yaml)")
 	kind := fs.String("kind", "inline", "request kind: inline, completion or chat")
 	lang := fs.String("language", "", "LSP language id (default: from the file extension)")
+	wrapped := fs.Bool("wrap", false, "decide as veil lsp --wrap does (the default when upstream.command is set)")
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -107,6 +108,7 @@ func runPolicyExplain(e *env, args []string) int {
 		Path:          filepath.ToSlash(abs),
 		WorkspaceRoot: filepath.ToSlash(root),
 		LanguageID:    *lang,
+		Wrapped:       *wrapped || len(cfg.Upstream.Command) > 0,
 	}
 	if req.LanguageID == "" {
 		req.LanguageID = languageID(req.Path)
@@ -141,7 +143,7 @@ func writeExplanation(w io.Writer, req policy.Request, d policy.Decision, root s
 		line, col := lineCol(text, f.Start)
 		fmt.Fprintf(w, "  %-8s %-10s %-28s %s\n", fmt.Sprintf("%d:%d", line, col), f.Category, f.RuleID, redact.Preview(string(text[f.Start:f.End])))
 	}
-	if d.Route != policy.Local {
+	if d.Route == policy.Block {
 		fmt.Fprintln(w, "\nthe model sees: nothing (the request is blocked)")
 		return exitFindings, nil
 	}
@@ -151,7 +153,11 @@ func writeExplanation(w io.Writer, req policy.Request, d policy.Decision, root s
 	if err != nil {
 		return exitError, err
 	}
-	fmt.Fprintln(w, "\nthe model sees (the whole file, masked; veil lsp sends a window around the cursor):")
+	if d.Route == policy.Upstream {
+		fmt.Fprintln(w, "\nthe wrapped server's upstream sees (the whole file, masked at veil's boundary; it sends what its prompt holds):")
+	} else {
+		fmt.Fprintln(w, "\nthe model sees (the whole file, masked; veil lsp sends a window around the cursor):")
+	}
 	fmt.Fprint(w, m.Text)
 	if !strings.HasSuffix(m.Text, "\n") {
 		fmt.Fprintln(w)

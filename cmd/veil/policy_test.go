@@ -123,8 +123,20 @@ func TestPolicyExplain(t *testing.T) {
 	}
 
 	c, out = explain("--kind", "chat", doc)
-	if c != exitFindings || !strings.Contains(out, "blocked: route upstream is not available yet (kind chat, path matches docs/**, user policy rule 1 (cloud chat)") {
-		t.Errorf("upstream: exit %d\n%s", c, out)
+	if c != exitFindings || !strings.Contains(out, "blocked: route upstream needs wrap mode, veil lsp --wrap (kind chat, path matches docs/**, user policy rule 1 (cloud chat)") {
+		t.Errorf("upstream without wrap mode: exit %d\n%s", c, out)
+	}
+	c, out = explain("--wrap", "--kind", "chat", doc)
+	if c != exitOK || !strings.Contains(out, "decision:   upstream") || !strings.Contains(out, "upstream: findings masked at veil's boundary, kind chat, path matches docs/**") ||
+		!strings.Contains(out, "the wrapped server's upstream sees") {
+		t.Errorf("upstream in wrap mode: exit %d\n%s", c, out)
+	}
+	c, out = explain("--wrap", code)
+	if c != exitOK || !strings.Contains(out, "reason:     upstream: findings masked at veil's boundary (no rule matched)") {
+		t.Errorf("wrap mode default: exit %d\n%s", c, out)
+	}
+	if c, out = explain("--wrap", "--kind", "chat", dotenv); c != exitFindings {
+		t.Errorf(".env in wrap mode: exit %d\n%s", c, out)
 	}
 	if c, out = explain("--kind", "inline", doc); c != exitOK {
 		t.Errorf("inline on docs: exit %d\n%s", c, out)
