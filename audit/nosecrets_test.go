@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"hash/crc32"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/policy"
 	"github.com/veil-dev/veil/redact"
 )
@@ -34,19 +34,6 @@ func randFrom(t *testing.T, alphabet string, n int) string {
 	return string(b)
 }
 
-// githubPAT generates a classic token: ghp_, 30 random base62 characters,
-// then the CRC-32 of those in 6 base62 digits.
-func githubPAT(t *testing.T) string {
-	body := randFrom(t, base62, 30)
-	n := crc32.ChecksumIEEE([]byte(body))
-	sum := make([]byte, 6)
-	for i := 5; i >= 0; i-- {
-		sum[i] = base62[n%62]
-		n /= 62
-	}
-	return "ghp_" + body + string(sum)
-}
-
 // planted is one generated secret and what the detector must call it
 // (category, and a part of the rule id).
 type planted struct {
@@ -60,10 +47,15 @@ type planted struct {
 // rotation), building records the way the LSP does, then searches every byte
 // written for each planted value and its hex and base64 forms.
 func TestAuditHoldsNoSecrets(t *testing.T) {
+	seed, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := lsptest.NewSecrets(seed.Uint64())
 	term := "Quasar" + randFrom(t, "abcdefghijklmnopqrstuvwxyz", 8)
 	secrets := []planted{
-		{githubPAT(t), "github-pat", redact.Secret},
-		{"AKIA" + randFrom(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16), "aws", redact.Secret},
+		{gen.GitHubPAT(), "github-pat", redact.Secret},
+		{gen.AWSAccessKeyID(), "aws", redact.Secret},
 		{"-----BEGIN OPENSSH PRIVATE KEY-----\n" + randFrom(t, base62+"+/", 64) + "\n" + randFrom(t, base62+"+/", 40) + "\n-----END OPENSSH PRIVATE KEY-----", "private-key", redact.Secret},
 		{"jane.q." + strings.ToLower(randFrom(t, base62, 10)) + "@acme-payments.io", "email", redact.PII},
 		{term, "identifier-term", redact.Identifier},

@@ -231,7 +231,7 @@ func TestCopilotWrapper(t *testing.T) {
 			t.Errorf("getCompletions on .env returned %d completions, want none", len(comps.Completions))
 		}
 	}
-	if strings.Contains(c.received.String(), secret) {
+	if strings.Contains(c.Received(), secret) {
 		t.Errorf("the .env secret %s came back from veil", mask(secret))
 	}
 	c.shutdown(t)

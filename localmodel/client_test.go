@@ -40,7 +40,7 @@ func TestCompleteFIMModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			f := newFakeServer(t)
-			f.completions = streamCompletion("a +", " b\n}", "\n")
+			f.Completions = streamCompletion("a +", " b\n}", "\n")
 			cfg := f.cfg()
 			cfg.FIM = tt.mode
 			c := newTestClient(t, cfg, nil)
@@ -77,7 +77,7 @@ func TestCompleteFIMModes(t *testing.T) {
 
 func TestCompleteHeadersFollowLanguage(t *testing.T) {
 	f := newFakeServer(t)
-	f.completions = streamCompletion("pass")
+	f.Completions = streamCompletion("pass")
 	c := newTestClient(t, f.cfg(), nil)
 	_, err := c.Complete(context.Background(), FIMRequest{
 		Prefix: "def f():\n    ", Path: "app/main.py", Language: "python",
@@ -97,7 +97,7 @@ func TestCompleteHeadersFollowLanguage(t *testing.T) {
 // rest of the stream.
 func TestCompleteStopsAtBoundaryEarly(t *testing.T) {
 	f := newFakeServer(t)
-	f.completions = func(w http.ResponseWriter, r *http.Request) {
+	f.Completions = func(w http.ResponseWriter, r *http.Request) {
 		s := startSSE(w)
 		s.data(completionChunk(testModel, "x := 1\ny := 2", ""))
 		<-r.Context().Done() // never finishes by itself
@@ -123,7 +123,7 @@ func TestCompleteInvokedBlockAndRepeat(t *testing.T) {
 	f := newFakeServer(t)
 	// The model writes the body and repeats the closing brace that already
 	// follows the cursor, then starts another function.
-	f.completions = streamCompletion("\n\tif b == 0 {\n\t\treturn 0\n\t}\n", "\treturn a / b\n}\n\nfunc mod(")
+	f.Completions = streamCompletion("\n\tif b == 0 {\n\t\treturn 0\n\t}\n", "\treturn a / b\n}\n\nfunc mod(")
 	c := newTestClient(t, f.cfg(), nil)
 	got, err := c.Complete(context.Background(), FIMRequest{
 		Prefix: "func div(a, b int) int {", Suffix: "\n}\n", Trigger: Invoked,
@@ -139,7 +139,7 @@ func TestCompleteInvokedBlockAndRepeat(t *testing.T) {
 
 func TestCompleteWhitespaceOnlyIsEmpty(t *testing.T) {
 	f := newFakeServer(t)
-	f.completions = streamCompletion("   ", "\t")
+	f.Completions = streamCompletion("   ", "\t")
 	c := newTestClient(t, f.cfg(), nil)
 	got, err := c.Complete(context.Background(), FIMRequest{Prefix: "x := ", Trigger: Automatic})
 	if err != nil || got.Text != "" {
@@ -149,7 +149,7 @@ func TestCompleteWhitespaceOnlyIsEmpty(t *testing.T) {
 
 func TestChatStreams(t *testing.T) {
 	f := newFakeServer(t)
-	f.chat = streamChat(testModel, "Hel", "lo, ", "SECRET_1.")
+	f.Chat = streamChat(testModel, "Hel", "lo, ", "SECRET_1.")
 	c := newTestClient(t, f.cfg(), nil)
 	var chunks []string
 	onChunk := func(s string) error { chunks = append(chunks, s); return nil }
@@ -172,7 +172,7 @@ func TestChatStreams(t *testing.T) {
 	}
 
 	// The second turn of the session carries the first.
-	f.update(func(f *fakeServer) { f.chat = streamChat(testModel, "ok") })
+	f.update(func(f *fakeServer) { f.Chat = streamChat(testModel, "ok") })
 	if _, err := c.Chat(context.Background(), ChatRequest{SessionID: "s", Message: "and then?"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func content(m any) string { return m.(map[string]any)["content"].(string) }
 
 func TestChatChunkErrorAborts(t *testing.T) {
 	f := newFakeServer(t)
-	f.chat = streamChat(testModel, "a", "b", "c")
+	f.Chat = streamChat(testModel, "a", "b", "c")
 	c := newTestClient(t, f.cfg(), nil)
 	stop := errors.New("editor gone")
 	n := 0
@@ -216,7 +216,7 @@ func TestChatCancelMidStream(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	f := newFakeServer(t)
 	serverDone := make(chan struct{})
-	f.chat = func(w http.ResponseWriter, r *http.Request) {
+	f.Chat = func(w http.ResponseWriter, r *http.Request) {
 		defer close(serverDone)
 		s := startSSE(w)
 		s.data(chatChunk(testModel, "first", ""))
@@ -246,7 +246,7 @@ func TestCompleteCancelMidStream(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	f := newFakeServer(t)
 	started := make(chan struct{})
-	f.completions = func(w http.ResponseWriter, r *http.Request) {
+	f.Completions = func(w http.ResponseWriter, r *http.Request) {
 		s := startSSE(w)
 		s.data(completionChunk(testModel, "partial", ""))
 		close(started)
@@ -379,7 +379,7 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeServer(t)
-			f.completions = tt.handler
+			f.Completions = tt.handler
 			cfg := f.cfg()
 			if tt.timeout > 0 {
 				cfg.Timeout, cfg.FirstTokenTimeout = tt.timeout, tt.firstToken
@@ -418,7 +418,7 @@ func TestErrors(t *testing.T) {
 
 func TestChatErrors(t *testing.T) {
 	f := newFakeServer(t)
-	f.chat = func(w http.ResponseWriter, _ *http.Request) {
+	f.Chat = func(w http.ResponseWriter, _ *http.Request) {
 		s := startSSE(w)
 		s.data(chatChunk(testModel, "par", ""))
 		s.raw(`data: {"error":{"message":"context window exceeded"}}` + "\n\n")
@@ -478,14 +478,14 @@ func TestEndpointUserInfoNotShown(t *testing.T) {
 // A completed stream leaves its connection for the next request.
 func TestCompleteReusesConnection(t *testing.T) {
 	f := newFakeServer(t)
-	f.completions = streamCompletion("a", "b", "c")
+	f.Completions = streamCompletion("a", "b", "c")
 	c := newTestClient(t, f.cfg(), nil)
 	for range 50 {
 		if _, err := c.Complete(context.Background(), FIMRequest{Prefix: "x"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := f.conns.Load(); n != 1 {
+	if n := f.Conns(); n != 1 {
 		t.Errorf("50 completions opened %d connections, want 1", n)
 	}
 }
@@ -494,11 +494,11 @@ func TestCompleteReusesConnection(t *testing.T) {
 // answer, in completions or chat.
 func TestFinishedWithoutDone(t *testing.T) {
 	f := newFakeServer(t)
-	f.completions = func(w http.ResponseWriter, r *http.Request) {
+	f.Completions = func(w http.ResponseWriter, r *http.Request) {
 		startSSE(w).data(completionChunk(testModel, "done()", "stop"))
 		<-r.Context().Done()
 	}
-	f.chat = func(w http.ResponseWriter, r *http.Request) {
+	f.Chat = func(w http.ResponseWriter, r *http.Request) {
 		startSSE(w).data(chatChunk(testModel, "all said", "stop"))
 		<-r.Context().Done()
 	}
@@ -559,7 +559,7 @@ func TestChatDeadlines(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeServer(t)
-			f.chat = tt.handler
+			f.Chat = tt.handler
 			cfg := f.cfg()
 			cfg.Timeout, cfg.FirstTokenTimeout = tt.timeout, tt.timeout
 			c := newTestClient(t, cfg, nil)
@@ -606,7 +606,7 @@ func TestFIMTemplateDefusesTokens(t *testing.T) {
 // the client keeps nothing of the session.
 func TestChatCallerHistory(t *testing.T) {
 	f := newFakeServer(t)
-	f.chat = streamChat(testModel, "ok")
+	f.Chat = streamChat(testModel, "ok")
 	c := newTestClient(t, f.cfg(), nil)
 	hist := []Turn{{User: "first VEIL_NAME_1_abc", Assistant: "fine"}}
 	if _, err := c.Chat(context.Background(), ChatRequest{SessionID: "s", Message: "next", History: hist}, nil); err != nil {

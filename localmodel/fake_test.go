@@ -4,110 +4,52 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/internal/lsptest"
 )
 
 const testModel = "test-coder:1b"
 
-// fakeServer is an OpenAI-compatible server for tests: it records every
-// request body and answers with the handlers a test sets.
+// fakeServer is lsptest's OpenAI-compatible server with the models this
+// package's tests expect and no completion or chat answer until a test sets
+// one.
 type fakeServer struct {
-	*httptest.Server
-	t *testing.T
-
-	mu     sync.Mutex
-	bodies map[string][]map[string]any // path → decoded JSON bodies
-	auth   []string                    // Authorization headers seen
-	hits   map[string]int
-	conns  atomic.Int64 // TCP connections accepted
-
-	completions http.HandlerFunc
-	chat        http.HandlerFunc
-	models      http.HandlerFunc
-	tags        http.HandlerFunc
+	*lsptest.ModelServer
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
-	f := &fakeServer{t: t, bodies: map[string][]map[string]any{}, hits: map[string]int{}}
-	f.models = func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintf(w, `{"object":"list","data":[{"id":%q,"object":"model"},{"id":"other:7b","object":"model"}]}`, testModel)
-	}
-	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
-	f.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			f.conns.Add(1)
-		}
-	}
-	f.Start()
-	t.Cleanup(f.Close)
-	return f
-}
-
-func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.hits[r.URL.Path]++
-	f.auth = append(f.auth, r.Header.Get("Authorization"))
-	if r.Method == http.MethodPost {
-		var body map[string]any
-		raw, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(raw, &body); err != nil {
-			f.t.Errorf("%s: request body is not JSON: %v", r.URL.Path, err)
-		}
-		f.bodies[r.URL.Path] = append(f.bodies[r.URL.Path], body)
-	}
-	h := map[string]http.HandlerFunc{
-		"/v1/completions":      f.completions,
-		"/v1/chat/completions": f.chat,
-		"/v1/models":           f.models,
-		"/api/tags":            f.tags,
-	}[r.URL.Path]
-	f.mu.Unlock()
-	if h == nil {
-		http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
-		return
-	}
-	h(w, r)
+	m := lsptest.NewModelServer(t, []string{testModel, "other:7b"}, "", "")
+	m.Completions, m.Chat = nil, nil
+	return &fakeServer{m}
 }
 
 func (f *fakeServer) lastBody(path string) map[string]any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b := f.bodies[path]
+	f.T().Helper()
+	b := f.Bodies(path)
 	if len(b) == 0 {
-		f.t.Fatalf("no request to %s", path)
+		f.T().Fatalf("no request to %s", path)
 	}
 	return b[len(b)-1]
 }
 
-func (f *fakeServer) hitCount(path string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.hits[path]
-}
+func (f *fakeServer) hitCount(path string) int { return f.Hits(path) }
 
 // update changes handlers once requests may have been served.
 func (f *fakeServer) update(change func(f *fakeServer)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	change(f)
+	f.Update(func(*lsptest.ModelServer) { change(f) })
 }
 
 func (f *fakeServer) firstAuth() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.auth) == 0 {
+	r := f.Requests()
+	if len(r) == 0 {
 		return ""
 	}
-	return f.auth[0]
+	return r[0].Auth
 }
 
 func (f *fakeServer) endpoint() string { return f.URL + "/v1" }

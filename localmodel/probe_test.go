@@ -49,7 +49,7 @@ func TestProbe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeServer(t)
-			f.tags = tt.tags
+			f.Tags = tt.tags
 			cfg := f.cfg()
 			cfg.Name, cfg.Pin = tt.modelID, tt.pins
 			c := newTestClient(t, cfg, nil)
@@ -85,8 +85,8 @@ func TestProbeBuiltin(t *testing.T) {
 // and a mismatch means nothing is sent.
 func TestDigestPinCheckedBeforeRequests(t *testing.T) {
 	f := newFakeServer(t)
-	f.tags = serveTags(digestB)
-	f.completions = streamCompletion("x")
+	f.Tags = serveTags(digestB)
+	f.Completions = streamCompletion("x")
 	cfg := f.cfg()
 	cfg.Pin = []string{testModel + "@sha256:" + digestA}
 	c := newTestClient(t, cfg, nil)
@@ -103,7 +103,7 @@ func TestDigestPinCheckedBeforeRequests(t *testing.T) {
 	}
 
 	// Once the digest matches, the check runs once and requests go through.
-	f.update(func(f *fakeServer) { f.tags = serveTags(digestA) })
+	f.update(func(f *fakeServer) { f.Tags = serveTags(digestA) })
 	for range 3 {
 		if _, err := c.Complete(context.Background(), FIMRequest{Prefix: "a"}); err != nil {
 			t.Fatal(err)
@@ -117,8 +117,8 @@ func TestDigestPinCheckedBeforeRequests(t *testing.T) {
 // With pins set, an answer from another model is refused and discarded.
 func TestAnswerFromOtherModelRefused(t *testing.T) {
 	f := newFakeServer(t)
-	f.chat = streamChat("impostor:70b", "hello")
-	f.completions = func(w http.ResponseWriter, _ *http.Request) {
+	f.Chat = streamChat("impostor:70b", "hello")
+	f.Completions = func(w http.ResponseWriter, _ *http.Request) {
 		s := startSSE(w)
 		s.data(completionChunk("impostor:70b", "x", "stop"))
 		s.done()

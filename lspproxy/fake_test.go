@@ -3,12 +3,11 @@ package lspproxy
 import (
 	"context"
 	"fmt"
-	"hash/crc32"
-	"math/rand/v2"
 	"strings"
 	"sync"
 
 	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
 )
@@ -104,33 +103,18 @@ func pipelineOptions(m *fakeModel) Options {
 	return Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: m}
 }
 
-// Generated secrets: right prefix, alphabet, length and checksum; a fixed
-// seed keeps the tests repeatable.
-type secrets struct{ r *rand.Rand }
+// secrets adapts lsptest's generator to the short names these tests use;
+// the same seed gives the same values as before the generator moved.
+type secrets struct{ *lsptest.Secrets }
 
-func newSecrets(seed uint64) *secrets { return &secrets{rand.New(rand.NewPCG(seed, seed^0x5eed))} }
+func newSecrets(seed uint64) *secrets { return &secrets{lsptest.NewSecrets(seed)} }
 
-func (s *secrets) pick(alphabet string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alphabet[s.r.IntN(len(alphabet))]
-	}
-	return string(b)
-}
+func (s *secrets) pick(alphabet string, n int) string { return s.Pick(alphabet, n) }
 
 // aws is an access key id: AKIA + 16 of [A-Z2-7].
-func (s *secrets) aws() string { return "AKIA" + s.pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) }
+func (s *secrets) aws() string { return s.AWSAccessKeyID() }
 
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+const base62 = lsptest.Base62
 
-// github is a classic PAT: ghp_ + 30 base62 + the 6-char base62 CRC32.
-func (s *secrets) github() string {
-	body := s.pick(base62, 30)
-	c := crc32.ChecksumIEEE([]byte(body))
-	var sum [6]byte
-	for i := 5; i >= 0; i-- {
-		sum[i] = base62[c%62]
-		c /= 62
-	}
-	return "ghp_" + body + string(sum[:])
-}
+// github is a classic PAT with its CRC-32 checksum.
+func (s *secrets) github() string { return s.GitHubPAT() }

@@ -4,110 +4,38 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/redact"
 )
 
-// modelServer is an OpenAI-compatible test server that records every
-// request body. Completions echo the first codename token of the prompt
-// inside an identifier, the way a model would reuse a name it saw.
-type modelServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies []string
-}
-
 var nameToken = regexp.MustCompile(`VEIL_NAME_[0-9]{1,12}_[a-z0-9]{3}[A-Za-z0-9_]*`)
 
-func newModelServer(t *testing.T) *modelServer {
-	m := &modelServer{}
-	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		m.mu.Lock()
-		m.bodies = append(m.bodies, r.Method+" "+r.URL.Path+" "+string(body))
-		m.mu.Unlock()
-		switch r.URL.Path {
-		case "/v1/models":
-			fmt.Fprint(w, `{"object":"list","data":[{"id":"e2e-model","object":"model"}]}`)
-		case "/v1/completions":
-			var req struct {
-				Prompt string `json:"prompt"`
-			}
-			_ = json.Unmarshal(body, &req)
-			text := "nil"
-			if tok := nameToken.FindString(req.Prompt); tok != "" {
-				text = "New" + tok + "()"
-			}
-			w.Header().Set("Content-Type", "text/event-stream")
-			for _, chunk := range []string{text[:len(text)/2], text[len(text)/2:]} {
-				b, _ := json.Marshal(map[string]any{"id": "c", "object": "text_completion", "model": "e2e-model",
-					"choices": []any{map[string]any{"index": 0, "text": chunk, "finish_reason": nil}}})
-				fmt.Fprintf(w, "data: %s\n\n", b)
-			}
-			b, _ := json.Marshal(map[string]any{"id": "c", "object": "text_completion", "model": "e2e-model",
-				"choices": []any{map[string]any{"index": 0, "text": "", "finish_reason": "stop"}}})
-			fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", b)
-		default:
-			http.NotFound(w, r)
+// newModelServer is a model server whose completions echo the first
+// codename token of the prompt inside an identifier, the way a model would
+// reuse a name it saw, streamed in two chunks.
+func newModelServer(t *testing.T) *lsptest.ModelServer {
+	m := lsptest.NewModelServer(t, []string{"e2e-model"}, "", "")
+	m.Completions = func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Prompt string `json:"prompt"`
 		}
-	}))
-	t.Cleanup(m.Close)
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		text := "nil"
+		if tok := nameToken.FindString(req.Prompt); tok != "" {
+			text = "New" + tok + "()"
+		}
+		lsptest.StreamCompletion(w, text[:len(text)/2], text[len(text)/2:], "")
+	}
 	return m
-}
-
-// received is every request body, raw and with JSON strings decoded (so an
-// escaped value cannot hide).
-func (m *modelServer) received() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var b strings.Builder
-	for _, body := range m.bodies {
-		b.WriteString(body + "\x00")
-		_, js, _ := strings.Cut(body, "{")
-		var v any
-		if json.Unmarshal([]byte("{"+js), &v) == nil {
-			collectStrings(&b, v)
-		}
-	}
-	return b.String()
-}
-
-func collectStrings(b *strings.Builder, v any) {
-	switch v := v.(type) {
-	case string:
-		b.WriteString(v + "\x00")
-	case []any:
-		for _, x := range v {
-			collectStrings(b, x)
-		}
-	case map[string]any:
-		for _, x := range v {
-			collectStrings(b, x)
-		}
-	}
-}
-
-func (m *modelServer) count(path string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, b := range m.bodies {
-		if strings.Contains(b, " "+path+" ") {
-			n++
-		}
-	}
-	return n
 }
 
 // buildVeil builds cmd/veil into dir.
@@ -206,8 +134,8 @@ lsp:
 
 	// 1. Nothing planted, and no 4+ character prefix of the typed secret,
 	//    reached the model server.
-	seen := srv.received()
-	if n := srv.count("/v1/completions"); n < res.TypedRequests {
+	seen := srv.Received()
+	if n := srv.Hits("/v1/completions"); n < res.TypedRequests {
 		t.Fatalf("model server got %d completions for %d typed requests: the test did not exercise the model", n, res.TypedRequests)
 	}
 	for _, v := range []string{awsKey, ghToken, envKey, email, "Zephyrine", "zephyrine"} {

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/veil-dev/veil/internal/lsptest"
 )
 
 // Test secrets are generated here: right prefix, alphabet, length and
@@ -30,9 +32,7 @@ func genGitHubToken(t testing.TB, prefix string) string {
 }
 
 func genGitHubTokenRand(r *rand.Rand, prefix string) string {
-	body := randString(r, base62Digits, 30)
-	sum := base62CRC([]byte(body))
-	return prefix + body + string(sum[:])
+	return lsptest.NewSecrets(r.Uint64()).GitHubToken(prefix)
 }
 
 // genCard returns a Luhn-valid card number with the prefix and length.

@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/veil-dev/veil/internal/lsptest"
 )
 
 // demoEnv runs veil with XDG directories inside a temp dir, so the audit
@@ -83,27 +80,7 @@ func summaryOf(out string) string {
 // TestDemoEndpoint runs the demo against an OpenAI-compatible server given
 // by --endpoint/--model and checks what that server received.
 func TestDemoEndpoint(t *testing.T) {
-	var mu sync.Mutex
-	var bodies []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-		switch r.URL.Path {
-		case "/v1/models":
-			fmt.Fprint(w, `{"object":"list","data":[{"id":"demo-model","object":"model"}]}`)
-		case "/v1/completions":
-			w.Header().Set("Content-Type", "text/event-stream")
-			fmt.Fprint(w, `data: {"id":"1","object":"text_completion","model":"demo-model","choices":[{"index":0,"text":"nil","finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
-		case "/v1/chat/completions":
-			w.Header().Set("Content-Type", "text/event-stream")
-			fmt.Fprint(w, `data: {"id":"1","object":"chat.completion.chunk","model":"demo-model","choices":[{"index":0,"delta":{"role":"assistant","content":"It charges orders."},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
+	srv := lsptest.NewModelServer(t, []string{"demo-model"}, "nil", "It charges orders.")
 	code, out, errOut, _ := demoEnv(t, "demo", "--endpoint", srv.URL+"/v1", "--model", "demo-model")
 	if code != exitOK {
 		t.Fatalf("veil demo --endpoint: exit %d\n%s\nstderr:\n%s", code, summaryOf(out), errOut)
@@ -111,12 +88,10 @@ func TestDemoEndpoint(t *testing.T) {
 	if !strings.Contains(out, "demo-model") || !strings.Contains(out, "It charges orders.") {
 		t.Errorf("the demo did not use the endpoint:\n%s", summaryOf(out))
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(bodies) < 40 {
-		t.Fatalf("the endpoint got %d requests", len(bodies))
+	if n := len(srv.Requests()); n < 40 {
+		t.Fatalf("the endpoint got %d requests", n)
 	}
-	all := strings.Join(bodies, "\n")
+	all := srv.Received()
 	for _, planted := range []string{"AKIAVEILDEMO7K3QZ5WN", "ghp_VeilDemoFakeToken", "dana.fakename", "Zephyrine", "zephyrine", "Hunter2-Demo", "ghp_T"} {
 		if strings.Contains(all, planted) {
 			t.Errorf("the model server received a planted value (%.4s…)", planted)

@@ -2,15 +2,14 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
-	"hash/crc32"
 	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/policy"
 )
 
@@ -29,26 +28,19 @@ func randString(t *testing.T, alphabet string, n int) string {
 	return string(b)
 }
 
-// genGitHubPAT builds a classic token with a valid checksum: ghp_, 30 random
-// base62 characters, their CRC-32 in 6 base62 digits.
-func genGitHubPAT(t *testing.T) string {
-	body := randString(t, testBase62, 30)
-	n := crc32.ChecksumIEEE([]byte(body))
-	sum := make([]byte, 6)
-	for i := 5; i >= 0; i-- {
-		sum[i] = testBase62[n%62]
-		n /= 62
+// randSecrets is a secret generator with a random seed.
+func randSecrets(t *testing.T) *lsptest.Secrets {
+	t.Helper()
+	k, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return "ghp_" + body + string(sum)
+	return lsptest.NewSecrets(k.Uint64())
 }
 
-// genPrivateKey builds an OpenSSH-style private key block of random bytes.
-func genPrivateKey(t *testing.T) string {
-	raw := make([]byte, 96)
-	rand.Read(raw)
-	b := base64.StdEncoding.EncodeToString(raw)
-	return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + b[:64] + "\n" + b[64:] + "\n-----END OPENSSH PRIVATE KEY-----\n"
-}
+func genGitHubPAT(t *testing.T) string { return randSecrets(t).GitHubPAT() }
+
+func genPrivateKey(t *testing.T) string { return randSecrets(t).OpenSSHPrivateKey() }
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()

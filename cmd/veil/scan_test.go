@@ -3,30 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"hash/crc32"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/veil-dev/veil/internal/lsptest"
 )
 
-// genGitHubToken returns a fake ghp_ token: 30 random base62 characters and
-// their CRC32 checksum, so it passes the rule's validator.
-func genGitHubToken(seed uint64) string {
-	const b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	r := rand.New(rand.NewPCG(seed, 1))
-	body := make([]byte, 30)
-	for i := range body {
-		body[i] = b62[r.IntN(62)]
-	}
-	c := crc32.ChecksumIEEE(body)
-	var sum [6]byte
-	for i := 5; i >= 0; i-- {
-		sum[i] = b62[c%62]
-		c /= 62
-	}
-	return "ghp_" + string(body) + string(sum[:])
-}
+// genGitHubToken returns a fake ghp_ token with a valid checksum.
+func genGitHubToken(seed uint64) string { return lsptest.NewSecrets(seed).GitHubPAT() }
 
 // runVeil runs veil with stdin and a HOME of its own (so no user config
 // file is read) and returns exit code, stdout and stderr.
