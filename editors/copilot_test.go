@@ -13,16 +13,17 @@ import (
 )
 
 // copilotGo is the Go file the Copilot-dialect driver edits. The line in
-// again() has an astral character, CJK and a combining mark (e + U+0301)
+// again() has an astral character, a combining mark (e + U+0301) and CJK
 // before the cursor, so UTF-8 bytes, UTF-16 units and code points all
-// differ there. The built-in model completes by copying what followed an
+// differ there; read as bytes, the UTF-16 column falls inside a CJK
+// character. The built-in model completes by copying what followed an
 // earlier occurrence of the text before the cursor.
 const copilotGo = "package main\n\nimport \"fmt\"\n\n" +
 	"func add(a, b int) int {\n\treturn a + b\n}\n\n" +
 	"func twice(a int) int {\n\treturn add(a, a)\n}\n\n" +
-	"func show() {\n\tlabel := \"😀 世界 e\u0301\" + fmt.Sprint(add(1, 2))\n\tfmt.Println(label)\n\tfmt.Println(len(label))\n}\n\n" +
-	"func again() {\n\tlabel := \"😀 世界 e\u0301\" + fmt.Sp\n}\n\n" +
-	"func more() {\n\tlabel := \"😀 世界 e\u0301\" + fmt.Sprint(add(1, 2))\n\t\n}\n\n" +
+	"func show() {\n\tlabel := \"😀 e\u0301 世界世界世界\" + fmt.Sprint(add(1, 2))\n\tfmt.Println(label)\n\tfmt.Println(len(label))\n}\n\n" +
+	"func again() {\n\tlabel := \"😀 e\u0301 世界世界世界\" + fmt.Sp\n}\n\n" +
+	"func more() {\n\tlabel := \"😀 e\u0301 世界世界世界\" + fmt.Sprint(add(1, 2))\n\t\n}\n\n" +
 	"func twice(a int) int {\n"
 
 type copilotPos struct {
@@ -215,7 +216,7 @@ func checkCopilotPositions(t *testing.T, r *copilotResult) {
 	if r.SentCharacter >= r.LineBytes {
 		t.Fatalf("the test line has no non-ASCII text before the cursor (UTF-16 %d, bytes %d)", r.SentCharacter, r.LineBytes)
 	}
-	want := "\tlabel := \"😀 世界 e\u0301\" + fmt.Sprint(add(1, 2))"
+	want := "\tlabel := \"😀 e\u0301 世界世界世界\" + fmt.Sprint(add(1, 2))"
 	if r.Inline == nil {
 		t.Fatal("getCompletions: no completion at the non-ASCII line")
 	}

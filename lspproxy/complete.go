@@ -31,6 +31,12 @@ type fimRequest struct {
 	trigger   localmodel.Trigger
 	neighbors []*Document
 
+	// enc is the encoding of the request's positions and of the answer's:
+	// the negotiated one, except UTF-16 for the Copilot dialect.
+	enc Encoding
+	// multiline lets an automatic suggestion span a block (Copilot dialect).
+	multiline bool
+
 	// name is the document's masked relative path, set by maskedName the
 	// first time it is needed (the audit record and the prompt share it).
 	name *pathMask
@@ -43,13 +49,20 @@ type pathMask struct {
 
 var errBudget = errors.New("latency budget exhausted")
 
-// newFIMRequest snapshots uri at pos; it runs on the read loop.
+// newFIMRequest snapshots uri at pos (in the negotiated encoding); it runs
+// on the read loop.
 func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Position, trigger localmodel.Trigger) (*fimRequest, error) {
+	return s.newFIMRequestIn(s.encoding(), id, kind, uri, pos, trigger)
+}
+
+// newFIMRequestIn is newFIMRequest with pos, and the answer's positions, in
+// enc.
+func (s *Server) newFIMRequestIn(enc Encoding, id []byte, kind policy.Kind, uri string, pos Position, trigger localmodel.Trigger) (*fimRequest, error) {
 	doc := s.docs.get(uri)
 	if doc == nil {
 		return nil, nil // not open: nothing to complete
 	}
-	cursor, err := doc.Text.PositionOffset(pos, s.encoding())
+	cursor, err := doc.Text.PositionOffset(pos, enc)
 	if err != nil {
 		return nil, invalidParams("%v", err)
 	}
@@ -70,7 +83,7 @@ func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Posi
 		}
 		return strings.Compare(a.URI, b.URI)
 	})
-	return &fimRequest{id: string(id), kind: kind, doc: doc, cursor: cursor, trigger: trigger, neighbors: neighbors}, nil
+	return &fimRequest{id: string(id), kind: kind, doc: doc, cursor: cursor, trigger: trigger, neighbors: neighbors, enc: enc}, nil
 }
 
 // complete runs the pipeline and returns the text to insert at the cursor,
@@ -220,7 +233,7 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	prefix, suffix, picked := localmodel.BuildContext(m.Text, m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
 	pr.fim = localmodel.FIMRequest{
 		Prefix: prefix, Suffix: suffix, Path: maskedPath, Language: r.doc.LanguageID,
-		Neighbors: picked, Trigger: r.trigger,
+		Neighbors: picked, Trigger: r.trigger, Multiline: r.multiline,
 	}
 	if err := leakCheck(pr); err != nil {
 		return pr, err

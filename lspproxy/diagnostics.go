@@ -142,9 +142,7 @@ func (s *Server) blocked(doc *Document, maskedName string, dec policy.Decision) 
 	if first {
 		s.showMessage(MessageWarning, fmt.Sprintf("veil: AI requests are blocked for %s: %s", name, why(dec.Reason)))
 	}
-	if s.isCopilot() {
-		s.notify("didChangeStatus", map[string]any{"kind": "Warning", "message": "veil: AI requests blocked for " + name + ": " + why(dec.Reason)})
-	}
+	s.copilotBlocked(doc, name, dec)
 }
 
 // why is a policy reason without its leading route ("blocked: "), for

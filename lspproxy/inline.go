@@ -34,7 +34,7 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 	if err != nil || text == "" {
 		return nil, err
 	}
-	enc := s.encoding()
+	enc := r.enc
 	doc := r.doc.Text
 	pos := doc.OffsetPosition(r.cursor, enc)
 	ls, _ := doc.LineRange(int(pos.Line))
@@ -72,19 +72,18 @@ func (s *Server) inlineCompletion(msg *message) (requestFunc, string, error) {
 	if r == nil || err != nil {
 		return nil, "", err
 	}
+	r.multiline = s.isCopilot() // copilot.el asks this way
 	return func(ctx context.Context) (any, error) {
 		sg, err := s.suggest(ctx, r)
 		if sg == nil || err != nil {
 			return InlineCompletionList{Items: []InlineCompletionItem{}}, err
 		}
-		id := newUUID()
 		// Like Copilot: the item replaces the line from column 0 to the
 		// cursor with the whole new line, which every client renders.
 		return InlineCompletionList{Items: []InlineCompletionItem{{
 			InsertText: sg.linePrefix + sg.text,
 			Range:      &Range{Start: sg.lineStart, End: sg.cursor},
-			Command: &Command{Title: "veil: accepted", Command: "github.copilot.didAcceptCompletionItem",
-				Arguments: []any{id}},
+			Command:    s.inlineAcceptCommand(),
 		}}}, nil
 	}, p.TextDocument.URI, nil
 }

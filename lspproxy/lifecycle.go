@@ -41,12 +41,13 @@ func (s *Server) initialize(msg *message) (any, error) {
 	s.client = client
 	s.copilot = bytes.Contains(p.InitializationOptions, []byte(`"editorPluginInfo"`)) ||
 		bytes.Contains(p.InitializationOptions, []byte(`"copilotCapabilities"`))
+	copilot := s.copilot
 	s.stateMu.Unlock()
 	s.logger.Info("initialize", "client", client, "positionEncoding", encName, "roots", len(roots))
 	s.ai.workspaceRoots(roots)
 
 	return map[string]any{
-		"capabilities": s.routes.capabilities(encName),
+		"capabilities": s.routes.capabilities(encName, copilot),
 		"serverInfo":   map[string]any{"name": "veil", "version": s.opts.Version},
 	}, nil
 }

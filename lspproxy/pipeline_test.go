@@ -55,8 +55,10 @@ func TestInlineCompletionRestores(t *testing.T) {
 	if got := get(item, "range", "end"); !equalJSON(get(got, "line"), 6) || !equalJSON(get(got, "character"), 1) {
 		t.Errorf("range end = %v, want 6:1", got)
 	}
-	if get(item, "command", "command") != "github.copilot.didAcceptCompletionItem" {
-		t.Errorf("item command = %v", item["command"])
+	if item["command"] != nil {
+		// A generic client registers and runs the command; a
+		// github.copilot.* id would collide with GitHub's extension.
+		t.Errorf("item command = %v, want none for a client that is not a Copilot plugin", item["command"])
 	}
 	leakFree(t, m, key)
 	if len(m.fims) != 1 || !tokenPattern.MatchString(m.fims[0].Prefix) {
@@ -223,7 +225,7 @@ func TestCopilotDialect(t *testing.T) {
 		notify("initialized", map[string]any{}),
 		call(1, "checkStatus", map[string]any{"options": map[string]any{"localChecksOnly": true}}),
 		wantResult(1, "OK", "status"),
-		wantResult(1, "local", "user"),
+		wantResult(1, "veil", "user"),
 		wantNotification("didChangeStatus", func(t *testing.T, p any) {
 			if get(p, "kind") != "Normal" {
 				t.Errorf("didChangeStatus = %v", p)

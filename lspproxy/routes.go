@@ -72,6 +72,10 @@ type command struct {
 	id   string
 	run  func(s *Server, msg *message, p *ExecuteCommandParams) (requestFunc, string, error)
 	wrap wrapAction
+	// copilot: advertised to Copilot plugins only. A generic client such as
+	// vscode-languageclient registers every advertised id as an editor
+	// command; a github.copilot.* id would collide with GitHub's extension.
+	copilot bool
 }
 
 // kind names how the method is dispatched: "call", "async",
@@ -135,8 +139,8 @@ func commandTable() []command {
 		{id: "veil.chat", run: (*Server).chatCommand, wrap: wrapHandle},
 		{id: "veil.explain", run: (*Server).explainCommand, wrap: wrapHandle},
 		{id: "veil.allow", run: (*Server).allowCommand, wrap: wrapHandle},
-		{id: "github.copilot.didAcceptCompletionItem", run: (*Server).acceptCommand, wrap: wrapForward},
-		{id: "github.copilot.didAcceptPanelCompletionItem", run: (*Server).acceptCommand, wrap: wrapForward},
+		{id: "github.copilot.didAcceptCompletionItem", run: (*Server).acceptCommand, wrap: wrapForward, copilot: true},
+		{id: "github.copilot.didAcceptPanelCompletionItem", run: (*Server).acceptCommand, wrap: wrapForward, copilot: true},
 	}
 }
 
@@ -160,8 +164,9 @@ func newRoutes() *routes {
 }
 
 // capabilities is initialize's ServerCapabilities: the position encoding
-// plus what each row contributes.
-func (rs *routes) capabilities(encName string) map[string]any {
+// plus what each row contributes; commands marked copilot only when the
+// client is a Copilot plugin.
+func (rs *routes) capabilities(encName string, copilot bool) map[string]any {
 	caps := map[string]any{"positionEncoding": encName}
 	for i := range rs.table {
 		r := &rs.table[i]
@@ -170,9 +175,11 @@ func (rs *routes) capabilities(encName string) map[string]any {
 		}
 		value := r.capValue
 		if r.commands != nil {
-			ids := make([]string, len(r.commands))
-			for j, c := range r.commands {
-				ids[j] = c.id
+			ids := []string{}
+			for _, c := range r.commands {
+				if copilot || !c.copilot {
+					ids = append(ids, c.id)
+				}
 			}
 			value = map[string]any{"commands": ids}
 		}

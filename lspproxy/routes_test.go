@@ -3,6 +3,7 @@ package lspproxy
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -46,9 +47,10 @@ func TestRouteTableRows(t *testing.T) {
 }
 
 // TestCapabilitiesFromRoutes: initialize advertises exactly what the rows
-// contribute, and the command list is the command table in order.
+// contribute, and the command list is the command table in order; the
+// github.copilot.* commands only to Copilot plugins.
 func TestCapabilitiesFromRoutes(t *testing.T) {
-	caps := newRoutes().capabilities("utf-16")
+	caps := newRoutes().capabilities("utf-16", true)
 	b, _ := json.Marshal(caps)
 	want := `{"codeActionProvider":{"codeActionKinds":["quickfix","refactor"]},"completionProvider":{"resolveProvider":false},` +
 		`"executeCommandProvider":{"commands":["veil.chat","veil.explain","veil.allow","github.copilot.didAcceptCompletionItem","github.copilot.didAcceptPanelCompletionItem"]},` +
@@ -57,12 +59,19 @@ func TestCapabilitiesFromRoutes(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("capabilities:\n%s\nwant\n%s", b, want)
 	}
-	var ids []string
+	var ids, plain []string
 	for _, c := range commandTable() {
 		ids = append(ids, c.id)
+		if !c.copilot {
+			plain = append(plain, c.id)
+		}
 	}
 	if got := get(caps, "executeCommandProvider", "commands"); !slices.Equal(got.([]string), ids) {
 		t.Errorf("commands %v, want %v", got, ids)
+	}
+	got := get(newRoutes().capabilities("utf-16", false), "executeCommandProvider", "commands").([]string)
+	if !slices.Equal(got, plain) || slices.ContainsFunc(got, func(id string) bool { return strings.HasPrefix(id, "github.copilot.") }) {
+		t.Errorf("a client that is not a Copilot plugin is offered %v, want %v", got, plain)
 	}
 }
 

@@ -38,6 +38,7 @@ type Server struct {
 	// uiMu guards ui: what the user was last told per document URI.
 	uiMu sync.Mutex
 	ui   map[string]*docUI
+	cp   copilotStatus // what Copilot plugins were told about blocks
 
 	// inflightMu guards inflight: the cancel funcs of running requests by id
 	// key, and per document the newest AI completion request (coalescing).
@@ -285,7 +286,14 @@ func (s *Server) goRequest(id []byte, coalesce string, fn requestFunc) {
 				err = nil // superseded or session over: the handler's empty answer
 			}
 		}
+		then := func() {}
+		if rt, ok := result.(replyThen); ok {
+			result, then = rt.result, rt.then
+		}
 		s.reply(id, result, err)
+		if err == nil {
+			then()
+		}
 	}()
 }
 

@@ -120,15 +120,15 @@ local function doc_params(bufnr, row, col, extra)
   return p
 end
 
--- find returns the 0-based row of the last line containing needle.
-local function find(bufnr, needle)
+-- find returns the 0-based row of the last line matching the Lua pattern.
+local function find(bufnr, pattern)
   local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
   for i = #lines, 1, -1 do
-    if lines[i]:find(needle, 1, true) then
+    if lines[i]:find(pattern) then
       return i - 1, lines[i]
     end
   end
-  error('no line with ' .. needle)
+  error('no line matching ' .. pattern)
 end
 
 -- apply puts text over range (UTF-16 positions), returns the buffer's lines
@@ -188,7 +188,7 @@ local function run()
 
   -- 1. UTF-16 positions with an astral character, CJK and a combining mark
   -- before the cursor (the cursor at the end of the line, as in insert mode).
-  local row, line = find(buf, '+ fmt.Sp')
+  local row, line = find(buf, '%+ fmt%.Sp$')
   local p = doc_params(buf, row, #line)
   result.sent_character = p.doc.position.character
   result.line_bytes = #line
@@ -203,7 +203,7 @@ local function run()
   step('inline')
 
   -- 2. Multi-line: the cursor ends a block opener.
-  row, line = find(buf, 'func twice(a int) int {')
+  row, line = find(buf, '^func twice%(a int%) int {$')
   p = doc_params(buf, row, #line)
   res = request('getCompletions', p, buf)
   c = res.completions and res.completions[1]
@@ -215,7 +215,7 @@ local function run()
 
   -- 3. The panel on an empty indented line, cursor at its end (copilot.lua
   -- puts the panel position at the end of the line).
-  row = find(buf, 'fmt.Sprint(add(1, 2))') + 1
+  row = find(buf, 'fmt%.Sprint%(add%(1, 2%)%)$') + 1
   line = vim.api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
   local panel_id = '1:copilot:///' .. vim.uri_from_bufnr(buf)
   p = doc_params(buf, row, #line, { panelId = panel_id })
@@ -226,7 +226,7 @@ local function run()
   result.panel_solutions = seen.panel
   result.panel_done_params = seen.panel_done
   if seen.panel[1] then
-    result.panel_applied = apply(buf, seen.panel[1].range, seen.panel[1].completionText, 4)
+    result.panel_applied = apply(buf, seen.panel[1].range, seen.panel[1].completionText, 3)
   end
   step('panel')
 

@@ -17,6 +17,10 @@ test('contributed and registered commands match', () => {
   const registered = new Set<string>([...extensionSource.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]));
   assert.deepEqual([...registered].sort(), [...contributed].sort());
   assert.ok(contributed.has('veil.askAboutSelection'));
+  // GitHub's Copilot extension owns github.copilot.*; the same id twice fails to register.
+  for (const id of [...contributed, ...registered]) {
+    assert.ok(!id.startsWith('github.copilot.'), `${id} belongs to GitHub's Copilot extension`);
+  }
   const ask = pkg.contributes.commands.find((c: { command: string }) => c.command === 'veil.askAboutSelection');
   assert.equal(`${ask.category}: ${ask.title}`, 'veil: Ask about selection');
 });

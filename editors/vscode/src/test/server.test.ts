@@ -71,6 +71,10 @@ test('extension logic against veil lsp', { skip: bin ? false : 'VEIL_BIN not set
       },
     });
     assert.ok(init.capabilities.inlineCompletionProvider, 'veil must advertise inline completion for the VS Code client feature');
+    // vscode-languageclient registers every advertised command id as a VS Code
+    // command; a github.copilot.* id would collide with GitHub's Copilot extension.
+    const commands: string[] = init.capabilities.executeCommandProvider?.commands ?? [];
+    assert.deepEqual(commands.filter((c) => c.startsWith('github.copilot.')), [], `advertised ${JSON.stringify(commands)}`);
     await conn.sendNotification('initialized', {});
 
     const src = pathToFileURL(path.join(work, 'main.py')).href;
@@ -94,6 +98,10 @@ test('extension logic against veil lsp', { skip: bin ? false : 'VEIL_BIN not set
     const items = inline === null ? [] : Array.isArray(inline) ? inline : inline.items;
     const texts = items.map((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText.value));
     assert.ok(texts.some((t) => t.trim() !== ''), `no inline completion text: ${JSON.stringify(inline)}`);
+    assert.ok(
+      items.every((i) => !i.command?.command.startsWith('github.copilot.')),
+      `an inline item runs a github.copilot.* command on accept: ${JSON.stringify(items)}`,
+    );
 
     // "veil: Ask about selection": progress chunks then the final reply.
     const token = 'veil-chat-1';
