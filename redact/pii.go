@@ -317,7 +317,8 @@ func (d *Detector) classifyNumber(text []byte, sc *scratch, r *numRun) {
 			d.emit(sc, RuleSSN, r.start, r.end, 0.85)
 		}
 	case !r.plus && !r.paren && r.nd >= 13 && r.nd <= 19 && (r.sep == 0 || r.sep == ' ' || r.sep == '-'):
-		if d.pii.card && cardLike(r) && luhnValid(v) && !isDocExample(v) && !isDocExample(r.digits[:r.nd]) {
+		negative := r.sep == 0 && r.start > 0 && text[r.start-1] == '-' // $-2251799813685248: a constant
+		if d.pii.card && !negative && cardLike(r) && luhnValid(v) && !isDocExample(v) && !isDocExample(r.digits[:r.nd]) {
 			conf := 0.95
 			if r.sep == 0 {
 				conf = 0.8
@@ -369,21 +370,26 @@ func cardLike(r *numRun) bool {
 		return false
 	}
 	n := r.nd
+	iin4 := 0
+	for _, c := range dg[:4] {
+		iin4 = iin4*10 + int(c-'0')
+	}
 	switch {
 	case dg[0] == '4' && (n == 13 || n == 16 || n == 19): // Visa
-	case prefix("51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27") && n == 16: // Mastercard
+	case (iin4 >= 5100 && iin4 <= 5599 || iin4 >= 2221 && iin4 <= 2720) && n == 16: // Mastercard
 	case prefix("34", "37") && n == 15: // Amex
-	case prefix("6011", "65", "644", "645", "646", "647", "648", "649") && (n == 16 || n == 19): // Discover
-	case prefix("35") && n >= 16 && n <= 19: // JCB
-	case prefix("36", "38", "300", "301", "302", "303", "304", "305") && n >= 14 && n <= 19: // Diners
+	case prefix("6011", "65", "644", "645", "646", "647", "648", "649") && n >= 16 && n <= 19: // Discover
+	case iin4 >= 3528 && iin4 <= 3589 && n >= 16 && n <= 19: // JCB
+	case prefix("36") && n == 14, prefix("300", "301", "302", "303", "304", "305", "38", "39") && n >= 14 && n <= 19: // Diners
+	case prefix("62") && n >= 16 && n <= 19: // UnionPay
 	default:
 		return false
 	}
 	if r.sep == 0 {
-		// An unseparated number is a card only in a string or as a
-		// key's value (JSON, YAML), not as a numeric constant in code;
-		// and only at the common lengths.
-		return r.ng == 1 && (n == 15 || n == 16) && r.literal
+		// A bare number is a card anywhere (prose, logs, code) when its
+		// issuer prefix and length fit; in code a numeric constant of
+		// 17 digits or more is far more often a hash or a bit pattern.
+		return r.ng == 1 && (r.literal || n >= 14 && n <= 16)
 	}
 	for i := 0; i < r.ng-1; i++ {
 		if r.groups[i] < 4 || r.groups[i] > 6 {
