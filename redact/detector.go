@@ -45,8 +45,9 @@ type Detector struct {
 	codeSpecs  map[string]RuleSpec
 	privateIPs bool
 
-	terms    *ahocorasick.Automaton
-	termMax  int // longest term
+	terms    *ahocorasick.Automaton // first words of the terms
+	termMax  int                    // longest first word
+	termSets [][][]string           // per first word: the rest of each term's words
 	patterns []*regexp.Regexp
 
 	allowRes   []*regexp.Regexp
@@ -264,13 +265,21 @@ func (d *Detector) anyGeneric() bool {
 
 func (d *Detector) buildIdentifiers(terms, patterns []string) error {
 	var pats []string
+	index := map[string]int{}
 	for _, t := range terms {
-		t = strings.ToLower(strings.TrimSpace(t))
-		if t == "" {
+		words := termWords(t)
+		if len(words) == 0 {
 			return fmt.Errorf("redact: identifiers.terms: empty term")
 		}
-		pats = append(pats, t)
-		d.termMax = max(d.termMax, len(t))
+		i, ok := index[words[0]]
+		if !ok {
+			i = len(pats)
+			index[words[0]] = i
+			pats = append(pats, words[0])
+			d.termSets = append(d.termSets, nil)
+		}
+		d.termSets[i] = append(d.termSets[i], words[1:])
+		d.termMax = max(d.termMax, len(words[0]))
 	}
 	if len(pats) > 0 && d.code[RuleTerm] {
 		ac, err := ahocorasick.NewBuilder().AddStrings(pats).Build()
