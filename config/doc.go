@@ -42,5 +42,7 @@
 // (each directory from the document's up to its repository root and the
 // workspace roots above it), for `veil lsp` and `veil policy explain`.
 //
-// May import: redact (for the rule shape only).
+// May import: redact (the rule shape, the built-in rule ids and validator
+// names, DetectorOptions' target type, and a detector to run user rules'
+// samples in Check).
 package config

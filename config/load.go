@@ -106,6 +106,7 @@ func Check(path string) []Problem {
 		in.user = src
 	}
 	l, errs := build(in)
+	errs = append(errs, checkRuleSamples(path, l.Config)...)
 	return append(errs, l.Warnings...)
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/localmodel"
-	"github.com/veil-dev/veil/redact"
 )
 
 // fakeModel records every request and answers from function fields. By
@@ -81,15 +80,8 @@ func (m *fakeModel) calls() int {
 	return len(m.fims) + len(m.chats)
 }
 
-// testRedactOptions mirrors cmd/veil's detectorOptions.
-func testRedactOptions(c config.Config) redact.Options {
-	return redact.Options{
-		Extra: c.Rules, Disable: c.Detect.Disable,
-		NoSecrets: !c.Detect.Secrets, NoPII: !c.Detect.PII, NoIdentifiers: !c.Detect.Identifiers,
-		PrivateIPs: c.Detect.PrivateIPs, Terms: c.Identifiers.Terms, Patterns: c.Identifiers.Patterns,
-		AllowRegexes: c.Allow.Regexes, AllowPaths: c.Allow.Paths,
-	}
-}
+// testRedactOptions is what cmd/veil uses.
+var testRedactOptions = config.Config.DetectorOptions
 
 func pipelineConfig() *config.Config {
 	c := config.Defaults()

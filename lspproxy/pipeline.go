@@ -27,8 +27,8 @@ type Options struct {
 	// workspace roots the client names at initialize, watch the files, and
 	// reload on workspace/didChangeConfiguration and folder changes.
 	Load *config.LoadOptions
-	// RedactOptions turns a config into detector options (cmd/veil's
-	// detectorOptions). Required.
+	// RedactOptions turns a config into detector options; nil means
+	// config.Config.DetectorOptions, what every veil command uses.
 	RedactOptions func(config.Config) redact.Options
 	// Model answers completions and chat; it only ever sees redacted text.
 	// Required. The session probes it (model.pin) before the first request.
@@ -47,10 +47,11 @@ func (o *Options) validate() error {
 	switch {
 	case o.Config == nil:
 		return errors.New("lspproxy: Options.Config is nil")
-	case o.RedactOptions == nil:
-		return errors.New("lspproxy: Options.RedactOptions is nil")
 	case o.Model == nil:
 		return errors.New("lspproxy: Options.Model is nil")
+	}
+	if o.RedactOptions == nil {
+		o.RedactOptions = config.Config.DetectorOptions
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

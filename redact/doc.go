@@ -11,9 +11,11 @@
 // key = value secrets (generic-*), private key blocks (private-key-block),
 // PII (pii-email, pii-phone, pii-card, pii-iban, pii-ssn, pii-ipv4,
 // pii-ipv6), configured identifiers (identifier-term, identifier-pattern)
-// and typing safety (typing-partial-secret). One Aho-Corasick pass over
-// the lower-cased text finds every keyword; a rule's regex then runs only in
-// a small window around its keyword hits; the PII detectors run on cheap
+// and typing safety (typing-partial-secret). One keyword pass over the
+// lower-cased text (a table indexed by each keyword's first bytes, see
+// keywordIndex) finds every keyword hit; a rule's regex then runs only in a
+// small window around its keyword hits; identifier terms are found by an
+// Aho-Corasick automaton; the PII detectors run on cheap
 // byte triggers ('@', digits, ':') and check structure and checksums in
 // code.
 //

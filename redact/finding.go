@@ -28,7 +28,7 @@ type RuleSpec struct {
 	Description string   `yaml:"description" koanf:"description"`
 	Category    Category `yaml:"category" koanf:"category"`
 	// Keywords are lower-case literals; a rule's regex runs only in a window
-	// around a keyword hit (Aho-Corasick prefilter). Rules without keywords
+	// around a keyword hit (the keyword prefilter). Rules without keywords
 	// name a Trigger instead.
 	Keywords []string `yaml:"keywords" koanf:"keywords"`
 	// Trigger names a cheap byte-level trigger for a rule without keywords:

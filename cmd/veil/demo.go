@@ -76,7 +76,7 @@ func runDemo(e *env, args []string) int {
 	d := &demo{out: e.stdout, ws: ws, planted: planted, model: &recordingModel{Model: deps.model},
 		cfg: loaded.Config, auditOn: deps.audit != nil, progress: map[string][]string{}}
 	client, err := lspproxy.NewClient(lspproxy.Options{
-		Config: &loaded.Config, Load: &load, RedactOptions: detectorOptions, Model: d.model,
+		Config: &loaded.Config, Load: &load, Model: d.model,
 		Audit: deps.audit, SessionID: "demo-" + time.Now().UTC().Format("20060102T150405"), Version: version, Logger: logger,
 	}, d.onNotify)
 	if err != nil {

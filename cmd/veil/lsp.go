@@ -62,13 +62,12 @@ func runLSP(e *env, args []string) int {
 	}
 	defer deps.close()
 	opts := lspproxy.Options{
-		Config:        &loaded.Config,
-		Load:          &load,
-		RedactOptions: detectorOptions,
-		Model:         deps.model,
-		Audit:         deps.audit,
-		Version:       version,
-		Logger:        logger,
+		Config:  &loaded.Config,
+		Load:    &load,
+		Model:   deps.model,
+		Audit:   deps.audit,
+		Version: version,
+		Logger:  logger,
 	}
 	if *listen != "" {
 		return serveTCP(e, *listen, opts)

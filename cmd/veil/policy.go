@@ -99,7 +99,7 @@ func runPolicyExplain(e *env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	det, err := redact.NewDetector(detectorOptions(cfg))
+	det, err := redact.NewDetector(cfg.DetectorOptions())
 	if err != nil {
 		return fail("%v", err)
 	}

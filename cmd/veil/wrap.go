@@ -78,7 +78,7 @@ func serveWrap(e *env, c config.Config, logger *slog.Logger, command []string) i
 }
 
 func openWrapDeps(c config.Config, getenv func(string) string) (*wrapDeps, error) {
-	det, err := redact.NewDetector(detectorOptions(c))
+	det, err := redact.NewDetector(c.DetectorOptions())
 	if err != nil {
 		return nil, err
 	}
