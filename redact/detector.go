@@ -448,6 +448,9 @@ func (d *Detector) collectDepth(path string, text []byte, sc *scratch, depth int
 			}
 		}
 	}
+	if depth == 0 && envFile(path) {
+		d.envMachineValues(text, sc)
+	}
 	d.scanDecoded(path, text, sc, depth)
 }
 

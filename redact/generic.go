@@ -799,3 +799,42 @@ func (sc *scratch) nextPEMEnd(text []byte, from, limit int) int {
 	}
 	return sc.pemEnd
 }
+
+// envFile reports file names of the env family (.env, .env.*, *.env,
+// .envrc, env.production): every value there is configuration that may be
+// a secret whatever its key is called.
+func envFile(path string) bool {
+	base := strings.ToLower(path[strings.LastIndexAny(path, `/\`)+1:])
+	return strings.HasPrefix(base, ".env") || strings.HasSuffix(base, ".env") || strings.HasPrefix(base, "env.")
+}
+
+// envMachineValues reports the values in an env file whose key says
+// nothing (TOTP_SEED, SALT, SIGNATURE) when they look machine-made:
+// 16 bytes or more, mixed characters and high entropy, not a URL, a path
+// or a number.
+func (d *Detector) envMachineValues(text []byte, sc *scratch) {
+	if !d.code[RuleGenericSecret] {
+		return
+	}
+	for ls := 0; ls < len(text); {
+		le := lineEnd(text, ls)
+		line := text[ls:le]
+		t := bytes.TrimLeft(line, " \t")
+		t = bytes.TrimPrefix(t, []byte("export "))
+		eq := bytes.IndexByte(t, '=')
+		if eq > 0 && isIdentBytes(bytes.TrimSpace(t[:eq])) && t[0] != '#' {
+			vs := ls + (len(line) - len(t)) + eq + 1
+			lit, ok := readLiteral(text[:le], vs, famShell)
+			if !ok {
+				lit = readBare(text[:le], vs)
+			}
+			v := text[lit.vs:lit.ve]
+			if len(v) >= 16 && machineLike(v) && shannon(v) >= 3.3 && !isPlaceholderValue(v, true) &&
+				bytes.IndexByte(v, '/') < 0 && bytes.IndexByte(v, ' ') < 0 {
+				sc.cands = append(sc.cands, Finding{RuleID: RuleGenericSecret, Category: Secret,
+					Description: "machine-made value in an env file", Start: lit.vs, End: lit.ve, Confidence: 0.6})
+			}
+		}
+		ls = le + 1
+	}
+}

@@ -233,3 +233,35 @@ func TestGenericShapesFP(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvMachineValues: in env files, values under keys that say nothing
+// are masked when machine-made; words, numbers, URLs and paths are not.
+func TestEnvMachineValues(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	r := testRand(t)
+	totp := randString(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 32)
+	salt := randString(r, "0123456789abcdef", 64)
+	other := genMachine(r, 40)
+	for _, path := range []string{".env", "prod.env", ".env.local", "deploy/.envrc", "config/env.production"} {
+		text := "TOTP_SEED=" + totp + "\nexport PEPPER=\"" + salt + "\"\nSIGNATURE='" + other + "'\n" +
+			"APP_NAME=billing-service-frontend\nPORT=8080\nAPI_URL=https://api.internal.example/v1/items\n" +
+			"LOG_DIR=/var/log/app/current\nFEATURE_FLAGS=alpha,beta,gamma\n# NOTE=" + other + "x\n"
+		fs := d.Scan(path, []byte(text))
+		for _, v := range []string{totp, salt, other} {
+			s := strings.Index(text, v)
+			if _, ok := coveredBy(fs, Secret, s, s+len(v)); !ok {
+				t.Errorf("%s: %s not masked", path, Preview(v))
+			}
+		}
+		if len(fs) != 3 {
+			var got []string
+			for _, f := range fs {
+				got = append(got, Preview(text[f.Start:f.End]))
+			}
+			t.Errorf("%s: want 3 findings, got %v", path, got)
+		}
+	}
+	if fs := d.Scan("app.py", []byte("TOTP_SEED=\""+totp+"\"\n")); len(fs) != 0 {
+		t.Errorf("outside env files the key decides: %v", fs)
+	}
+}
