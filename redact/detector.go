@@ -126,7 +126,7 @@ func secretKeyKeywords() []string {
 	// code: a keyword starting like "session", "client" or "crypto" costs
 	// a comparison at every such word. JWT_KEY and session-key come
 	// through "_key" and "-key"; secretWord checks the word before.
-	out := []string{"_key", "-key"}
+	out := []string{"_key", "-key", ".key", "jwt", "hmac"}
 	for _, p := range []string{"jwt", "hmac", "aes", "signing", "encryption", "decryption", "master", "webhook",
 		"license", "consumer", "csrf", "cookie", "storage", "shared", "subscription", "auth"} {
 		out = append(out, p+"key")

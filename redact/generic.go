@@ -217,10 +217,63 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, fam family) {
 		k.ne--
 	}
 	k.id = secretWord(text[k.ns:k.ne])
-	if k.id == "" || !d.code[k.id] {
+	if k.id == "" {
+		d.parentKey(text, sc, k, fam)
+		return
+	}
+	if !d.code[k.id] {
 		return
 	}
 	d.valueAfterKey(text, sc, k, fam)
+}
+
+// parentKeys name objects whose key or secret field is a secret:
+// "Jwt": {"Key": "..."}, hmac:\n  secret: ...
+var parentKeys = map[string]bool{"jwt": true, "hmac": true, "signing": true, "encryption": true, "session": true}
+
+// parentKey handles a parent key (parentKeys) opening an object or a YAML
+// mapping: its "key" or "secret" field holds the secret.
+func (d *Detector) parentKey(text []byte, sc *scratch, k keyName, fam family) {
+	if k.ne-k.ns > 12 || !d.code[RuleGenericSecret] {
+		return
+	}
+	var buf [12]byte
+	lowerASCII(buf[:k.ne-k.ns], text[k.ns:k.ne])
+	if !parentKeys[string(buf[:k.ne-k.ns])] {
+		return
+	}
+	i := k.ne
+	for i < len(text) && (text[i] == '"' || text[i] == '\'') && i-k.ne < 2 {
+		i++
+	}
+	i = skipBlanks(text, i)
+	if i >= len(text) || text[i] != ':' && text[i] != '=' {
+		return
+	}
+	i = skipBlanks(text, i+1)
+	if i >= len(text) || text[i] != '{' && text[i] != '\n' && text[i] != '\r' {
+		return
+	}
+	indent := indentOf(text, k.ns)
+	lim := min(len(text), i+200)
+	for j := i + 1; j < lim; j++ {
+		c := text[j]
+		if c == '}' || c == '\n' && j+1 < lim && text[j+1] != '\n' && indentOf(text, j+1) <= indent {
+			return
+		}
+		if !isAlnum(c) || isKeyByte(text[j-1]) {
+			continue
+		}
+		e := j
+		for e < lim && isKeyByte(text[e]) {
+			e++
+		}
+		if w := bytes.ToLower(text[j:e]); string(w) == "key" || string(w) == "secret" {
+			d.valueAfterKey(text, sc, keyName{ns: j, ne: e, id: RuleGenericSecret}, fam)
+			return
+		}
+		j = e
+	}
 }
 
 // relation is how a value is tied to its key.
@@ -258,6 +311,11 @@ func (d *Detector) valueAfterKey(text []byte, sc *scratch, k keyName, fam family
 	if rel == relNone {
 		if vi = separateValue(text, k, i); vi > 0 {
 			rel = relSeparate
+		} else if text[i] == '{' {
+			// variable "db_password" { default = "..." } (Terraform, HCL)
+			if vi = siblingValue(text, i+1, 0); vi > 0 {
+				rel = relSeparate
+			}
 		}
 	}
 	if rel == relNone {
@@ -433,43 +491,57 @@ func separateValue(text []byte, k keyName, after int) int {
 	return siblingValue(text, after, indentOf(text, k.ns))
 }
 
-// siblingValue looks for a value/val/default field after at, within the
-// same object (up to 300 bytes, not past a closing brace or tag, or a
-// YAML line indented less than indent), and returns where its value starts.
+// siblingValue looks for a value field (value, val, default, or a name
+// ending in Value such as ParameterValue) after at, within the same object
+// (up to 300 bytes, not past a brace or the end of a tag, or a YAML line
+// indented less than indent), and returns where its value starts.
 func siblingValue(text []byte, at, indent int) int {
 	lim := min(len(text), at+300)
 	for i := at; i < lim; i++ {
 		c := text[i]
-		if c == '}' || c == '{' || c == '/' && i+1 < lim && text[i+1] == '>' {
+		switch {
+		case c == '}' || c == '{' || c == '/' && i+1 < lim && text[i+1] == '>':
 			return 0
-		}
-		if c == '>' {
+		case c == '>':
 			// <entry key="password">value</entry>
 			if e := bytes.Index(text[i+1:lim], []byte("</")); e > 0 && bytes.IndexByte(text[i+1:i+1+e], '<') < 0 {
 				return i + 1
 			}
 			return 0
-		}
-		if c == '\n' && i+1 < lim && indentOf(text, i+1) < indent {
+		case c == '\n' && i+1 < lim && indentOf(text, i+1) < indent:
 			return 0
 		}
-		if !(c == 'v' || c == 'V' || c == 'd' || c == 'D') || i > 0 && isKeyByte(text[i-1]) {
+		if !isAlnum(c) || i > 0 && isKeyByte(text[i-1]) {
 			continue
 		}
-		for _, f := range []string{"value", "val", "default", "defaultvalue"} {
-			if !hasPrefixFold(text[i:], f) || i+len(f) < lim && isKeyByte(text[i+len(f)]) {
-				continue
-			}
-			j := i + len(f)
-			for j < lim && (text[j] == '"' || text[j] == '\'' || text[j] == ' ') {
-				j++
-			}
-			if j < lim && (text[j] == ':' || text[j] == '=') {
-				return skipBlanks(text, j+1)
-			}
+		j := i
+		for j < lim && isKeyByte(text[j]) {
+			j++
+		}
+		name := text[i:j]
+		i = j - 1
+		if !valueField(name) {
+			continue
+		}
+		for j < lim && (text[j] == '"' || text[j] == '\'' || text[j] == ' ') {
+			j++
+		}
+		if j < lim && (text[j] == ':' || text[j] == '=') {
+			return skipBlanks(text, j+1)
 		}
 	}
 	return 0
+}
+
+// valueField reports a field name that holds the value of a name field.
+func valueField(name []byte) bool {
+	if len(name) > 24 {
+		return false
+	}
+	var buf [24]byte
+	l := buf[:len(name)]
+	lowerASCII(l, name)
+	return bytes.HasSuffix(l, []byte("value")) || string(l) == "val" || string(l) == "default"
 }
 
 func slicesContains(list []string, s string) bool {
@@ -553,7 +625,7 @@ func unquotedOK(text []byte, k keyName, rel relation, vi int, fam family) bool {
 
 // trimProse drops sentence punctuation after a word in prose.
 func trimProse(text []byte, vs, ve int) int {
-	for ve > vs && strings.IndexByte(".,;:!?)\"'`", text[ve-1]) >= 0 {
+	for ve > vs && strings.IndexByte(".,;:)\"'`", text[ve-1]) >= 0 {
 		ve--
 	}
 	return ve
