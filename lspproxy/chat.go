@@ -97,7 +97,8 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 	}
 	res := &ChatResult{}
 
-	msgFindings := st.detector.Scan("", []byte(cp.Message))
+	// Path "": veil:allow never counts in chat.
+	msgFindings := append(st.detector.Scan("", []byte(cp.Message)), p.vault.Known([]byte(cp.Message))...)
 	dec := st.policy.Decide(policy.Request{Kind: policy.Chat, Findings: msgFindings})
 	all := append([]redact.Finding(nil), msgFindings...)
 	var values []string
@@ -105,7 +106,12 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 		values = append(values, cp.Message[f.Start:f.End])
 	}
 	var snips []localmodel.Snippet
+	var masked redact.Masked
+	var maskErr error
 	if dec.Route == policy.Local {
+		// The message first: its values become known, and so are masked
+		// in the references too.
+		masked, maskErr = p.vault.Mask(cp.Message, msgFindings)
 		for _, r := range refs {
 			snip, fs, vals, why := p.reference(st, r)
 			if why != "" {
@@ -128,12 +134,16 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 	for _, why := range res.Skipped {
 		p.s.logMessage(MessageWarning, "veil: chat reference left out: "+why)
 	}
-	masked, err := p.vault.Mask(cp.Message, msgFindings)
+	if maskErr != nil {
+		return p.chatFailed(res, &rec, finish, maskErr)
+	}
+	history, hvals, err := p.maskedHistory(st, cp.SessionID)
 	if err != nil {
 		return p.chatFailed(res, &rec, finish, err)
 	}
-	req := localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, References: snips, TokenPattern: tokenPattern}
-	if err := chatLeakCheck(req, values); err != nil {
+	values = append(values, hvals...)
+	req := localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, References: snips, History: history, TokenPattern: tokenPattern}
+	if err := p.chatLeakCheck(req, values); err != nil {
 		return p.chatFailed(res, &rec, finish, err)
 	}
 	if err := p.ready(ctx); err != nil {
@@ -161,6 +171,7 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 		return nil, fmt.Errorf("lspproxy: chat: %w", err)
 	}
 	res.Reply = reply
+	p.chats.add(cp.SessionID, chatTurn{user: cp.Message, assistant: reply})
 	finish(audit.OutcomeOK)
 	return res, nil
 }
@@ -198,9 +209,10 @@ func (p *pipeline) streamChat(ctx context.Context, id string, req localmodel.Cha
 // chatFailed answers a chat whose redaction or leak check failed: blocked,
 // recorded as an error with route block, as a failed completion is.
 func (p *pipeline) chatFailed(res *ChatResult, rec *audit.Record, finish func(string), err error) (*ChatResult, error) {
-	p.s.logger.Error("chat blocked: redaction failed", "error", err)
-	res.Blocked = "redaction failed"
-	rec.Route, rec.Reason = string(policy.Block), res.Blocked
+	p.s.refusedChat(err)
+	d := refusal()
+	res.Blocked = d.Reason
+	rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
 	finish(audit.OutcomeError)
 	return res, nil
 }
@@ -246,6 +258,10 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 	}
 	w, fs := findingsWindow(doc, start, end)
 	fs = p.withTyped(st, doc, w, fs)
+	w, fs, err := p.withKnown(doc, w, fs, -1)
+	if err != nil {
+		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
+	}
 	start = w.base
 	for _, f := range fs {
 		values = append(values, string(w.slice(f.Start, f.End)))
@@ -311,12 +327,15 @@ func readLimited(path string, limit int) ([]byte, error) {
 	return data, nil
 }
 
-func chatLeakCheck(req localmodel.ChatRequest, values []string) error {
+func (p *pipeline) chatLeakCheck(req localmodel.ChatRequest, values []string) error {
 	parts := []string{req.Message}
 	for _, s := range req.References {
 		parts = append(parts, s.Text, s.Path)
 	}
-	return leakGuard("chat request", values, parts)
+	for _, t := range req.History {
+		parts = append(parts, t.User, t.Assistant)
+	}
+	return p.guard("chat request", values, parts)
 }
 
 // blockedChat tells the user a chat request was blocked.

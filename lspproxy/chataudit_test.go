@@ -13,12 +13,14 @@ import (
 )
 
 // A chat whose leak guard fires is blocked and audited like an inline
-// completion whose redaction failed: route block, reason "redaction failed",
-// outcome error. Here the message's key also sits, unmasked, in a reference
-// from an allow-listed path (allowed paths yield no findings).
+// completion whose redaction failed: route block, reason "blocked:
+// redaction failed", outcome error. Here a short term from the message (too
+// short to be a known value, long enough for the guard) also sits,
+// unmasked, in a reference from an allow-listed path (allowed paths yield
+// no findings).
 func TestChatRedactionFailedIsAuditedAsBlock(t *testing.T) {
 	dir := t.TempDir()
-	key := newSecrets(41).aws()
+	key := "Kraqz"
 	if err := os.MkdirAll(filepath.Join(dir, "testdata"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +29,7 @@ func TestChatRedactionFailedIsAuditedAsBlock(t *testing.T) {
 	}
 	cfg := pipelineConfig()
 	cfg.Allow.Paths = []string{"testdata/**"}
+	cfg.Identifiers.Terms = []string{key}
 	cfg.Audit.Enabled = true
 	cfg.Audit.Path = filepath.Join(t.TempDir(), "audit.jsonl")
 	log, err := audit.Open(cfg.Audit, make([]byte, 32))
@@ -42,7 +45,7 @@ func TestChatRedactionFailedIsAuditedAsBlock(t *testing.T) {
 	c.call(1, "veil/chat", map[string]any{"message": "Is " + key + " rotated?", "references": []any{
 		map[string]any{"uri": "file://" + dir + "/testdata/keys.txt"},
 	}})
-	if got := get(c.result(1), "blocked"); got != "redaction failed" {
+	if got := get(c.result(1), "blocked"); got != "blocked: redaction failed" {
 		t.Fatalf("blocked = %v, want redaction failed", got)
 	}
 	if m.calls() != 0 {
@@ -63,7 +66,7 @@ func TestChatRedactionFailedIsAuditedAsBlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if last.Kind != "chat" || last.Route != "block" || last.Reason != "redaction failed" || last.Outcome != audit.OutcomeError {
+	if last.Kind != "chat" || last.Route != "block" || last.Reason != "blocked: redaction failed" || last.Outcome != audit.OutcomeError {
 		t.Fatalf("audit record: kind %q route %q reason %q outcome %q", last.Kind, last.Route, last.Reason, last.Outcome)
 	}
 }

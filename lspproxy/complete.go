@@ -119,8 +119,9 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 	}
 	switch {
 	case err != nil:
-		p.s.logger.Error("completion blocked: redaction failed", "request", r.id, "error", err)
-		rec.Route, rec.Reason = string(policy.Block), "redaction failed"
+		d := refusal()
+		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
+		p.s.refused(r.doc, rec.Document, err)
 		finish(audit.OutcomeError)
 		return "", nil
 	case pr.decision.Route != policy.Local:
@@ -163,6 +164,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		finish(audit.OutcomeEmpty)
 		return "", nil
 	}
+	p.s.served(r.doc)
 	finish(audit.OutcomeOK)
 	return text, nil
 }
@@ -199,6 +201,10 @@ func (pr *prompt) bytes() int {
 // request must be blocked.
 func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
+	w, fs, err := p.withKnown(r.doc, w, fs, r.cursor)
+	if err != nil {
+		return &prompt{}, err
+	}
 	pr := &prompt{findings: fs}
 	pr.decision = p.s.decide(st.policy, policy.Request{
 		Kind: r.kind, Path: r.doc.Path, WorkspaceRoot: p.s.workspaceRoot(r.doc.Path),
@@ -235,7 +241,7 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 		Prefix: prefix, Suffix: suffix, Path: maskedPath, Language: r.doc.LanguageID,
 		Neighbors: picked, Trigger: r.trigger, Multiline: r.multiline,
 	}
-	if err := leakCheck(pr); err != nil {
+	if err := p.leakCheck(pr); err != nil {
 		return pr, err
 	}
 	return pr, nil
@@ -302,8 +308,8 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (textWindo
 // typing-safe scan's findings.
 const typingRoom = 4
 
-// typingAt appends the typing-safe scan of the line around at (within w)
-// to fs and returns the span scanned.
+// typingAt appends the value being typed at at (within w) to fs and
+// returns the line around at.
 func typingAt(st *settings, w textWindow, scanPath string, at int, fs *[]redact.Finding) (ts, te int) {
 	text, ws, we := w.text, w.base, w.end()
 	at = max(ws, min(at, we))
@@ -320,11 +326,7 @@ func typingAt(st *settings, w textWindow, scanPath string, at int, fs *[]redact.
 	for te < we && !utf8.RuneStart(text[te-ws]) {
 		te++
 	}
-	for _, f := range st.detector.ScanTyping(scanPath, w.slice(ts, te), at-ts) {
-		f.Start += ts
-		f.End += ts
-		*fs = append(*fs, f)
-	}
+	unfinishedAt(st, w, scanPath, at, fs)
 	return ts, te
 }
 
@@ -373,16 +375,11 @@ func rebase(fs []redact.Finding, by int) []redact.Finding {
 	return out
 }
 
-// maskString scans and masks a short string (a path, a chat message).
+// maskString masks a short string (a path, a chat message) as maskText
+// does.
 func (p *pipeline) maskString(st *settings, s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	m, err := p.vault.Mask(s, st.detector.Scan("", []byte(s)))
-	if err != nil {
-		return "", err
-	}
-	return m.Text, nil
+	m, _, err := p.maskText(st, s)
+	return m, err
 }
 
 // requestDocName is r's document workspace-relative path masked like any
@@ -461,20 +458,14 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	p.nbMu.Lock()
 	e, hit := p.nbCache[d.URI]
 	p.nbMu.Unlock()
-	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root {
+	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root && !p.knownIn(e) {
 		return e, nil
 	}
 	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
 	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
-	end := w.end()
-	var fs []redact.Finding
-	for _, f := range p.withTyped(st, d, w, inWindow) {
-		if f.End <= end {
-			fs = append(fs, f)
-		} else if f.Start < end {
-			end = f.Start // never cut a value in two
-		}
-	}
+	hi := min(d.Text.Len(), w.end()+knownMargin)
+	all := append(slices.Clone(p.withTyped(st, d, w, inWindow)), p.vault.Known(d.Text.Slice(0, hi))...)
+	end, fs := cutBefore(all, w.end()) // never cut a value in two
 	dec := p.s.decide(st.policy, policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs}, d.Target)
 	if dec.Route == policy.Local {
 		m, err := p.vault.Mask(string(w.slice(0, end)), fs)
@@ -500,13 +491,14 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 }
 
 // leakCheck is the last guard before the model: no value that was found in
-// the window may appear anywhere in the prompt.
-func leakCheck(pr *prompt) error {
+// the window, and no value the vault knows, may appear anywhere in the
+// prompt.
+func (p *pipeline) leakCheck(pr *prompt) error {
 	parts := []string{pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path}
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
-	return leakGuard("prompt", pr.values, parts)
+	return p.guard("prompt", pr.values, parts)
 }
 
 // leakGuard fails when a masked value (of 4 bytes or more) is still in any

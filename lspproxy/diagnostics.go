@@ -19,6 +19,8 @@ type docUI struct {
 	warned    bool         // the one showMessage for a block was sent
 	published bool         // non-empty diagnostics are showing
 	last      []Diagnostic // what was published last
+	warnedFor []string     // reasons a refusal was shown for (see refused)
+	refusal   string       // the last request was refused for this reason
 }
 
 // decideDocument is the route of the document as a whole, for its status and
@@ -75,6 +77,14 @@ func (s *Server) publishDiagnostics(doc *Document, dec policy.Decision) {
 			Message:  "AI requests are blocked in this file: " + why(dec.Reason),
 		})
 	}
+	s.uiMu.Lock()
+	if ui := s.ui[doc.URI]; ui != nil && ui.refusal != "" {
+		d := refusalDiagnostic(ui.refusal)
+		_, end := doc.Text.LineRange(0)
+		d.Range = doc.Text.Range(0, end, enc)
+		diags = append(diags, d)
+	}
+	s.uiMu.Unlock()
 	for _, f := range doc.AllFindings() {
 		diags = append(diags, Diagnostic{
 			Range:    doc.Text.Range(f.Start, f.End, enc),

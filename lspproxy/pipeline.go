@@ -107,6 +107,7 @@ type pipeline struct {
 	opts  Options
 	cur   atomic.Pointer[settings]
 	vault *redact.Vault
+	chats *chatHistory // this session's chat turns, unredacted
 
 	// watcherMu guards watcher, started at initialize when Options.Load is set.
 	watcherMu sync.Mutex
@@ -133,7 +134,7 @@ func newPipeline(s *Server, opts Options) (*pipeline, error) {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	p := &pipeline{s: s, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), nbCache: map[string]neighbourEntry{}}
+	p := &pipeline{s: s, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), chats: newChatHistory(), nbCache: map[string]neighbourEntry{}}
 	p.cur.Store(st)
 	return p, nil
 }

@@ -35,10 +35,12 @@ type Server struct {
 	client   string   // clientInfo.name, for logs
 	copilot  bool     // the client is a Copilot plugin (gets didChangeStatus)
 
-	// uiMu guards ui: what the user was last told per document URI.
-	uiMu sync.Mutex
-	ui   map[string]*docUI
-	cp   copilotStatus // what Copilot plugins were told about blocks
+	// uiMu guards ui: what the user was last told per document URI, and
+	// chatWarned: the reasons a chat refusal was shown for.
+	uiMu       sync.Mutex
+	ui         map[string]*docUI
+	cp         copilotStatus // what Copilot plugins were told about blocks
+	chatWarned []string
 
 	// inflightMu guards inflight: the cancel funcs of running requests by id
 	// key, and per document the newest AI completion request (coalescing).

@@ -54,3 +54,12 @@ func (ls lineSet) covers(s, e int) bool {
 	i := sort.Search(len(ls), func(i int) bool { return ls[i].end >= s })
 	return i < len(ls) && ls[i].start <= s && e <= ls[i].end
 }
+
+// allowedSpan reports whether a veil:allow comment allows [s, e), looking
+// only at its lines (and the lexer's lookback before them), so a typing
+// scan of a large document costs what its line costs.
+func allowedSpan(path string, text []byte, s, e int) bool {
+	from := lineStart(text, max(0, s-multiLineLookback))
+	to := lineEnd(text, e)
+	return allowedLines(path, text[from:to]).covers(s-from, e-from)
+}

@@ -76,7 +76,7 @@ func (d *Detector) Unfinished(path string, text []byte, at int) (Finding, bool) 
 		return Finding{}, false
 	}
 	s, e, conf := unfinishedAt(syntaxFor(path), text, at)
-	if conf == 0 || allowedLines(path, text).covers(s, e) {
+	if conf == 0 || allowedSpan(path, text, s, e) {
 		return Finding{}, false
 	}
 	return Finding{RuleID: RuleTypingPartial, Category: Secret, Description: "value being typed",

@@ -1,0 +1,230 @@
+package lspproxy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
+)
+
+// Leak-proofing that holds whatever the detector misses: the value being
+// typed is masked by structure (redact.Detector.Unfinished), every value
+// the session's vault has masked is masked again wherever it appears
+// (redact.Vault.Known), and the leak guard checks every part of every
+// request against all of them (redact.Vault.Leak).
+
+// knownMargin is how far beyond a span the known values are looked for, so
+// a known value that crosses the span's edge is seen whole (and the span
+// widened to hold it) rather than cut with part of it left in clear.
+const knownMargin = 8 << 10
+
+// unfinishedAt appends the value being typed at `at` (within w) to fs.
+func unfinishedAt(st *settings, w textWindow, scanPath string, at int, fs *[]redact.Finding) {
+	f, ok := st.detector.Unfinished(scanPath, w.text, at-w.base)
+	if !ok {
+		return
+	}
+	f.Start, f.End = f.Start+w.base, f.End+w.base
+	*fs = append(*fs, f)
+}
+
+// withKnown adds the vault's known values in w to fs (sorted by Start).
+// They are looked for knownMargin beyond w, so one that crosses an edge is
+// seen whole: the window is then cut before it (or after it, on the left),
+// never through it. A cut that would leave out the cursor (-1: none) is an
+// error, and so is a finding then crossing the new edge (masking fails
+// closed on it).
+func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, cursor int) (textWindow, []redact.Finding, error) {
+	lo, hi := max(0, w.base-knownMargin), min(doc.Text.Len(), w.end()+knownMargin)
+	known := p.vault.Known(doc.Text.Slice(lo, hi))
+	if len(known) == 0 {
+		return w, fs, nil
+	}
+	s, e := w.base, w.end()
+	for _, f := range known {
+		f.Start += lo
+		f.End += lo
+		switch {
+		case f.End <= w.base || f.Start >= w.end():
+			continue
+		case f.Start < w.base:
+			s = max(s, f.End)
+		case f.End > w.end():
+			e = min(e, f.Start)
+		default:
+			fs = append(fs, f)
+		}
+	}
+	if cursor >= 0 && (cursor < s || cursor > e) || s > e {
+		return w, nil, fmt.Errorf("lspproxy: a known value crosses the window at the cursor")
+	}
+	if s != w.base || e != w.end() {
+		w = textWindow{base: s, text: w.slice(s, e)}
+		fs = slices.DeleteFunc(fs, func(f redact.Finding) bool { return f.End <= s || f.Start >= e })
+	}
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return w, dedupe(fs), nil
+}
+
+// cutBefore returns end moved back so that no finding crosses it (a
+// neighbour's start is sent, never a value cut in two), with the findings
+// that end by it.
+func cutBefore(all []redact.Finding, end int) (int, []redact.Finding) {
+	for changed := true; changed; {
+		changed = false
+		for _, f := range all {
+			if f.Start < end && f.End > end {
+				end, changed = f.Start, true
+			}
+		}
+	}
+	var in []redact.Finding
+	for _, f := range all {
+		if f.End <= end {
+			in = append(in, f)
+		}
+	}
+	slices.SortFunc(in, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return end, dedupe(in)
+}
+
+// maskText masks a short text that is not a document (a chat message, a
+// history turn, a document name): the detector's findings with no path, so
+// veil:allow never counts, plus every known value. It returns the masked
+// text and the values masked, for the leak guard.
+func (p *pipeline) maskText(st *settings, s string) (string, []string, error) {
+	if s == "" {
+		return "", nil, nil
+	}
+	fs := append(st.detector.Scan("", []byte(s)), p.vault.Known([]byte(s))...)
+	m, err := p.vault.Mask(s, fs)
+	if err != nil {
+		return "", nil, err
+	}
+	values := make([]string, 0, len(m.Spans))
+	for _, sp := range m.Spans {
+		values = append(values, s[sp.Start:sp.End])
+	}
+	return m.Text, values, nil
+}
+
+// guard is the leak guard before every request to the model: no value
+// masked for this request (values, 4 bytes or more) and no value the vault
+// has ever masked may be in any part. what names the request in the error,
+// which shows a value only as a preview.
+func (p *pipeline) guard(what string, values, parts []string) error {
+	if err := leakGuard(what, values, parts); err != nil {
+		return err
+	}
+	for _, part := range parts {
+		if pv, leaked := p.vault.Leak(part); leaked {
+			return fmt.Errorf("lspproxy: leak guard: a known value (%s) is still in the %s", pv, what)
+		}
+	}
+	return nil
+}
+
+// Refusals: a request refused because redaction or the leak guard failed is
+// told like a policy block.
+const (
+	reasonRedaction = "blocked: redaction failed"
+	ruleLeakGuard   = "leak guard"
+)
+
+// refusal is the decision recorded for a refused request.
+func refusal() policy.Decision {
+	return policy.Decision{Route: policy.Block, Rule: ruleLeakGuard, Reason: reasonRedaction}
+}
+
+// refused tells the user that a request for doc was refused: a log line and
+// a window/logMessage every time, one window/showMessage per document and
+// reason, veil/status, and a diagnostic on the document until a request
+// for it succeeds.
+func (s *Server) refused(doc *Document, maskedName string, err error) {
+	dec := refusal()
+	s.logger.Error("request refused", "document", maskedName, "rule", dec.Rule, "error", err)
+	name := s.relPath(doc)
+	s.logMessage(MessageWarning, fmt.Sprintf("veil: AI request refused for %s: %s", name, why(dec.Reason)))
+	s.uiMu.Lock()
+	ui := s.ui[doc.URI]
+	if ui == nil {
+		ui = &docUI{}
+		s.ui[doc.URI] = ui
+	}
+	first := !slices.Contains(ui.warnedFor, dec.Reason)
+	if first {
+		ui.warnedFor = append(ui.warnedFor, dec.Reason)
+	}
+	changed := ui.refusal != dec.Reason
+	ui.refusal = dec.Reason
+	s.uiMu.Unlock()
+	if first {
+		s.showMessage(MessageWarning, fmt.Sprintf("veil: AI requests refused for %s: %s", name, why(dec.Reason)))
+	}
+	if changed {
+		s.notify("veil/status", map[string]any{"uri": doc.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule})
+		if s.ai.settings().cfg.LSP.Diagnostics {
+			s.publishDiagnostics(doc, s.decideDocument(doc))
+		}
+	}
+	s.copilotBlocked(doc, name, dec)
+}
+
+// served clears a refusal shown for doc once a request for it went
+// through.
+func (s *Server) served(doc *Document) {
+	s.uiMu.Lock()
+	ui := s.ui[doc.URI]
+	was := ui != nil && ui.refusal != ""
+	if was {
+		ui.refusal = ""
+	}
+	s.uiMu.Unlock()
+	if was {
+		dec := s.decideDocument(doc)
+		s.notify("veil/status", map[string]any{"uri": doc.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule})
+		if s.ai.settings().cfg.LSP.Diagnostics {
+			s.publishDiagnostics(doc, dec)
+		}
+	}
+}
+
+// refusedChat tells the user a chat request was refused: logged and
+// logMessage'd every time, shown once per reason per session.
+func (s *Server) refusedChat(err error) {
+	dec := refusal()
+	s.logger.Error("chat refused", "rule", dec.Rule, "error", err)
+	s.logMessage(MessageWarning, "veil: chat request refused: "+why(dec.Reason))
+	s.uiMu.Lock()
+	first := !slices.Contains(s.chatWarned, dec.Reason)
+	if first {
+		s.chatWarned = append(s.chatWarned, dec.Reason)
+	}
+	s.uiMu.Unlock()
+	if first {
+		s.showMessage(MessageWarning, "veil: chat request refused: "+why(dec.Reason))
+	}
+}
+
+// refusalDiagnostic is the diagnostic a refused document carries.
+func refusalDiagnostic(reason string) Diagnostic {
+	return Diagnostic{
+		Severity: SeverityWarning,
+		Code:     "veil-refused",
+		Source:   "veil",
+		Message:  "veil refused the last AI request in this file: " + strings.TrimPrefix(reason, "blocked: "),
+	}
+}
+
+// knownIn reports that a cached neighbour holds a value the vault came to
+// know after it was masked: it must be masked again.
+func (p *pipeline) knownIn(e neighbourEntry) bool {
+	if !e.ok {
+		return false
+	}
+	_, inText := p.vault.Leak(e.snip.Text)
+	_, inPath := p.vault.Leak(e.snip.Path)
+	return inText || inPath
+}
