@@ -70,6 +70,9 @@ func (m *fakeModel) seen() string {
 		for _, n := range r.References {
 			b.WriteString(n.Path + "\x00" + n.Text + "\x00")
 		}
+		for _, h := range r.History {
+			b.WriteString(h.User + "\x00" + h.Assistant + "\x00")
+		}
 	}
 	return b.String()
 }

@@ -73,6 +73,9 @@ func TestNeovimEndToEnd(t *testing.T) {
 	// The typed secret is a Hugging Face token: "hf_" says only what kind
 	// it is, so no prefix of 4+ characters may reach the model.
 	typed := "hf_" + sec.pick("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 34)
+	// A typed human password: symbols, no digits, nothing a provider rule
+	// knows; no 10-character piece of it may reach the model.
+	password := "Tide!" + sec.pick("abcdefghijklmnopqrstuvwxyz", 6) + "-Harbor&" + sec.pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4)
 
 	ws := filepath.Join(dir, "ws")
 	if err := os.MkdirAll(ws, 0o755); err != nil {
@@ -110,7 +113,7 @@ lsp:
 	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-c", "luafile "+driver)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "VEIL_E2E_BIN="+bin, "VEIL_E2E_CONFIG="+cfg, "VEIL_E2E_WS="+ws,
-		"VEIL_E2E_TYPED="+typed, "VEIL_E2E_OUT="+outFile, "XDG_STATE_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+		"VEIL_E2E_TYPED="+typed, "VEIL_E2E_PASSWORD="+password, "VEIL_E2E_OUT="+outFile, "XDG_STATE_HOME="+dir, "XDG_CONFIG_HOME="+dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("nvim: %v\n%s", err, out)
 	}
@@ -146,6 +149,11 @@ lsp:
 	for n := 4; n <= len(typed); n++ {
 		if strings.Contains(seen, typed[:n]) {
 			t.Fatalf("the model server received a %d-character prefix of the typed secret (%s)", n, redact.Preview(typed))
+		}
+	}
+	for i := 0; i+10 <= len(password); i++ {
+		if strings.Contains(seen, password[i:i+10]) {
+			t.Fatalf("the model server received a 10-character piece of the typed password (%s)", redact.Preview(password))
 		}
 	}
 

@@ -1,9 +1,10 @@
 -- Neovim 0.7 headless driver for lspproxy's end-to-end test. Run as
 --   nvim --headless -u NONE -c 'luafile nvim_driver.lua'
--- with VEIL_E2E_BIN, VEIL_E2E_CONFIG, VEIL_E2E_WS, VEIL_E2E_TYPED and
--- VEIL_E2E_OUT set. It opens main.go, types VEIL_E2E_TYPED one character at
--- a time (one didChange each, debounce off) asking for a completion after
--- every keystroke, asks for a completion on a fresh line, opens .env and asks
+-- with VEIL_E2E_BIN, VEIL_E2E_CONFIG, VEIL_E2E_WS, VEIL_E2E_TYPED,
+-- VEIL_E2E_PASSWORD and VEIL_E2E_OUT set. It opens main.go, types
+-- VEIL_E2E_TYPED and then VEIL_E2E_PASSWORD one character at a time (one
+-- didChange each, debounce off) asking for a completion after every
+-- keystroke, asks for a completion on a fresh line, opens .env and asks
 -- there, then writes what it saw as JSON to VEIL_E2E_OUT and quits.
 
 local out = { messages = {}, logs = {}, typed_requests = 0, errors = {} }
@@ -87,6 +88,21 @@ local typed = os.getenv('VEIL_E2E_TYPED')
 for i = 1, #typed do
   local ch = typed:sub(i, i)
   vim.api.nvim_buf_set_text(buf, row, col, row, col, { ch })
+  col = col + 1
+  completion(buf, row, col)
+  out.typed_requests = out.typed_requests + 1
+end
+vim.api.nvim_buf_set_text(buf, row, col, row, col, { '"' })
+
+-- Type a human password the detector need not recognise, the way Neovim's
+-- defaults leave it: no auto-closed quote.
+last = vim.api.nvim_buf_line_count(buf)
+vim.api.nvim_buf_set_lines(buf, last, last, false, { 'var dbPassword = "' })
+row = last
+col = #'var dbPassword = "'
+local password = os.getenv('VEIL_E2E_PASSWORD')
+for i = 1, #password do
+  vim.api.nvim_buf_set_text(buf, row, col, row, col, { password:sub(i, i) })
   col = col + 1
   completion(buf, row, col)
   out.typed_requests = out.typed_requests + 1
