@@ -54,15 +54,17 @@ func TestKnownValuesFoundEverywhere(t *testing.T) {
 	}
 }
 
-// Values masked only for their shape or in a config file while typed are
-// not secrets for the session; short values are not found again.
+// Values masked only for their shape or in a config file while typed, and
+// short typed prefixes, are not secrets for the session; short values are
+// not found again.
 func TestKnownValuesSkipWeakAndShort(t *testing.T) {
 	v := NewVault(testKey, 0)
-	text := "host: localhost\nContent-Type\npin=4711\n"
+	text := "host: localhost\nContent-Type\npin=4711\npw=\"correct h\n"
 	mustMask(t, v, text, []Finding{
 		{RuleID: RuleTypingPartial, Category: Secret, Start: 6, End: 15, Confidence: confConfig},
 		{RuleID: RuleTypingPartial, Category: Secret, Start: 16, End: 28, Confidence: confShaped},
 		{RuleID: "generic-password", Category: Secret, Start: 33, End: 37, Confidence: 0.9},
+		{RuleID: RuleTypingPartial, Category: Secret, Start: 42, End: 51, Confidence: confOwned}, // a short typed prefix
 	})
 	if n := v.KnownLen(); n != 0 {
 		t.Fatalf("known values: %d, want 0", n)

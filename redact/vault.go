@@ -109,7 +109,7 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 	for _, f := range merged {
 		b.WriteString(text[prev:f.Start])
 		tok := v.tokenFor(text, text[f.Start:f.End], f)
-		if knownWorthy(f) {
+		if knownWorthy(f, f.End-f.Start) {
 			v.known.add(text[f.Start:f.End], f.RuleID, f.Category)
 		}
 		ms := b.Len()
@@ -125,10 +125,17 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 
 // knownWorthy: a value masked only because it was being typed in a
 // config file, or because of its shape, is not a secret for the rest of
-// the session (it would mask "localhost" or "Content-Type" everywhere).
-func knownWorthy(f Finding) bool {
-	return f.RuleID != RuleTypingPartial || f.Confidence >= typingKnownConf
+// the session (it would mask "localhost" or "Content-Type" everywhere);
+// nor is a short prefix of a value being typed (the first word of a
+// passphrase). Longer prefixes are: a finished value the detector misses
+// is then still masked up to its last few bytes.
+func knownWorthy(f Finding, n int) bool {
+	return f.RuleID != RuleTypingPartial || f.Confidence >= typingKnownConf && n >= typingKnownMinLen
 }
+
+// typingKnownMinLen is the shortest typed prefix that becomes a known
+// value.
+const typingKnownMinLen = 10
 
 // Known returns a finding for every place in text that holds a value this
 // vault has masked (6 bytes or longer, except values masked only while
