@@ -20,6 +20,7 @@ import (
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/lspproxy"
 	"github.com/veil-dev/veil/testdata"
+	"github.com/veil-dev/veil/textbuf"
 )
 
 // veil demo: a scripted editor session over testdata/demo, driven through
@@ -400,16 +401,8 @@ func (d *demo) typeText(doc *demoDoc, text string, perChar bool, each func() err
 
 // endPosition is the LSP position (UTF-16) of the end of text.
 func endPosition(text string) map[string]int {
-	line := strings.Count(text, "\n")
-	last := text[strings.LastIndex(text, "\n")+1:]
-	n := 0
-	for _, r := range last {
-		n++
-		if r >= 0x10000 {
-			n++
-		}
-	}
-	return map[string]int{"line": line, "character": n}
+	p := textbuf.FromString(text).OffsetPosition(len(text), textbuf.UTF16)
+	return map[string]int{"line": int(p.Line), "character": int(p.Character)}
 }
 
 // inline asks for an inline completion at the end of doc.

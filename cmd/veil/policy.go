@@ -8,11 +8,11 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/policy"
 	"github.com/veil-dev/veil/redact"
+	"github.com/veil-dev/veil/textbuf"
 )
 
 func policyUsage(w io.Writer) {
@@ -140,7 +140,7 @@ func writeExplanation(w io.Writer, req policy.Request, d policy.Decision, root s
 	fmt.Fprintf(w, "reason:     %s\n", d.Reason)
 	fmt.Fprintf(w, "\nfindings:   %d\n", len(req.Findings))
 	for _, f := range req.Findings {
-		line, col := lineCol(text, f.Start)
+		line, col := textbuf.LineCol(text, f.Start)
 		fmt.Fprintf(w, "  %-8s %-10s %-28s %s\n", fmt.Sprintf("%d:%d", line, col), f.Category, f.RuleID, redact.Preview(string(text[f.Start:f.End])))
 	}
 	if d.Route == policy.Block {
@@ -182,13 +182,6 @@ func workspaceRoot(file string) string {
 	}
 }
 
-// lineCol is the 1-based line and character column of a byte offset.
-func lineCol(text []byte, off int) (int, int) {
-	before := text[:off]
-	line := 1 + strings.Count(string(before), "\n")
-	start := strings.LastIndexByte(string(before), '\n') + 1
-	return line, 1 + utf8.RuneCount(before[start:])
-}
 
 // languageID guesses the LSP language id from a file name, as editors do.
 func languageID(p string) string {

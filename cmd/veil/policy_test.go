@@ -181,12 +181,15 @@ func TestWorkspaceRoot(t *testing.T) {
 	}
 }
 
-func TestLineCol(t *testing.T) {
-	text := []byte("ab\nçd=x\n")
-	for _, c := range []struct{ off, line, col int }{{0, 1, 1}, {3, 2, 1}, {6, 2, 3}, {7, 2, 4}} {
-		if l, col := lineCol(text, c.off); l != c.line || col != c.col {
-			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", c.off, l, col, c.line, c.col)
-		}
+// TestScanLinesMatchTheEditor: after a lone "\r" (old Mac line ends)
+// veil scan names the line the editor shows, as policy explain does.
+func TestScanLinesMatchTheEditor(t *testing.T) {
+	dir := t.TempDir()
+	tok := genGitHubToken(9)
+	writeFile(t, filepath.Join(dir, "a.txt"), "first\rsecond\r\nt = \""+tok+"\"\n")
+	code, out, errOut := runVeil(t, "", "scan", dir)
+	if code != exitFindings || !strings.Contains(out, "a.txt:3:6:") {
+		t.Fatalf("scan exit %d, want the token at 3:6:\n%s%s", code, out, errOut)
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/veil-dev/veil/redact"
+	"github.com/veil-dev/veil/textbuf"
 )
 
 // runScan walks files and directories and reports what the detector finds.
@@ -320,10 +320,10 @@ func scanFile(det *redact.Detector, j scanJob, limit int64, buf []byte) (fileRes
 		return r, buf
 	}
 	fs := det.Scan(j.detPath, text)
-	pos := positioner{text: text, line: 1}
+	pos := textbuf.NewLineCursor(text)
 	for _, fd := range fs {
-		sl, sc := pos.at(fd.Start)
-		el, ec := pos.peek(fd.End)
+		sl, sc := pos.At(fd.Start)
+		el, ec := pos.Peek(fd.End)
 		r.findings = append(r.findings, shownFinding{Path: j.path, Line: sl, Column: sc, EndLine: el, EndColumn: ec,
 			RuleID: fd.RuleID, Category: string(fd.Category), Description: fd.Description, Confidence: fd.Confidence,
 			Preview: redact.Preview(string(text[fd.Start:fd.End]))})
@@ -348,34 +348,6 @@ func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
 	}
 }
 
-// positioner turns increasing byte offsets into 1-based lines and
-// character columns without rescanning the text from the start.
-type positioner struct {
-	text      []byte
-	off       int // offsets before this are counted
-	line      int
-	lineStart int
-}
-
-func (p *positioner) at(off int) (line, col int) {
-	for p.off < off {
-		i := bytes.IndexByte(p.text[p.off:off], '\n')
-		if i < 0 {
-			p.off = off
-			break
-		}
-		p.off += i + 1
-		p.line++
-		p.lineStart = p.off
-	}
-	return p.line, 1 + utf8.RuneCount(p.text[p.lineStart:off])
-}
-
-// peek is at without moving forward (for end positions).
-func (p *positioner) peek(off int) (int, int) {
-	q := *p
-	return q.at(off)
-}
 
 func writeText(w io.Writer, results []fileResult) error {
 	for _, r := range results {
