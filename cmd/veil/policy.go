@@ -182,7 +182,6 @@ func workspaceRoot(file string) string {
 	}
 }
 
-
 // languageID guesses the LSP language id from a file name, as editors do.
 func languageID(p string) string {
 	base := strings.ToLower(path.Base(p))

@@ -348,7 +348,6 @@ func readAllInto(r io.Reader, buf []byte) ([]byte, error) {
 	}
 }
 
-
 func writeText(w io.Writer, results []fileResult) error {
 	for _, r := range results {
 		for _, f := range r.findings {
