@@ -148,6 +148,11 @@ func (g *Gate) build(ctx context.Context, req Request, u *url.URL, kind Kind, m 
 		}
 		hreq.Header.Set(k, v)
 	}
+	if !kind.passes() {
+		if err := m.guard(hreq, body); err != nil {
+			return nil, err
+		}
+	}
 	return hreq, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -166,16 +167,14 @@ func TestCompletionMaskedOutRestoredBack(t *testing.T) {
 		sent = body
 		// Echo every token the prompt carried, split across events at
 		// every byte boundary of the token.
-		i := strings.Index(body, "VEIL_GITHUB")
-		if i < 0 {
+		tok := regexp.MustCompile(`Token = \\"(VEIL_[A-Z_]+_[0-9]+_[a-z0-9]{3})`).FindStringSubmatch(body)
+		if tok == nil {
 			http.Error(w, "no token", 500)
 			return
 		}
-		j := i + strings.IndexFunc(body[i:], func(r rune) bool { return r == '"' || r == ' ' || r == '\\' })
-		tok := body[i:j]
 		w.Header().Set("Content-Type", "text/event-stream")
-		for k := 0; k < len(tok); k += 3 {
-			piece := tok[k:min(k+3, len(tok))]
+		for k := 0; k < len(tok[1]); k += 3 {
+			piece := tok[1][k:min(k+3, len(tok[1]))]
 			io.WriteString(w, `data: {"choices":[{"index":0,"text":"`+piece+`","finish_reason":null}]}`+"\n\n")
 			w.(http.Flusher).Flush()
 		}
@@ -186,7 +185,7 @@ func TestCompletionMaskedOutRestoredBack(t *testing.T) {
 	resp, out, err := f.fetch(t, Request{URL: "https://proxy.individual.githubcopilot.com/v1/engines/gpt-41-copilot/completions", Method: "POST",
 		Headers: map[string]string{"Authorization": "Bearer tid=abc", "X-Repo": "acme/Zephyrine", "Content-Type": "application/json"}, Body: &body})
 	if err != nil || resp.Status != 200 {
-		t.Fatalf("fetch: %v %v", resp, err)
+		t.Fatalf("fetch: %v %v; upstream got %s", resp, err, sent)
 	}
 	assertAbsent(t, "upstream request", up.everything(), pat, email, "Zephyrine", "zephyrine")
 	if !strings.Contains(sent, `"suffix"`) || !strings.Contains(sent, `"nwo":"acme/veil_name_`) {
@@ -322,4 +321,23 @@ func TestRedirectNotFollowed(t *testing.T) {
 	if err != nil || resp.Status != http.StatusFound || len(up.requests()) != 1 {
 		t.Errorf("redirect: %v %v, %d requests", resp, err, len(up.requests()))
 	}
+}
+
+func TestTypedValueMaskedAndKnownLater(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request, body string) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: [DONE]\n\n")
+	})
+	f := newGate(t, up)
+	typed := "Tr0ub4dor&3-horse"
+	body := `{"prompt":"db_password = \"` + typed + `","suffix":""}`
+	if _, _, err := f.fetch(t, Request{URL: "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", Method: "POST", Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	// Later the same value shows up where nothing marks it as a secret.
+	chat := `{"messages":[{"role":"user","content":"is ` + typed + ` a good one?"}]}`
+	if _, _, err := f.fetch(t, Request{URL: "https://api.githubcopilot.com/chat/completions", Method: "POST", Body: &chat}); err != nil {
+		t.Fatal(err)
+	}
+	assertAbsent(t, "upstream", up.everything(), typed, typed[:10])
 }

@@ -3,7 +3,9 @@ package egress
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -27,12 +29,21 @@ func newMasker(det *redact.Detector, vault *redact.Vault, blocked func(string) (
 	return &masker{det: det, vault: vault, blocked: blocked, findings: map[string]int{}, rules: map[string]int{}}
 }
 
-// text masks one string.
-func (m *masker) text(s string) (string, error) {
+// text masks one string: what the detector finds and every value the
+// session has masked before, wherever it appears.
+func (m *masker) text(s string) (string, error) { return m.mask(s, m.det.Scan("", []byte(s))) }
+
+// prompt masks a completion prompt, whose end is the cursor: the value
+// being typed there is masked by structure, whatever the detector says.
+func (m *masker) prompt(s string) (string, error) {
+	return m.mask(s, m.det.ScanTyping("", []byte(s), len(s)))
+}
+
+func (m *masker) mask(s string, fs []redact.Finding) (string, error) {
 	if s == "" {
 		return s, nil
 	}
-	fs := m.det.Scan("", []byte(s))
+	fs = append(fs, m.vault.Known([]byte(s))...)
 	if len(fs) == 0 {
 		return s, nil
 	}
@@ -92,9 +103,20 @@ func (m *masker) jsonBody(body string, kind Kind) (string, error) {
 	if kind == Chat {
 		m.refuseBlocked(v)
 	}
+	obj, _ := v.(map[string]any)
+	prompt, isPrompt := obj["prompt"].(string)
+	isPrompt = isPrompt && kind == Completions
+	if isPrompt {
+		delete(obj, "prompt") // masked below by the cursor rule, not twice
+	}
 	v, err := m.walk(v)
 	if err != nil {
 		return "", err
+	}
+	if isPrompt {
+		if obj["prompt"], err = m.prompt(prompt); err != nil {
+			return "", err
+		}
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -228,4 +250,25 @@ func (m *masker) attachments(s string) string {
 // htmlUnescape undoes the entity escapes an attribute value may carry.
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&quot;", `"`, "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// ErrLeak is the error for a request that still held a value the session
+// has masked after masking; it is not sent.
+var ErrLeak = errors.New("egress: leak guard: a masked value is still in the request; not sent")
+
+// guard checks the masked URL, body and header values against every value
+// the session knows (Authorization aside). The error carries a preview.
+func (m *masker) guard(req *http.Request, body string) error {
+	parts := []string{req.URL.String(), body}
+	for k, vs := range req.Header {
+		if !strings.EqualFold(k, "authorization") {
+			parts = append(parts, vs...)
+		}
+	}
+	for _, p := range parts {
+		if preview, leaked := m.vault.Leak(p); leaked {
+			return fmt.Errorf("%w (%s)", ErrLeak, preview)
+		}
+	}
+	return nil
 }

@@ -19,6 +19,7 @@ type refusingProxy struct {
 	logger   *slog.Logger
 	attempts atomic.Int64
 	wg       sync.WaitGroup
+	seen     map[string]bool // targets already logged at warn; owned by serve
 }
 
 func startRefusingProxy(logger *slog.Logger) (*refusingProxy, error) {
@@ -26,7 +27,7 @@ func startRefusingProxy(logger *slog.Logger) (*refusingProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &refusingProxy{ln: ln, logger: logger}
+	p := &refusingProxy{ln: ln, logger: logger, seen: map[string]bool{}}
 	p.wg.Add(1)
 	go p.serve()
 	return p, nil
@@ -71,5 +72,10 @@ func (p *refusingProxy) refuse(c net.Conn) {
 		}
 		host, _, _ = strings.Cut(host, "/")
 	}
-	p.logger.Warn("wrap: the wrapped server tried to reach the network on its own; refused", "target", host)
+	if p.seen[host] {
+		p.logger.Debug("wrap: the wrapped server tried to reach the network on its own; refused", "target", host, "attempts", p.attempts.Load())
+		return
+	}
+	p.seen[host] = true
+	p.logger.Warn("wrap: the wrapped server tried to reach the network on its own; refused (later attempts for this target log at debug)", "target", host)
 }
