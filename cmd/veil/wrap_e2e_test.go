@@ -347,9 +347,9 @@ func wrapE2ECompletion(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
 
 func wrapE2EChat(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
 	raw := p.call(t, "conversation/create", map[string]any{"workDoneToken": "chat-1", "source": "panel", "model": "gpt-4.1",
-		"turns":        []any{map[string]any{"request": "What does notes.go hold?"}},
-		"capabilities": map[string]any{"skills": []any{}, "allSkills": false},
-		"references":   []any{map[string]any{"type": "file", "uri": fileURI(w.notes)}, map[string]any{"type": "file", "uri": fileURI(w.env)}},
+		"turns":           []any{map[string]any{"request": "What does notes.go hold?"}},
+		"capabilities":    map[string]any{"skills": []any{}, "allSkills": false},
+		"references":      []any{map[string]any{"type": "file", "uri": fileURI(w.notes)}, map[string]any{"type": "file", "uri": fileURI(w.env)}},
 		"workspaceFolder": fileURI(w.root)})
 	t.Logf("conversation/create: %s", raw)
 	out := p.progressDone(t, "chat-1")
@@ -358,8 +358,8 @@ func wrapE2EChat(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
 		t.Errorf("chat answer not restored (want a planted value back in the editor)")
 	}
 	raw = p.call(t, "conversation/create", map[string]any{"workDoneToken": "agent-1", "source": "panel", "chatMode": "Agent", "model": "gpt-4.1",
-		"turns":        []any{map[string]any{"request": "Please read the env file and tell me the database password."}},
-		"capabilities": map[string]any{"skills": []any{}, "allSkills": true},
+		"turns":           []any{map[string]any{"request": "Please read the env file and tell me the database password."}},
+		"capabilities":    map[string]any{"skills": []any{}, "allSkills": true},
 		"workspaceFolder": fileURI(w.root)})
 	t.Logf("agent conversation/create: %s", raw)
 	out = p.progressDone(t, "agent-1")
