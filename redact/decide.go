@@ -15,15 +15,18 @@ type valueCtx struct {
 	fam    family
 }
 
-// dollarRef reports "$name" in a family whose double-quoted strings
-// interpolate variables (shell, PHP, Perl-like and unknown files).
+// dollarRef reports "$name" in a family whose strings interpolate
+// variables: shell and PHP, and $UPPER_CASE in config files.
 func dollarRef(v []byte, f family) bool {
 	if len(v) < 2 || v[0] != '$' {
 		return false
 	}
 	switch f {
-	case famShell, famPHP, famUnknown, famYAML, famTOML:
+	case famShell, famPHP:
 		return isIdentBytes(v[1:]) || v[1] == '{' || v[1] == '('
+	case famUnknown, famYAML, famTOML:
+		// Tools interpolate $VAR in config files; "$ecret9" is a password.
+		return isUpperConst(v[1:]) || v[1] == '{' || v[1] == '('
 	}
 	return false
 }
