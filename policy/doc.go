@@ -13,7 +13,11 @@
 //   - kinds: the request kind (inline, completion, chat);
 //   - paths: doublestar globs, tried on the workspace-relative path and on
 //     the absolute path, case-insensitively (so `.ENV` cannot dodge `**/.env`
-//     on macOS or Windows); an untitled document matches no path glob;
+//     on macOS or Windows) and with trailing dots and spaces dropped from
+//     each element (`.env.` opens `.env` on Windows); a block rule also
+//     matches the editor backups and swap files of the files it names
+//     (`.env~`, `#.env#`, `.env.swp`, `.env.bak`, see undecorate.go); an
+//     untitled document matches no path glob;
 //   - languages: LSP language ids, case-insensitive;
 //   - categories, rule_ids (path.Match patterns such as `private-key*`),
 //     min_findings: a finding passes when its category and rule id match the

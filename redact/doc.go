@@ -19,6 +19,20 @@
 // byte triggers ('@', digits, ':') and check structure and checksums in
 // code.
 //
+// The generic detector (generic.go) reads a value the way the file's
+// language family writes it (lexer.go: C-like, Python, Ruby, shell/env,
+// YAML, TOML/INI/properties, JSON, XML/HTML, Lua, PHP, SQL, prose): the
+// key's relation to its value (assignment, typed declaration, subscript,
+// call argument, setter or builder call, ${KEY:-default}, a separate
+// name/value field, prose such as "password is"), every string-literal kind,
+// concatenation across lines and YAML block scalars. One decision
+// (decide.go, credentialScore) says whether the value is a credential;
+// placeholders are recognised by the whole value. cli.go reads passwords
+// from command lines (mysql -pX, sshpass -p, curl -u user:X, ...).
+// decode.go adds decoded views (base64 blobs, percent-encoding, \x \u \NNN
+// escapes, HTML entities, invisible characters removed) with per-byte
+// position maps, so findings in them map back to exact original spans.
+//
 // Masking: [Vault.Mask] replaces each finding with a token such as
 // VEIL_GITHUB_PAT_CLASSIC_3_k9x (see token.go for the format), the same
 // token for the same value for the vault's life; [Vault.Restore],
