@@ -3,8 +3,10 @@ package lspproxy
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/veil-dev/veil/redact"
@@ -233,6 +235,50 @@ func TestRescanFarContext(t *testing.T) {
 		}
 		if next.FindingsGen == doc.FindingsGen {
 			t.Errorf("%s: findings changed but FindingsGen did not", c.name)
+		}
+	}
+}
+
+// TestDiagnosticsOnlyWhenFindingsChange: keystrokes that move findings
+// publish nothing; a burst of keystrokes that each add one publishes at most
+// twice (at once, then the newest state when the burst settles), and the
+// last publication has them all.
+func TestDiagnosticsOnlyWhenFindingsChange(t *testing.T) {
+	sec := newSecrets(21)
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	uri := "file:///work/ws/d.go"
+	c.open(uri, "go", "package a\n\n// notes\nconst tok = \""+sec.github()+"\"\n")
+	if d := c.notification("textDocument/publishDiagnostics"); len(get(d, "params", "diagnostics").([]any)) != 1 {
+		t.Fatalf("diagnostics after open: %v", d["params"])
+	}
+	version := 1
+	change := func(line, char int, text string) {
+		version++
+		p := map[string]any{"line": line, "character": char}
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": uri, "version": version},
+			"contentChanges": []any{map[string]any{"range": map[string]any{"start": p, "end": p}, "text": text}},
+		})
+	}
+	for i := range 20 {
+		change(2, 3+i, "x") // in the comment: the token below moves, nothing else
+	}
+	change(1, 0, "\n") // the token moves a line down
+	time.Sleep(2 * diagnosticsEvery) // let a trailing publication fire if one was (wrongly) scheduled
+	c.noMessage("diagnostics for keystrokes that changed no finding", func(m map[string]any) bool {
+		return m["method"] == "textDocument/publishDiagnostics"
+	})
+	for i := range 10 {
+		change(1, 0, "var k"+strconv.Itoa(i)+" = \""+sec.aws()+"\"\n")
+	}
+	for n := 1; ; n++ {
+		d := c.notification("textDocument/publishDiagnostics")
+		if len(get(d, "params", "diagnostics").([]any)) == 11 {
+			if n > 2 {
+				t.Fatalf("a burst of 10 changes published %d times", n)
+			}
+			break
 		}
 	}
 }

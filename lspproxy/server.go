@@ -154,6 +154,7 @@ func (s *Server) stop() {
 	}
 	s.inflightMu.Unlock()
 	s.cancel()
+	s.stopDiagnostics()
 	s.wg.Wait()
 	s.ai.close()
 }

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/veil-dev/veil/lspconn"
+)
+
+// Over-the-wire benchmarks: this test process is the editor, driving the
+// built veil binary through pipes, as issue 13 measures. Each reports
+// latency percentiles (p50-µs, p99-µs) over b.N samples; run them with a
+// fixed count, e.g.
+//
+//	go test -run '^$' -bench Wire -benchtime 1000x ./cmd/veil/
+
+// buildVeil builds the binary once per benchmark into a temp dir.
+func buildVeil(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "veil")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// wireClient is an editor connected to a running veil lsp.
+type wireClient struct {
+	cmd   *exec.Cmd
+	conn  *lspconn.Conn
+	diags atomic.Int64 // publishDiagnostics received
+	done  chan error
+}
+
+func startWire(b *testing.B, bin string, env []string, args ...string) *wireClient {
+	b.Helper()
+	cmd := exec.Command(bin, append([]string{"lsp"}, args...)...)
+	home := b.TempDir()
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+home, "XDG_STATE_HOME="+home, "VEIL_CONFIG=")
+	cmd.Env = append(cmd.Env, env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	c := &wireClient{cmd: cmd, conn: lspconn.New(stdout, stdin, lspconn.Options{}), done: make(chan error, 1)}
+	go func() {
+		c.done <- c.conn.Run(func(m *lspconn.Message) error {
+			switch {
+			case m.IsCall(): // the server's own requests: accept them
+				return c.conn.Reply(m.ID, nil, nil)
+			case m.Method == "textDocument/publishDiagnostics":
+				c.diags.Add(1)
+			}
+			return nil
+		})
+	}()
+	b.Cleanup(func() { c.stop(b) })
+	return c
+}
+
+func (c *wireClient) call(b *testing.B, method string, params any) json.RawMessage {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.conn.Call(ctx, method, params)
+	if err != nil {
+		b.Fatalf("%s: %v", method, err)
+	}
+	return res
+}
+
+func (c *wireClient) notify(b *testing.B, method string, params any) {
+	b.Helper()
+	if err := c.conn.Notify(method, params); err != nil {
+		b.Fatalf("%s: %v", method, err)
+	}
+}
+
+// stop shuts the server down and waits for it; the process is killed if it
+// does not exit within five seconds.
+func (c *wireClient) stop(b *testing.B) {
+	if c.cmd.ProcessState != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = c.conn.Call(ctx, "shutdown", nil)
+	_ = c.conn.Notify("exit", nil)
+	exited := make(chan error, 1)
+	go func() { exited <- c.cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		_ = c.cmd.Process.Kill()
+		<-exited
+	}
+	c.conn.Close()
+	<-c.done
+}
+
+func (c *wireClient) initialize(b *testing.B, root string) {
+	b.Helper()
+	c.call(b, "initialize", map[string]any{
+		"processId": nil, "rootUri": "file://" + root,
+		"capabilities": map[string]any{"general": map[string]any{"positionEncodings": []string{"utf-16"}}},
+	})
+	c.notify(b, "initialized", map[string]any{})
+}
+
+// rss is the server's resident memory in bytes (Linux).
+func (c *wireClient) rss(b *testing.B) int {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		b.Skipf("no /proc: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb << 10
+		}
+	}
+	b.Skip("no VmRSS")
+	return 0
+}
+
+// wireSource is about n bytes of Go source with a generated secret, email or
+// codename every few lines; oneLine makes it a single minified line with a
+// finding about every KiB.
+func wireSource(n int, oneLine bool, seed uint64) string {
+	sec := &rtSecrets{r: rand.New(rand.NewPCG(seed, seed^0x5eed))}
+	var sb strings.Builder
+	for i := 0; sb.Len() < n; i++ {
+		if oneLine {
+			fmt.Fprintf(&sb, `{"id":%d,"key":"%s","note":"%s"},`, i, sec.aws(), strings.Repeat("lorem ipsum dolor ", 52))
+			continue
+		}
+		switch i % 12 {
+		case 3:
+			fmt.Fprintf(&sb, "\tawsKey%d := %q // rotate quarterly\n", i, sec.aws())
+		case 7:
+			fmt.Fprintf(&sb, "\tghToken%d := %q\n", i, sec.github())
+		case 10:
+			sb.WriteString("\t// contact: ops.team@orchard-mail.net about the billing client\n")
+		default:
+			fmt.Fprintf(&sb, "\tresult = append(result, fmt.Sprintf(\"%%d: %%s\", i, name%d)) // é line\n", i)
+		}
+	}
+	s := sb.String()[:n]
+	return strings.ToValidUTF8(s, "")
+}
+
+// percentiles reports p50 and p99 of d (µs) on b.
+func percentiles(b *testing.B, d []time.Duration, prefix string) {
+	slices.Sort(d)
+	at := func(p float64) float64 {
+		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Nanoseconds()) / 1e3
+	}
+	b.ReportMetric(at(0.50), prefix+"p50-µs")
+	b.ReportMetric(at(0.99), prefix+"p99-µs")
+}
+
+// BenchmarkWireKeystroke: a one-character didChange followed by veil/status
+// on the same document (answered only after the change was applied, as
+// messages are handled in order), timed together, at 10 KB, 1 MB, 10 MB
+// and on a 400 KB one-line file.
+func BenchmarkWireKeystroke(b *testing.B) {
+	bin := buildVeil(b)
+	for _, tc := range []struct {
+		name    string
+		size    int
+		oneLine bool
+	}{{"10KB", 10 << 10, false}, {"1MB", 1 << 20, false}, {"10MB", 10 << 20, false}, {"400KB-one-line", 400 << 10, true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			root := b.TempDir()
+			c := startWire(b, bin, nil)
+			c.initialize(b, root)
+			uri := "file://" + root + "/big.go"
+			text := wireSource(tc.size, tc.oneLine, 1)
+			c.notify(b, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+				"uri": uri, "languageId": "go", "version": 1, "text": text}})
+			var st struct {
+				Findings int `json:"findings"`
+			}
+			_ = json.Unmarshal(c.call(b, "veil/status", map[string]any{"uri": uri}), &st)
+			line, col := strings.Count(text[:len(text)/2], "\n"), 0
+			if tc.oneLine {
+				col = len(text) / 2
+			}
+			samples := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				pos := map[string]any{"line": line, "character": col + i}
+				start := time.Now()
+				c.notify(b, "textDocument/didChange", map[string]any{
+					"textDocument":   map[string]any{"uri": uri, "version": i + 2},
+					"contentChanges": []any{map[string]any{"range": map[string]any{"start": pos, "end": pos}, "text": "x"}},
+				})
+				c.call(b, "veil/status", map[string]any{"uri": uri})
+				samples = append(samples, time.Since(start))
+			}
+			b.StopTimer()
+			percentiles(b, samples, "")
+			b.ReportMetric(float64(st.Findings), "findings")
+		})
+	}
+}
+
+// modelServer is an instant OpenAI-compatible server: /v1/models lists one
+// model, /v1/completions streams a short answer. It keeps the last request
+// body so the benchmark can send the same request directly.
+type modelServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	last []byte
+}
+
+func newModelServer(b *testing.B) *modelServer {
+	m := &modelServer{}
+	chunk := func(text, finish string) string {
+		ch := map[string]any{"index": 0, "text": text, "finish_reason": nil}
+		if finish != "" {
+			ch["finish_reason"] = finish
+		}
+		j, _ := json.Marshal(map[string]any{"id": "cmpl-1", "object": "text_completion", "created": 1, "model": "bench-coder", "choices": []any{ch}})
+		return "data: " + string(j) + "\n\n"
+	}
+	stream := chunk("total += value", "") + chunk(" // done", "stop") + "data: [DONE]\n\n"
+	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.HasSuffix(r.URL.Path, "/models") {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"object":"list","data":[{"id":"bench-coder","object":"model","created":1,"owned_by":"bench"}]}`)
+			return
+		}
+		m.mu.Lock()
+		m.last = body
+		m.mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, stream)
+	}))
+	b.Cleanup(m.Close)
+	return m
+}
+
+// direct posts the last body veil sent straight to the server and reads
+// the answer to its end: the round trip without veil.
+func (m *modelServer) direct(b *testing.B, client *http.Client) time.Duration {
+	m.mu.Lock()
+	body := m.last
+	m.mu.Unlock()
+	start := time.Now()
+	resp, err := client.Post(m.URL+"/v1/completions", "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return time.Since(start)
+}
+
+// BenchmarkWireInline: textDocument/inlineCompletion against an instant
+// local model server, with 0 and 3 neighbour documents open, and the same
+// request body sent directly; "added" is veil's round trip minus the
+// direct one, sample by sample.
+func BenchmarkWireInline(b *testing.B) {
+	bin := buildVeil(b)
+	for _, neighbours := range []int{0, 3} {
+		b.Run(fmt.Sprintf("neighbours=%d", neighbours), func(b *testing.B) {
+			srv := newModelServer(b)
+			root := b.TempDir()
+			c := startWire(b, bin, nil, "--endpoint", srv.URL+"/v1", "--model", "bench-coder")
+			c.initialize(b, root)
+			uri := "file://" + root + "/main.go"
+			text := wireSource(10<<10, false, 2)
+			for i := range neighbours + 1 {
+				u := uri
+				if i > 0 {
+					u = fmt.Sprintf("file://%s/util%d.go", root, i)
+				}
+				c.notify(b, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+					"uri": u, "languageId": "go", "version": 1, "text": wireSource(10<<10, false, uint64(10+i))}})
+			}
+			line := strings.Count(text[:len(text)/2], "\n")
+			params := map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": line, "character": 1},
+				"context": map[string]any{"triggerKind": 2}}
+			res := c.call(b, "textDocument/inlineCompletion", params) // warm up the model connection
+			if !bytes.Contains(res, []byte("total += value")) {
+				b.Fatalf("no completion from the model: %s", res)
+			}
+			client := &http.Client{}
+			veil, direct, added := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				c.call(b, "textDocument/inlineCompletion", params)
+				v := time.Since(start)
+				d := srv.direct(b, client)
+				veil, direct, added = append(veil, v), append(direct, d), append(added, v-d)
+			}
+			b.StopTimer()
+			percentiles(b, veil, "veil-")
+			percentiles(b, direct, "direct-")
+			percentiles(b, added, "added-")
+		})
+	}
+}
+
+// BenchmarkWireMemory opens ten 1 MB documents, types a little in each, and
+// reports the server's resident memory against the text it holds: rss-MB,
+// text-MB, base-rss-MB (after initialize) and (rss - base) per text byte.
+func BenchmarkWireMemory(b *testing.B) {
+	bin := buildVeil(b)
+	for i := 0; i < b.N; i++ {
+		root := b.TempDir()
+		c := startWire(b, bin, nil)
+		c.initialize(b, root)
+		base := c.rss(b)
+		total := 0
+		for j := range 10 {
+			text := wireSource(1<<20, false, uint64(20+j))
+			total += len(text)
+			uri := fmt.Sprintf("file://%s/f%d.go", root, j)
+			c.notify(b, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+				"uri": uri, "languageId": "go", "version": 1, "text": text}})
+			for k := range 50 { // some typing, as in a session
+				pos := map[string]any{"line": 100 + k, "character": 1}
+				c.notify(b, "textDocument/didChange", map[string]any{
+					"textDocument":   map[string]any{"uri": uri, "version": k + 2},
+					"contentChanges": []any{map[string]any{"range": map[string]any{"start": pos, "end": pos}, "text": "x"}},
+				})
+			}
+			c.call(b, "veil/status", map[string]any{"uri": uri})
+		}
+		rss := c.rss(b)
+		b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+		b.ReportMetric(float64(total)/(1<<20), "text-MB")
+		b.ReportMetric(float64(rss-base)/float64(total), "rss-per-text-byte")
+		b.ReportMetric(float64(base)/(1<<20), "base-rss-MB")
+		c.stop(b)
+	}
+}
+
+// BenchmarkWireColdStart is spawn to the initialize reply.
+func BenchmarkWireColdStart(b *testing.B) {
+	bin := buildVeil(b)
+	samples := make([]time.Duration, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		root := b.TempDir()
+		start := time.Now()
+		c := startWire(b, bin, nil)
+		c.initialize(b, root)
+		samples = append(samples, time.Since(start))
+		c.stop(b)
+	}
+	percentiles(b, samples, "")
+}
