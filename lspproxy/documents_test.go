@@ -264,7 +264,7 @@ func TestDiagnosticsOnlyWhenFindingsChange(t *testing.T) {
 	for i := range 20 {
 		change(2, 3+i, "x") // in the comment: the token below moves, nothing else
 	}
-	change(1, 0, "\n") // the token moves a line down
+	change(1, 0, "\n")               // the token moves a line down
 	time.Sleep(2 * diagnosticsEvery) // let a trailing publication fire if one was (wrongly) scheduled
 	c.noMessage("diagnostics for keystrokes that changed no finding", func(m map[string]any) bool {
 		return m["method"] == "textDocument/publishDiagnostics"
