@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/lspconn"
 )
 
@@ -153,18 +153,18 @@ func (c *wireClient) rss(b *testing.B) int {
 // codename every few lines; oneLine makes it a single minified line with a
 // finding about every KiB.
 func wireSource(n int, oneLine bool, seed uint64) string {
-	sec := &rtSecrets{r: rand.New(rand.NewPCG(seed, seed^0x5eed))}
+	sec := lsptest.NewSecrets(seed)
 	var sb strings.Builder
 	for i := 0; sb.Len() < n; i++ {
 		if oneLine {
-			fmt.Fprintf(&sb, `{"id":%d,"key":"%s","note":"%s"},`, i, sec.aws(), strings.Repeat("lorem ipsum dolor ", 52))
+			fmt.Fprintf(&sb, `{"id":%d,"key":"%s","note":"%s"},`, i, sec.AWSAccessKeyID(), strings.Repeat("lorem ipsum dolor ", 52))
 			continue
 		}
 		switch i % 12 {
 		case 3:
-			fmt.Fprintf(&sb, "\tawsKey%d := %q // rotate quarterly\n", i, sec.aws())
+			fmt.Fprintf(&sb, "\tawsKey%d := %q // rotate quarterly\n", i, sec.AWSAccessKeyID())
 		case 7:
-			fmt.Fprintf(&sb, "\tghToken%d := %q\n", i, sec.github())
+			fmt.Fprintf(&sb, "\tghToken%d := %q\n", i, sec.GitHubPAT())
 		case 10:
 			sb.WriteString("\t// contact: ops.team@orchard-mail.net about the billing client\n")
 		default:
