@@ -108,6 +108,7 @@ type pipeline struct {
 	cur   atomic.Pointer[settings]
 	vault *redact.Vault
 	chats *chatHistory // this session's chat turns, unredacted
+	files configFiles  // the workspace files in force (see configfiles.go)
 
 	// watcherMu guards watcher, started at initialize when Options.Load is set.
 	watcherMu sync.Mutex
@@ -148,19 +149,24 @@ func (p *pipeline) scanner() func() scanner {
 	}
 }
 
-// workspaceRoots starts (or retargets) the config watcher for the roots.
+// workspaceRoots starts (or retargets) the config watcher for the roots
+// and the workspace files config.Discover finds for them and for the open
+// documents.
 func (p *pipeline) workspaceRoots(roots []string) {
 	if p.opts.Load == nil {
 		return
 	}
+	files := p.files.setRoots(roots)
 	p.watcherMu.Lock()
 	defer p.watcherMu.Unlock()
 	if p.watcher != nil {
+		p.watcher.SetWorkspaceFiles(files)
 		p.watcher.SetWorkspaceRoots(roots)
 		return
 	}
 	o := *p.opts.Load
 	o.WorkspaceRoots = roots
+	o.WorkspaceFiles = files
 	w, err := config.Watch(p.s.ctx, o, p.configChanged, p.configFailed, p.s.logger)
 	if err != nil {
 		p.s.logger.Error("config", "error", err)

@@ -12,6 +12,7 @@ func (s *Server) didOpen(msg *message) {
 		return
 	}
 	doc := s.docs.open(p.TextDocument)
+	s.ai.documentOpened(doc)
 	s.documentChanged(doc)
 }
 
@@ -36,5 +37,6 @@ func (s *Server) didClose(msg *message) {
 		return
 	}
 	s.docs.close(p.TextDocument.URI)
+	s.ai.documentClosed(p.TextDocument.URI)
 	s.documentClosed(p.TextDocument.URI)
 }
