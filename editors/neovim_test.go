@@ -14,6 +14,10 @@ import (
 
 // nvimResult is what neovim/test/driver.lua writes.
 type nvimResult struct {
+	Nvim struct {
+		Major int `json:"major"`
+		Minor int `json:"minor"`
+	} `json:"nvim"`
 	Steps         []string `json:"steps"`
 	Error         string   `json:"error"`
 	Attached      bool     `json:"attached"`
@@ -35,6 +39,9 @@ type nvimResult struct {
 		Severity int    `json:"severity"`
 	} `json:"env_diagnostics"`
 	Statusline    string `json:"statusline"`
+	GhostShown    *bool  `json:"ghost_shown"`
+	GhostAccepted bool   `json:"ghost_accepted"`
+	GhostLine     string `json:"ghost_line"`
 	Notifications []struct {
 		Msg   string `json:"msg"`
 		Level int    `json:"level"`
@@ -45,7 +52,12 @@ type nvimResult struct {
 // this plugin on its runtimepath, exactly as the README's setup does, against
 // the veil binary on the built-in model.
 func TestNeovimPlugin(t *testing.T) {
-	nvim := lookTool(t, "nvim", "apt-get install -y neovim")
+	for name, nvim := range neovims(t) {
+		t.Run(name, func(t *testing.T) { testNeovimPlugin(t, nvim) })
+	}
+}
+
+func testNeovimPlugin(t *testing.T, nvim string) {
 	veil := veilBinary(t)
 	work, secret := workspace(t)
 	plugin, err := filepath.Abs("neovim")
@@ -139,6 +151,13 @@ func TestNeovimPlugin(t *testing.T) {
 	}
 	if r.Statusline != "veil:BLOCKED" {
 		t.Errorf("statusline on .env = %q, want veil:BLOCKED", r.Statusline)
+	}
+	if nvimAtLeast(r.Nvim, 12) {
+		// 0.12's vim.lsp.inline_completion: ghost text shown, accepted.
+		if r.GhostShown == nil || !*r.GhostShown || !r.GhostAccepted || r.GhostLine != "def greet(name):" {
+			t.Errorf("inline completion ghost text: shown %v accepted %v, line after accept %q; want \"def greet(name):\"",
+				r.GhostShown, r.GhostAccepted, r.GhostLine)
+		}
 	}
 	for _, n := range r.Notifications {
 		t.Logf("notification (level %d): %s", n.Level, n.Msg)
@@ -271,4 +290,12 @@ func TestCopilotVimSnippet(t *testing.T) {
 	if !strings.Contains(string(text), ":Copilot version") {
 		t.Error("the snippet does not say how to confirm veil is the server (:Copilot version)")
 	}
+}
+
+// nvimAtLeast reports whether the driver's Neovim is 0.minor or newer.
+func nvimAtLeast(v struct {
+	Major int `json:"major"`
+	Minor int `json:"minor"`
+}, minor int) bool {
+	return v.Major > 0 || v.Minor >= minor
 }

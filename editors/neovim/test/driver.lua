@@ -19,6 +19,50 @@ local function finish(code)
   vim.cmd(code == 0 and 'qall!' or 'cquit!')
 end
 
+-- ghost is where the 0.12 ghost-text step runs: main.py, the `def gre` row.
+local ghost
+
+-- poll calls k(true) once cond() holds, or k(false) after ms; it returns at
+-- once, so the main loop keeps running (insert mode needs it).
+local function poll(cond, ms, k)
+  local t0 = vim.loop.now()
+  local function tick()
+    if cond() then
+      return k(true)
+    end
+    if vim.loop.now() - t0 > ms then
+      return k(false)
+    end
+    vim.defer_fn(tick, 20)
+  end
+  tick()
+end
+
+-- ghostText is the 0.12 vim.lsp.inline_completion path: insert mode at the
+-- end of `def gre` shows veil's item as ghost text (an extmark), and
+-- vim.lsp.inline_completion.get(), what a user maps to a key, accepts it.
+-- Insert mode only starts once the script yields, so this runs on timers.
+local function ghostText(timeout, done)
+  vim.cmd('buffer ' .. ghost.src)
+  vim.api.nvim_win_set_cursor(0, { ghost.row + 1, 0 })
+  vim.cmd('startinsert!')
+  local ns = vim.api.nvim_create_namespace('nvim.lsp.inline_completion')
+  poll(function()
+    return #vim.api.nvim_buf_get_extmarks(ghost.src, ns, 0, -1, {}) > 0
+  end, timeout, function(shown)
+    result.ghost_shown = shown
+    result.ghost_accepted = vim.lsp.inline_completion.get()
+    poll(function()
+      return vim.api.nvim_buf_get_lines(ghost.src, ghost.row, ghost.row + 1, false)[1] ~= ghost.line
+    end, timeout, function()
+      result.ghost_line = vim.api.nvim_buf_get_lines(ghost.src, ghost.row, ghost.row + 1, false)[1]
+      vim.cmd('stopinsert')
+      step('ghost text')
+      done()
+    end)
+  end)
+end
+
 local function run()
   local plugin = assert(os.getenv('VEIL_PLUGIN'), 'VEIL_PLUGIN not set')
   local bin = assert(os.getenv('VEIL_BIN'), 'VEIL_BIN not set')
@@ -28,6 +72,9 @@ local function run()
   result.nvim = vim.version()
   vim.opt.runtimepath:prepend(plugin)
   vim.opt.swapfile = false
+  -- -u NONE skips the defaults a user's Neovim has; filetype detection is
+  -- one of them, and 0.11+'s vim.lsp.enable attaches on FileType.
+  vim.cmd('filetype on')
 
   -- Record what the user would see as notifications.
   result.notifications = {}
@@ -86,6 +133,8 @@ local function run()
   end
   step('completion')
 
+  ghost = { src = src, row = params.position.line, line = lines[params.position.line + 1] }
+
   -- 2. :VeilChat on the current line; the reply lands in veil://chat.
   local done = false
   vim.api.nvim_create_autocmd('User', {
@@ -123,7 +172,7 @@ local function run()
     table.insert(result.env_diagnostics, { message = d.message, severity = d.severity, lnum = d.lnum })
   end
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
-  local env_resp = vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(), timeout)
+  local env_resp = vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(0, veil.client(env).offset_encoding), timeout)
   result.env_items = 0
   for _, r in pairs(env_resp or {}) do
     local items = r.result and (r.result.items or r.result) or {}
@@ -138,7 +187,7 @@ local function run()
     return false
   end, 20)
   -- A second request must not warn again.
-  vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(), timeout)
+  vim.lsp.buf_request_sync(env, 'textDocument/completion', vim.lsp.util.make_position_params(0, veil.client(env).offset_encoding), timeout)
   result.statusline = veil.statusline()
   step('env')
 end
@@ -146,5 +195,15 @@ end
 local ok, err = pcall(run)
 if not ok then
   result.error = tostring(err)
+  finish(1)
+elseif vim.lsp.inline_completion then
+  ok, err = pcall(ghostText, tonumber(os.getenv('VEIL_TIMEOUT_MS') or '20000'), function()
+    finish(0)
+  end)
+  if not ok then
+    result.error = tostring(err)
+    finish(1)
+  end
+else
+  finish(0)
 end
-finish(ok and 0 or 1)
