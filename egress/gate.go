@@ -229,8 +229,7 @@ func (g *Gate) restorer(r *Response, resp *http.Response, kind Kind) {
 	var whole []byte
 	r.restore = func(p []byte) []byte { whole = append(whole, p...); return nil }
 	r.flush = func() []byte {
-		out, _ := g.o.Vault.RestoreJSON(string(whole))
-		return []byte(out)
+		return []byte(dropProblems(g.o.Vault.RestoreJSON(string(whole))))
 	}
 }
 

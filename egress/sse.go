@@ -3,6 +3,7 @@ package egress
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/veil-dev/veil/redact"
 )
@@ -17,13 +18,33 @@ type sseRestorer struct {
 	chat    bool   // chat (delta) chunks, else completion (text) chunks
 	partial []byte // an incomplete line
 
-	texts    map[int]*redact.StreamRestorer    // by choice index
-	args     map[[2]int]*redact.StreamRestorer // by choice and tool call index
-	problems int                               // tokens not restored
+	texts    map[int]*tokenStream    // by choice index
+	args     map[[2]int]*tokenStream // by choice and tool call index
+	problems int                     // tokens not restored (dropped)
 }
 
+// tokenStream restores one stream and drops the tokens it cannot restore
+// (invented or altered by the model): they never reach the child.
+type tokenStream struct {
+	r    *redact.StreamRestorer
+	seen int // problems already dropped
+}
+
+func (t *tokenStream) drop(out string) (string, int) {
+	ps := t.r.Problems()
+	for _, p := range ps[t.seen:] {
+		out = strings.Replace(out, p.Token, "", 1)
+	}
+	n := len(ps) - t.seen
+	t.seen = len(ps)
+	return out, n
+}
+
+func (t *tokenStream) write(text string) (string, int) { return t.drop(t.r.Write(text)) }
+func (t *tokenStream) flush() (string, int)            { return t.drop(t.r.Flush()) }
+
 func newSSERestorer(v *redact.Vault, chat bool) *sseRestorer {
-	return &sseRestorer{vault: v, chat: chat, texts: map[int]*redact.StreamRestorer{}, args: map[[2]int]*redact.StreamRestorer{}}
+	return &sseRestorer{vault: v, chat: chat, texts: map[int]*tokenStream{}, args: map[[2]int]*tokenStream{}}
 }
 
 // Write takes the next piece of the body and returns what is ready.
@@ -66,8 +87,7 @@ func (s *sseRestorer) line(out, l []byte) []byte {
 	dec.UseNumber()
 	var ev map[string]any
 	if dec.Decode(&ev) != nil {
-		restored, probs := s.vault.Restore(string(l))
-		s.problems += len(probs)
+		restored := dropProblems(s.vault.Restore(string(l)))
 		return append(out, restored...)
 	}
 	choices, _ := ev["choices"].([]any)
@@ -120,23 +140,24 @@ func (s *sseRestorer) choice(c map[string]any) {
 
 // stream feeds text into the restorer for key and returns what is ready;
 // with done it also ends that restorer.
-func stream[K comparable](s *sseRestorer, m map[K]*redact.StreamRestorer, key K, jsonText bool, text string, done bool) string {
-	r := m[key]
-	if r == nil {
+func stream[K comparable](s *sseRestorer, m map[K]*tokenStream, key K, jsonText bool, text string, done bool) string {
+	t := m[key]
+	if t == nil {
 		if text == "" && done {
 			return ""
 		}
+		t = &tokenStream{r: s.vault.NewStream()}
 		if jsonText {
-			r = s.vault.NewJSONStream()
-		} else {
-			r = s.vault.NewStream()
+			t.r = s.vault.NewJSONStream()
 		}
-		m[key] = r
+		m[key] = t
 	}
-	out := r.Write(text)
+	out, n := t.write(text)
+	s.problems += n
 	if done {
-		out += r.Flush()
-		s.problems += len(r.Problems())
+		rest, n := t.flush()
+		out += rest
+		s.problems += n
 		delete(m, key)
 	}
 	return out
@@ -150,10 +171,11 @@ func (s *sseRestorer) flushArgs(idx int) []any {
 		if k[0] != idx {
 			continue
 		}
-		if rest := r.Flush(); rest != "" {
+		rest, n := r.flush()
+		s.problems += n
+		if rest != "" {
 			extra = append(extra, map[string]any{"index": k[1], "function": map[string]any{"arguments": rest}})
 		}
-		s.problems += len(r.Problems())
 		delete(s.args, k)
 	}
 	return extra
@@ -164,8 +186,8 @@ func (s *sseRestorer) flushArgs(idx int) []any {
 func (s *sseRestorer) rest() []byte {
 	var out []byte
 	for idx, r := range s.texts {
-		t := r.Flush()
-		s.problems += len(r.Problems())
+		t, n := r.flush()
+		s.problems += n
 		delete(s.texts, idx)
 		if t == "" {
 			continue
@@ -200,4 +222,12 @@ func intField(v any) int {
 		}
 	}
 	return 0
+}
+
+// dropProblems removes the tokens a whole-text restore could not restore.
+func dropProblems(out string, ps []redact.Problem) string {
+	for _, p := range ps {
+		out = strings.Replace(out, p.Token, "", 1)
+	}
+	return out
 }

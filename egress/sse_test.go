@@ -114,3 +114,21 @@ func TestSSEHeldTextFlushedWhenStreamIsCut(t *testing.T) {
 		t.Errorf("cut stream restored to %d bytes, want %d", len(text), len(pat)+2)
 	}
 }
+
+func TestSSEDropsInventedAndAlteredTokens(t *testing.T) {
+	v := redact.NewVault([]byte("k"), 0)
+	pat := fakePAT(t)
+	m, _ := v.Mask(pat, []redact.Finding{{RuleID: "github-pat-classic", Category: redact.Secret, Start: 0, End: len(pat)}})
+	altered := m.Text[:len(m.Text)-3] + "zzz"
+	invented := "VEIL_EMAIL_99_abc"
+	content := "a " + altered + " b " + invented + " c " + m.Text
+	in := chatEvents(content, "", 4)
+	s := newSSERestorer(v, true)
+	got, _ := collect(t, string(s.Write([]byte(in)))+string(s.Flush()))
+	if got != "a  b  c "+pat {
+		t.Errorf("restored %q; want the altered and invented tokens dropped and the real one restored", strings.ReplaceAll(got, pat, "<pat>"))
+	}
+	if s.problems != 2 {
+		t.Errorf("%d problems, want 2", s.problems)
+	}
+}
