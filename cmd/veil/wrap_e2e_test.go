@@ -140,6 +140,29 @@ type copilotPlugin struct {
 	mu   sync.Mutex
 	prog map[string][]json.RawMessage // $/progress values by token
 	msgs []string                     // window/showMessage texts
+	note map[string][]string          // other notifications by method
+}
+
+// waitNote waits for a notification and returns every notification's
+// params seen until then, one a line.
+func (p *copilotPlugin) waitNote(t *testing.T, method string) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		p.mu.Lock()
+		done := len(p.note[method]) > 0
+		var all []string
+		for m, ps := range p.note {
+			for _, x := range ps {
+				all = append(all, m+" "+x)
+			}
+		}
+		p.mu.Unlock()
+		if done {
+			return strings.Join(all, "\n")
+		}
+	}
+	t.Fatalf("no %s", method)
+	return ""
 }
 
 func (p *copilotPlugin) handle(m *lspconn.Message) error {
@@ -169,6 +192,10 @@ func (p *copilotPlugin) handle(m *lspconn.Message) error {
 		return p.conn.Reply(m.ID, []any{map[string]any{"result": "accept"}, nil}, nil)
 	case m.IsCall():
 		return p.conn.Reply(m.ID, nil, nil)
+	default:
+		p.mu.Lock()
+		p.note[m.Method] = append(p.note[m.Method], string(m.Params))
+		p.mu.Unlock()
 	}
 	return nil
 }
@@ -234,7 +261,7 @@ func wrapE2EInside(t *testing.T) {
 			"strace", "-f", "-qq", "-e", "trace=connect", "-o", straceOut, os.Getenv("VEIL_COPILOT_LS"), "--stdio"})
 		outW.Close()
 	}()
-	p := &copilotPlugin{prog: map[string][]json.RawMessage{}}
+	p := &copilotPlugin{prog: map[string][]json.RawMessage{}, note: map[string][]string{}}
 	p.conn = lspconn.New(outR, inW, lspconn.Options{IDPrefix: "ed"})
 	ran := make(chan error, 1)
 	go func() { ran <- p.conn.Run(p.handle) }()
@@ -337,6 +364,14 @@ func wrapE2ECompletion(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
 	}
 	if it.Range.Start.Line != line || it.Range.Start.Character != 0 || it.Range.End.Line != line || it.Range.End.Character != 1 {
 		t.Errorf("suggestion range %+v, want line %d from 0 to 1", it.Range, line)
+	}
+	raw = p.call(t, "getPanelCompletions", map[string]any{"doc": map[string]any{"uri": fileURI(w.main), "version": 1,
+		"position": map[string]any{"line": line, "character": 1}}, "panelId": "panel-1"})
+	t.Logf("panel: %s", raw)
+	solutions := p.waitNote(t, "PanelSolutionsDone")
+	t.Logf("panel solutions: %s", solutions)
+	if !strings.Contains(solutions, w.pat) || strings.Contains(solutions, "VEIL_") {
+		t.Errorf("panel solution not restored")
 	}
 	raw = p.call(t, "textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.env), "version": 1},
 		"position": map[string]any{"line": 0, "character": 3}, "context": map[string]any{"triggerKind": 2}})
