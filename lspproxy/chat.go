@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/veil-dev/veil/audit"
@@ -88,13 +87,7 @@ type chatRef struct {
 // cancelled ctx.
 func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []chatRef) (*ChatResult, error) {
 	st := p.settings()
-	start := time.Now()
-	rec := audit.Record{Request: id, Kind: string(policy.Chat)}
-	finish := func(outcome string) {
-		rec.Outcome = outcome
-		rec.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
-		p.record(rec)
-	}
+	tr := p.newTrail(id, policy.Chat)
 	res := &ChatResult{}
 
 	// Path "": veil:allow never counts in chat.
@@ -123,56 +116,55 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 			values = append(values, vals...)
 		}
 	}
-	rec.Findings, rec.Rules = countFindings(all)
-	rec.Route, rec.Rule, rec.Reason = string(dec.Route), dec.Rule, dec.Reason
+	tr.found(all)
+	tr.decided(dec)
 	if dec.Route != policy.Local {
 		p.s.blockedChat(dec)
 		res.Blocked = dec.Reason
-		finish(audit.OutcomeBlocked)
+		tr.finish(audit.OutcomeBlocked)
 		return res, nil
 	}
 	for _, why := range res.Skipped {
 		p.s.logMessage(MessageWarning, "veil: chat reference left out: "+why)
 	}
 	if maskErr != nil {
-		return p.chatFailed(res, &rec, finish, maskErr)
+		return p.chatFailed(res, tr, maskErr)
 	}
 	history, hvals, err := p.maskedHistory(st, cp.SessionID)
 	if err != nil {
-		return p.chatFailed(res, &rec, finish, err)
+		return p.chatFailed(res, tr, err)
 	}
 	values = append(values, hvals...)
 	req := localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, References: snips, History: history, TokenPattern: tokenPattern}
 	if err := p.chatLeakCheck(req, values); err != nil {
-		return p.chatFailed(res, &rec, finish, err)
+		return p.chatFailed(res, tr, err)
 	}
 	if err := p.ready(ctx); err != nil {
-		d := policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
+		d := modelCheckFailed(err)
 		p.s.blockedChat(d)
-		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
 		res.Blocked = d.Reason
-		finish(audit.OutcomeBlocked)
+		tr.end(d, audit.OutcomeBlocked)
 		return res, nil
 	}
-	rec.Model = p.opts.Model.ID()
-	rec.BytesSent = len(req.Message)
+	sent := len(req.Message)
 	for _, s := range snips {
-		rec.BytesSent += len(s.Text) + len(s.Path)
+		sent += len(s.Text) + len(s.Path)
 	}
+	tr.sent(p.opts.Model.ID(), sent)
 
 	reply, err := p.streamChat(ctx, id, req, cp.WorkDoneToken)
 	if err != nil {
 		if ctx.Err() != nil {
-			finish(audit.OutcomeCancelled)
+			tr.finish(audit.OutcomeCancelled)
 			return nil, context.Cause(ctx)
 		}
 		p.s.logMessage(MessageWarning, "veil: "+err.Error())
-		finish(audit.OutcomeError)
+		tr.finish(audit.OutcomeError)
 		return nil, fmt.Errorf("lspproxy: chat: %w", err)
 	}
 	res.Reply = reply
 	p.chats.add(cp.SessionID, chatTurn{user: cp.Message, assistant: reply})
-	finish(audit.OutcomeOK)
+	tr.finish(audit.OutcomeOK)
 	return res, nil
 }
 
@@ -181,7 +173,7 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 // possible token prefix is held back until it is complete). The progress
 // ends before it returns.
 func (p *pipeline) streamChat(ctx context.Context, id string, req localmodel.ChatRequest, token json.RawMessage) (string, error) {
-	prog := p.s.newProgress(token, "veil chat")
+	prog := newProgress(p.s, token, "veil chat")
 	stream := p.vault.NewStream()
 	var reply strings.Builder
 	_, err := p.opts.Model.Chat(ctx, req, func(chunk string) error {
@@ -196,7 +188,7 @@ func (p *pipeline) streamChat(ctx context.Context, id string, req localmodel.Cha
 		prog.report(tail)
 	}
 	for _, pb := range stream.Problems() {
-		p.s.logger.Warn("chat restore: token not restored", "request", id, "token", pb.Token, "reason", pb.Reason)
+		p.logger.Warn("chat restore: token not restored", "request", id, "token", pb.Token, "reason", pb.Reason)
 	}
 	if err != nil {
 		prog.end("failed")
@@ -208,12 +200,11 @@ func (p *pipeline) streamChat(ctx context.Context, id string, req localmodel.Cha
 
 // chatFailed answers a chat whose redaction or leak check failed: blocked,
 // recorded as an error with route block, as a failed completion is.
-func (p *pipeline) chatFailed(res *ChatResult, rec *audit.Record, finish func(string), err error) (*ChatResult, error) {
+func (p *pipeline) chatFailed(res *ChatResult, tr *trail, err error) (*ChatResult, error) {
 	p.s.refusedChat(err)
 	d := refusal()
 	res.Blocked = d.Reason
-	rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
-	finish(audit.OutcomeError)
+	tr.end(d, audit.OutcomeError)
 	return res, nil
 }
 
@@ -343,32 +334,4 @@ func (s *Server) blockedChat(dec policy.Decision) {
 	s.logger.Info("chat blocked", "rule", dec.Rule, "reason", dec.Reason)
 	s.logMessage(MessageWarning, "veil: chat request blocked: "+why(dec.Reason))
 	s.showMessage(MessageWarning, "veil: chat request blocked: "+why(dec.Reason))
-}
-
-// progress streams work-done progress on a client-supplied token; without a
-// token it does nothing.
-type progress struct {
-	s     *Server
-	token json.RawMessage
-}
-
-func (s *Server) newProgress(token json.RawMessage, title string) *progress {
-	if len(token) == 0 || string(token) == "null" {
-		return &progress{}
-	}
-	p := &progress{s: s, token: token}
-	s.notify("$/progress", ProgressParams{Token: token, Value: WorkDoneProgress{Kind: "begin", Title: title, Cancellable: true}})
-	return p
-}
-
-func (p *progress) report(text string) {
-	if p.s != nil {
-		p.s.notify("$/progress", ProgressParams{Token: p.token, Value: WorkDoneProgress{Kind: "report", Message: text}})
-	}
-}
-
-func (p *progress) end(text string) {
-	if p.s != nil {
-		p.s.notify("$/progress", ProgressParams{Token: p.token, Value: WorkDoneProgress{Kind: "end", Message: text}})
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -92,13 +91,8 @@ func (s *Server) newFIMRequestIn(enc Encoding, id []byte, kind policy.Kind, uri 
 // by the client or a newer request.
 func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) {
 	st := p.settings()
-	start := time.Now()
-	rec := audit.Record{Request: r.id, Kind: string(r.kind), Document: p.requestDocName(st, r), Language: r.doc.LanguageID}
-	finish := func(outcome string) {
-		rec.Outcome = outcome
-		rec.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
-		p.record(rec)
-	}
+	tr := p.newTrail(r.id, r.kind)
+	tr.rec.Document, tr.rec.Language = p.requestDocName(st, r), r.doc.LanguageID
 	ctx, cancel := context.WithTimeoutCause(ctx, st.cfg.LSP.LatencyBudget, errBudget)
 	defer cancel()
 
@@ -107,76 +101,72 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return p.ended(ctx, finish)
+			return p.ended(ctx, tr)
 		case <-t.C:
 		}
 	}
 
 	pr, err := p.prompt(st, r)
 	if pr != nil {
-		rec.Findings, rec.Rules = countFindings(pr.findings)
-		rec.Route, rec.Rule, rec.Reason = string(pr.decision.Route), pr.decision.Rule, pr.decision.Reason
+		tr.found(pr.findings)
+		tr.decided(pr.decision)
 	}
 	switch {
 	case err != nil:
-		d := refusal()
-		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
-		p.s.refused(r.doc, rec.Document, err)
-		finish(audit.OutcomeError)
+		p.s.refused(r.doc, tr.rec.Document, err)
+		tr.end(refusal(), audit.OutcomeError)
 		return "", nil
 	case pr.decision.Route != policy.Local:
-		p.s.blocked(r.doc, rec.Document, pr.decision)
-		finish(audit.OutcomeBlocked)
+		p.s.blocked(r.doc, tr.rec.Document, pr.decision)
+		tr.finish(audit.OutcomeBlocked)
 		return "", nil
 	case pr.skip != "":
-		p.s.logger.Debug("completion skipped", "request", r.id, "why", pr.skip)
-		finish(audit.OutcomeEmpty)
+		p.logger.Debug("completion skipped", "request", r.id, "why", pr.skip)
+		tr.finish(audit.OutcomeEmpty)
 		return "", nil
 	}
 	if err := p.ready(ctx); err != nil {
-		d := policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
-		rec.Route, rec.Rule, rec.Reason = string(d.Route), d.Rule, d.Reason
-		p.s.blocked(r.doc, rec.Document, d)
-		finish(audit.OutcomeBlocked)
+		d := modelCheckFailed(err)
+		p.s.blocked(r.doc, tr.rec.Document, d)
+		tr.end(d, audit.OutcomeBlocked)
 		return "", nil
 	}
-	rec.BytesSent = pr.bytes()
-	rec.Model = p.opts.Model.ID()
+	tr.sent(p.opts.Model.ID(), pr.bytes())
 	c, err := p.opts.Model.Complete(ctx, pr.fim)
 	if err != nil {
 		if ctx.Err() != nil {
-			return p.ended(ctx, finish)
+			return p.ended(ctx, tr)
 		}
-		p.s.logger.Warn("model", "request", r.id, "error", err)
+		p.logger.Warn("model", "request", r.id, "error", err)
 		p.s.logMessage(MessageWarning, "veil: "+err.Error())
-		finish(audit.OutcomeError)
+		tr.finish(audit.OutcomeError)
 		return "", nil
 	}
 	text, problems := p.vault.Restore(c.Text)
 	if len(problems) > 0 {
 		for _, pb := range problems {
-			p.s.logger.Warn("restore: token not restored", "request", r.id, "token", pb.Token, "reason", pb.Reason)
+			p.logger.Warn("restore: token not restored", "request", r.id, "token", pb.Token, "reason", pb.Reason)
 		}
-		finish(audit.OutcomeError) // a placeholder must never land in the user's file
+		tr.finish(audit.OutcomeError) // a placeholder must never land in the user's file
 		return "", nil
 	}
 	if strings.TrimSpace(text) == "" {
-		finish(audit.OutcomeEmpty)
+		tr.finish(audit.OutcomeEmpty)
 		return "", nil
 	}
 	p.s.served(r.doc)
-	finish(audit.OutcomeOK)
+	tr.finish(audit.OutcomeOK)
 	return text, nil
 }
 
 // ended finishes a request whose context ended: the budget running out is
 // an empty answer; a cancellation is returned to goRequest.
-func (p *pipeline) ended(ctx context.Context, finish func(string)) (string, error) {
+func (p *pipeline) ended(ctx context.Context, tr *trail) (string, error) {
 	if context.Cause(ctx) == errBudget {
-		finish(audit.OutcomeTimeout)
+		tr.finish(audit.OutcomeTimeout)
 		return "", nil
 	}
-	finish(audit.OutcomeCancelled)
+	tr.finish(audit.OutcomeCancelled)
 	return "", context.Cause(ctx)
 }
 
@@ -516,28 +506,4 @@ func leakGuard(what string, values, parts []string) error {
 		}
 	}
 	return nil
-}
-
-// scanPath is the path the detector sees (allow.paths globs match it):
-// relative to the workspace root when the file lies inside one, else the
-// absolute slash path.
-func (s *Server) scanPath(abs string) string {
-	if root := strings.TrimSuffix(s.workspaceRoot(abs), "/"); root != "" {
-		if rel, ok := strings.CutPrefix(abs, root+"/"); ok {
-			return rel
-		}
-	}
-	return abs
-}
-
-// relPath is the document's path relative to its workspace root, or its
-// base name; for non-file URIs the last URI segment.
-func (s *Server) relPath(doc *Document) string {
-	if doc.Path == "" {
-		return path.Base(doc.URI)
-	}
-	if root := s.workspaceRoot(doc.Path); root != "" {
-		return strings.TrimPrefix(strings.TrimPrefix(doc.Path, root), "/")
-	}
-	return path.Base(doc.Path)
 }

@@ -63,18 +63,6 @@ func (s *Server) decideDocument(doc *Document) policy.Decision {
 	}, doc.Target)
 }
 
-// decide routes r, and when its path is a symlink (target: where it leads)
-// routes the target too: the stricter answer wins, so a link named
-// settings.txt that leads to .env is treated as the .env it is.
-func (s *Server) decide(pol *policy.Policy, r policy.Request, target string) policy.Decision {
-	d := pol.Decide(r)
-	if d.Route != policy.Local || target == "" {
-		return d
-	}
-	r.Path, r.WorkspaceRoot = target, s.workspaceRoot(target)
-	return pol.Decide(r)
-}
-
 // documentChanged refreshes a document's status and diagnostics. It runs on
 // the read loop and costs O(1) unless the findings changed: the decision is
 // cached per findings generation, and diagnostics are built off the read

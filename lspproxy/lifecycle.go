@@ -36,15 +36,15 @@ func (s *Server) initialize(msg *message) (any, error) {
 	s.stateMu.Lock()
 	s.state = stateInitialized
 	s.enc = enc
-	s.roots = roots
 	s.progress = p.Capabilities.Window.WorkDoneProgress
 	s.client = client
 	s.copilot = bytes.Contains(p.InitializationOptions, []byte(`"editorPluginInfo"`)) ||
 		bytes.Contains(p.InitializationOptions, []byte(`"copilotCapabilities"`))
 	copilot := s.copilot
 	s.stateMu.Unlock()
+	s.setRoots(roots)
 	s.logger.Info("initialize", "client", client, "positionEncoding", encName, "roots", len(roots))
-	s.ai.workspaceRoots(roots)
+	s.ai.workspaceRoots(s.ctx, roots)
 
 	return map[string]any{
 		"capabilities": s.routes.capabilities(encName, copilot),
@@ -75,19 +75,6 @@ func (s *Server) encoding() Encoding {
 	return s.enc
 }
 
-// workspaceRoot is the longest root containing path ("" if none).
-func (s *Server) workspaceRoot(path string) string {
-	s.stateMu.Lock()
-	defer s.stateMu.Unlock()
-	best := ""
-	for _, r := range s.roots {
-		if len(r) > len(best) && (path == r || len(path) > len(r) && path[:len(r)] == r && (path[len(r)] == '/' || r[len(r)-1] == '/')) {
-			best = r
-		}
-	}
-	return best
-}
-
 func (s *Server) didChangeConfiguration(*message) {
 	s.ai.reload()
 }
@@ -97,17 +84,13 @@ func (s *Server) didChangeWorkspaceFolders(msg *message) {
 	if json.Unmarshal(msg.Params, &p) != nil {
 		return
 	}
-	s.stateMu.Lock()
+	var removed, added []string
 	for _, f := range p.Event.Removed {
-		path := uriPath(f.URI)
-		s.roots = slices.DeleteFunc(s.roots, func(r string) bool { return r == path })
+		removed = append(removed, uriPath(f.URI))
 	}
 	for _, f := range p.Event.Added {
-		if path := uriPath(f.URI); path != "" && !slices.Contains(s.roots, path) {
-			s.roots = append(s.roots, path)
-		}
+		added = append(added, uriPath(f.URI))
 	}
-	roots := slices.Clone(s.roots)
-	s.stateMu.Unlock()
-	s.ai.workspaceRoots(roots)
+	roots := s.changeRoots(removed, added)
+	s.ai.workspaceRoots(s.ctx, roots)
 }

@@ -103,12 +103,15 @@ const vaultMaxEntries = 1 << 16
 // pipeline holds what AI requests need: compiled settings, the session's
 // one vault, the model and the audit log.
 type pipeline struct {
-	s     *Server
-	opts  Options
-	cur   atomic.Pointer[settings]
-	vault *redact.Vault
-	chats *chatHistory // this session's chat turns, unredacted
-	files configFiles  // the workspace files in force (see configfiles.go)
+	// s is the session the pipeline serves, seen only through the
+	// workspace and notifier interfaces (seams.go).
+	s      session
+	logger *slog.Logger
+	opts   Options
+	cur    atomic.Pointer[settings]
+	vault  *redact.Vault
+	chats  *chatHistory // this session's chat turns, unredacted
+	files  configFiles  // the workspace files in force (see configfiles.go)
 
 	// watcherMu guards watcher, started at initialize when Options.Load is set.
 	watcherMu sync.Mutex
@@ -128,14 +131,14 @@ type pipeline struct {
 
 const probeRetry = 10 * time.Second
 
-func newPipeline(s *Server, opts Options) (*pipeline, error) {
+func newPipeline(s session, opts Options) (*pipeline, error) {
 	st, err := compileSettings(*opts.Config, opts.RedactOptions)
 	if err != nil {
 		return nil, err
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	p := &pipeline{s: s, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), chats: newChatHistory(), nbCache: map[string]neighbourEntry{}}
+	p := &pipeline{s: s, logger: opts.Logger, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), chats: newChatHistory(), nbCache: map[string]neighbourEntry{}}
 	p.cur.Store(st)
 	return p, nil
 }
@@ -151,8 +154,8 @@ func (p *pipeline) scanner() func() scanner {
 
 // workspaceRoots starts (or retargets) the config watcher for the roots
 // and the workspace files config.Discover finds for them and for the open
-// documents.
-func (p *pipeline) workspaceRoots(roots []string) {
+// documents. ctx bounds the watcher: the session's context.
+func (p *pipeline) workspaceRoots(ctx context.Context, roots []string) {
 	if p.opts.Load == nil {
 		return
 	}
@@ -167,9 +170,9 @@ func (p *pipeline) workspaceRoots(roots []string) {
 	o := *p.opts.Load
 	o.WorkspaceRoots = roots
 	o.WorkspaceFiles = files
-	w, err := config.Watch(p.s.ctx, o, p.configChanged, p.configFailed, p.s.logger)
+	w, err := config.Watch(ctx, o, p.configChanged, p.configFailed, p.logger)
 	if err != nil {
-		p.s.logger.Error("config", "error", err)
+		p.logger.Error("config", "error", err)
 		p.s.showMessage(MessageError, "veil: configuration not loaded, keeping the one from start: "+err.Error())
 		return
 	}
@@ -189,7 +192,7 @@ func (p *pipeline) reload() {
 func (p *pipeline) configChanged(l *config.Loaded) { p.apply(l, true) }
 
 func (p *pipeline) configFailed(err error) {
-	p.s.logger.Error("config reload", "error", err)
+	p.logger.Error("config reload", "error", err)
 	p.s.showMessage(MessageError, "veil: configuration not reloaded, keeping the previous one: "+err.Error())
 }
 
@@ -245,7 +248,7 @@ func (p *pipeline) record(r audit.Record) {
 	}
 	r.Session = p.opts.SessionID
 	if err := p.opts.Audit.Write(r); err != nil {
-		p.s.logger.Error("audit", "error", err)
+		p.logger.Error("audit", "error", err)
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 // open documents. Create it with New and run it with Serve; a Server serves
 // one connection once.
 type Server struct {
+	roots // the workspace: root folders, paths, policy decisions
+
 	opts   Options
 	logger *slog.Logger
 	conn   *lspconn.Conn // the editor connection, set by Serve
@@ -30,10 +32,9 @@ type Server struct {
 	stateMu  sync.Mutex
 	state    lifecycle
 	enc      Encoding
-	roots    []string // workspace root paths (slash, absolute)
-	progress bool     // client supports window/workDoneProgress
-	client   string   // clientInfo.name, for logs
-	copilot  bool     // the client is a Copilot plugin (gets didChangeStatus)
+	progress bool   // client supports window/workDoneProgress
+	client   string // clientInfo.name, for logs
+	copilot  bool   // the client is a Copilot plugin (gets didChangeStatus)
 
 	// uiMu guards ui: what the user was last told per document URI, and
 	// chatWarned: the reasons a chat refusal was shown for.
