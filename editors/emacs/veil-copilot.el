@@ -28,5 +28,9 @@
 ;; There is nothing to `copilot-install-server' or `copilot-login' to.
 (setq copilot-server-executable veil-copilot-wrapper)
 
+;; Wrap form (keep GitHub Copilot; veil masks everything at its network):
+;;   (setq copilot-server-executable (expand-file-name "~/.local/bin/veil-copilot-wrap"))
+;; which runs `veil lsp --wrap -- copilot-language-server --stdio'.
+
 (provide 'veil-copilot)
 ;;; veil-copilot.el ends here

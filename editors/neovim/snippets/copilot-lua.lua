@@ -12,3 +12,6 @@ require('copilot').setup({
 -- Confirm veil is the server: `:lua =vim.lsp.get_clients({ name = 'copilot' })[1].server_info`
 -- prints `{ name = "veil", version = ... }` (GitHub's server names itself
 -- "GitHub Copilot Language Server").
+-- Wrap form (keep GitHub Copilot; veil masks everything at its network):
+-- custom_server_filepath = vim.fn.expand('~/.local/bin/veil-copilot-wrap'),
+-- which runs `veil lsp --wrap -- copilot-language-server --stdio`.

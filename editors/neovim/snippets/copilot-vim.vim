@@ -9,3 +9,7 @@ let g:copilot_agent_command = g:copilot_command
 " Confirm veil is the server: `:Copilot version` prints a line `veil <version>`
 " (GitHub's server prints `GitHub Copilot Language Server` or `dist/agent.js`),
 " and `:Copilot setup` says `Authenticated as GitHub user veil`.
+" Wrap form (keep GitHub Copilot; veil masks everything at its network):
+" let g:copilot_command = expand('~/.local/bin/veil-copilot-wrap')
+" let g:copilot_agent_command = g:copilot_command
+" which runs `veil lsp --wrap -- copilot-language-server --stdio`.
