@@ -182,7 +182,8 @@ func (p *copilotParams) docURI() string {
 
 // copilotPanel answers getPanelCompletions: {solutionCountTarget: 1}, then,
 // after the answer, one PanelSolution when there is a suggestion (a block,
-// as the panel is asked for explicitly) and PanelSolutionsDone.
+// as the panel is asked for explicitly) and PanelSolutionsDone: status OK,
+// or Error with the reason when the document is blocked.
 func (s *Server) copilotPanel(msg *message) (requestFunc, string, error) {
 	r, p, err := s.copilotRequest(msg, policy.Completion, localmodel.Invoked)
 	if err != nil {
@@ -202,6 +203,13 @@ func (s *Server) copilotPanel(msg *message) (requestFunc, string, error) {
 			return nil, err
 		}
 		if sg == nil {
+			if dec := s.decideDocument(r.doc); dec.Route != policy.Local {
+				// copilot.vim and copilot.lua show an Error status in the panel.
+				return replyThen{answer, func() {
+					s.notify("PanelSolutionsDone", map[string]any{"panelId": panelID, "status": "Error",
+						"message": "veil: AI requests are blocked for " + s.relPath(r.doc) + ": " + why(dec.Reason)})
+				}}, nil
+			}
 			return replyThen{answer, done}, nil
 		}
 		s.copilotServed()

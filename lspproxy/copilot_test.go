@@ -234,6 +234,16 @@ func TestCopilotBlockedNotifications(t *testing.T) {
 	c.call(4, "getCompletions", copilotDoc("file:///work/ws/.env", 0, 0))
 	c.result(4)
 	c.noMessage("a repeated warning for .env and the same reason", isWarning("statusNotification"))
+
+	// The panel on a blocked file says why where the panel shows its status.
+	panel := copilotDoc("file:///work/ws/.env", 0, 0)
+	panel["panelId"] = "copilot:///panel/env"
+	c.call(5, "getPanelCompletions", panel)
+	c.result(5)
+	done := c.notification("PanelSolutionsDone")
+	if msg, _ := get(done, "params", "message").(string); get(done, "params", "status") != "Error" || !strings.Contains(msg, ".env") {
+		t.Errorf("PanelSolutionsDone for .env = %v, want status Error naming .env", done)
+	}
 	if m.calls() != 1 {
 		t.Errorf("the model was asked %d times, want once (only a.go)", m.calls())
 	}
