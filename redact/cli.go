@@ -24,7 +24,7 @@ type cliOpt struct {
 var cliTools = map[string][]cliOpt{
 	"mysql":      {{opt: "-p", attached: true}},
 	"mysqldump":  {{opt: "-p", attached: true}},
-	"mysqladmin": {{opt: "-p", attached: true}},
+	"mysqladmin": {{opt: "-p", attached: true}, {opt: "password"}}, // mysqladmin -u root password NEW
 	"mariadb":    {{opt: "-p", attached: true}},
 	"sshpass":    {{opt: "-p"}, {opt: "-p", attached: true}},
 	"curl":       {{opt: "-u", split: ':'}, {opt: "--user", split: ':'}, {opt: "-u", attached: true, split: ':'}},
@@ -37,6 +37,7 @@ var cliTools = map[string][]cliOpt{
 	"htpasswd":   {{opt: "-b", nth: 3}, {opt: "-bc", nth: 3}, {opt: "-cb", nth: 3}},
 	"sqlcmd":     {{opt: "-P"}},
 	"login":      {{opt: "-p"}}, // docker login -u user -p SECRET
+	"identified": {{opt: "by"}}, // ALTER USER u IDENTIFIED BY 'SECRET' (SQL)
 }
 
 // cliKeywords are the keywords that start the CLI detector.
@@ -70,7 +71,8 @@ func (d *Detector) cliAt(text []byte, sc *scratch, hs, he int) {
 			switch {
 			case o.attached && len(w) > len(o.opt) && string(w[:len(o.opt)]) == o.opt:
 				d.cliValue(text, sc, words[i].vs+len(o.opt), words[i].ve, o)
-			case !o.attached && string(w) == o.opt && i+max(1, o.nth) < n:
+			case !o.attached && (string(w) == o.opt || o.opt[0] != '-' && len(w) == len(o.opt) && hasPrefixFold(w, o.opt)) &&
+				i+max(1, o.nth) < n:
 				v := words[i+max(1, o.nth)]
 				d.cliValue(text, sc, v.vs, v.ve, o)
 			}

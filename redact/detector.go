@@ -451,6 +451,9 @@ func (d *Detector) collectDepth(path string, text []byte, sc *scratch, depth int
 	if depth == 0 && envFile(path) {
 		d.envMachineValues(text, sc)
 	}
+	if depth == 0 && pgpassFile(path) {
+		d.pgpassValues(text, sc)
+	}
 	d.scanDecoded(path, text, sc, depth)
 }
 

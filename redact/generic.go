@@ -357,6 +357,9 @@ func (d *Detector) relationAt(text []byte, k keyName, i int, closed, quotedKey b
 		return relCall, i + 1
 	case k.flag && i > k.ne:
 		return relFlag, i
+	case (c == '\'' || c == '"') && i > k.ne && sqlPassword(text, k):
+		// CREATE USER app WITH PASSWORD 'x', ALTER ROLE r PASSWORD 'x'
+		return relAssign, i
 	case fam.code() && isAlnum(c) && i > k.ne && !closed:
 		// Go: var password string = "x"
 		j := i
@@ -373,6 +376,17 @@ func (d *Detector) relationAt(text []byte, k keyName, i int, closed, quotedKey b
 		}
 	}
 	return relNone, 0
+}
+
+// sqlPassword reports the PASSWORD clause of a SQL user or role
+// statement: the key word itself, with USER or ROLE earlier on its line.
+func sqlPassword(text []byte, k keyName) bool {
+	if k.ne-k.ns != len("password") || !hasPrefixFold(text[k.ns:], "password") {
+		return false
+	}
+	ls := lineStart(text, k.ns)
+	line := bytes.ToUpper(text[max(ls, k.ns-120):k.ns])
+	return bytes.Contains(line, []byte("USER ")) || bytes.Contains(line, []byte("ROLE "))
 }
 
 // typeAnnotation skips a type after ':' (password: str = "x", val
@@ -909,4 +923,39 @@ func (d *Detector) envMachineValues(text []byte, sc *scratch) {
 		}
 		ls = le + 1
 	}
+}
+
+// pgpassValues reports the password field of each line of a PostgreSQL
+// password file (.pgpass, pgpass.conf): host:port:database:user:password.
+func (d *Detector) pgpassValues(text []byte, sc *scratch) {
+	if !d.code[RuleGenericPassword] {
+		return
+	}
+	for ls := 0; ls < len(text); {
+		le := lineEnd(text, ls)
+		line := bytes.TrimRight(text[ls:le], "\r")
+		fields, last := 0, -1
+		for i := 0; i < len(line); i++ {
+			switch line[i] {
+			case '\\':
+				i++
+			case ':':
+				fields++
+				if fields == 4 {
+					last = i + 1
+				}
+			}
+		}
+		if len(line) > 0 && line[0] != '#' && fields == 4 && last < len(line) {
+			sc.cands = append(sc.cands, Finding{RuleID: RuleGenericPassword, Category: Secret,
+				Description: "password in a PostgreSQL password file", Start: ls + last, End: ls + len(line), Confidence: 0.9})
+		}
+		ls = le + 1
+	}
+}
+
+// pgpassFile reports PostgreSQL password file names.
+func pgpassFile(path string) bool {
+	base := strings.ToLower(path[strings.LastIndexAny(path, `/\`)+1:])
+	return base == ".pgpass" || base == "pgpass.conf"
 }

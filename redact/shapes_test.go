@@ -117,6 +117,11 @@ func TestGenericShapesPassword(t *testing.T) {
 		{"web.sh", `htpasswd -b .htpasswd admin {V}`, RuleGenericPassword},
 		{"login.sh", `docker login -u bot -p {V} registry.internal`, RuleGenericPassword},
 		{"deploy.sh", `mysql --user root --password {V} db`, RuleGenericPassword},
+		// SQL, in .sql files and in strings.
+		{"init.sql", `CREATE USER app WITH PASSWORD '{V}';`, RuleGenericPassword},
+		{"init.sql", `ALTER USER 'app'@'%' IDENTIFIED BY '{V}';`, RuleGenericPassword},
+		{"db.go", `db.Exec("CREATE ROLE reader LOGIN PASSWORD '{V}'")`, RuleGenericPassword},
+		{"setup.sh", `mysqladmin -u root password {V}`, RuleGenericPassword},
 		// Prose in comments, chat and docs.
 		{"main.go", `// the staging password is {V} until Friday`, RuleGenericPassword},
 		{"app.py", `# pwd: {V}`, RuleGenericPassword},
@@ -219,6 +224,8 @@ func TestGenericShapesFP(t *testing.T) {
 		{"app.sh", `export PASSWORD="$(cat /run/secrets/db)"`},
 		{"app.rb", `password = "#{ENV['X']}"`},
 		{"app.go", `case "password":`},
+		{"init.sql", `ALTER USER app PASSWORD NULL;`},
+		{"init.sql", `-- the user password 'must' be rotated`},
 		{"app.py", `hashed_password = "pbkdf2:sha256:abc123"`},
 		{"app.js", `const resetPassword = "/api/reset";`},
 		{"a_test.go", `u.User = url.UserPassword("aladdin", os.Getenv("PW"))`},
@@ -263,5 +270,21 @@ func TestEnvMachineValues(t *testing.T) {
 	}
 	if fs := d.Scan("app.py", []byte("TOTP_SEED=\""+totp+"\"\n")); len(fs) != 0 {
 		t.Errorf("outside env files the key decides: %v", fs)
+	}
+}
+
+// TestPgpass: the last field of each .pgpass line is the password.
+func TestPgpass(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	r := testRand(t)
+	pw1, pw2 := genPassword(r, ""), genPassword(r, "")
+	text := "# host:port:db:user:password\ndb.internal:5432:shop:app:" + pw1 + "\n*:*:*:replica:" + pw2 + "\nbad:line\n"
+	for _, pw := range []string{pw1, pw2} {
+		if !findValue(d, "/home/u/.pgpass", text, RuleGenericPassword, pw) {
+			t.Errorf("%s not found: %v", Preview(pw), d.Scan(".pgpass", []byte(text)))
+		}
+	}
+	if n := len(d.Scan(".pgpass", []byte(text))); n != 2 {
+		t.Errorf("want 2 findings, got %d", n)
 	}
 }
