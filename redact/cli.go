@@ -18,6 +18,7 @@ type cliOpt struct {
 	split    byte   // the value is the part after this byte (user:SECRET)
 	prefix   string // the value starts with this (pass:SECRET)
 	nth      int    // for positional forms: the value is the nth word after the option
+	quoted   bool   // the value must be a quoted literal
 }
 
 // cliTools maps a command name to its password options.
@@ -37,7 +38,7 @@ var cliTools = map[string][]cliOpt{
 	"htpasswd":   {{opt: "-b", nth: 3}, {opt: "-bc", nth: 3}, {opt: "-cb", nth: 3}},
 	"sqlcmd":     {{opt: "-P"}},
 	"login":      {{opt: "-p"}}, // docker login -u user -p SECRET
-	"identified": {{opt: "by"}}, // ALTER USER u IDENTIFIED BY 'SECRET' (SQL)
+	"identified": {{opt: "by", quoted: true}}, // ALTER USER u IDENTIFIED BY 'SECRET' (SQL; prose says "identified by")
 }
 
 // cliKeywords are the keywords that start the CLI detector.
@@ -63,6 +64,9 @@ func (d *Detector) cliAt(text []byte, sc *scratch, hs, he int) {
 	}
 	lowerASCII(buf[:he-hs], text[hs:he])
 	opts := cliTools[string(buf[:he-hs])]
+	if string(buf[:he-hs]) == "identified" && !sqlUserLine(text, hs) {
+		return // "the function identified by "repeat"": prose
+	}
 	var words [24]literal
 	n := cliWords(text, he, words[:])
 	for i := 0; i < n; i++ {
@@ -74,7 +78,9 @@ func (d *Detector) cliAt(text []byte, sc *scratch, hs, he int) {
 			case !o.attached && (string(w) == o.opt || o.opt[0] != '-' && len(w) == len(o.opt) && hasPrefixFold(w, o.opt)) &&
 				i+max(1, o.nth) < n:
 				v := words[i+max(1, o.nth)]
-				d.cliValue(text, sc, v.vs, v.ve, o)
+				if !o.quoted || v.quoted {
+					d.cliValue(text, sc, v.vs, v.ve, o)
+				}
 			}
 		}
 	}
@@ -121,7 +127,7 @@ func cliWords(text []byte, at int, out []literal) int {
 		}
 		if text[i] == '"' || text[i] == '\'' {
 			if lit, ok := quotedAt(text, i, text[i] == '\''); ok {
-				out[n] = literal{vs: lit.vs, ve: lit.ve, end: lit.end}
+				out[n] = literal{vs: lit.vs, ve: lit.ve, end: lit.end, quoted: true}
 				n++
 				i = lit.end
 				continue
@@ -152,4 +158,11 @@ func cliWords(text []byte, at int, out []literal) int {
 		i = j
 	}
 	return n
+}
+
+// sqlUserLine reports a SQL user or role statement: USER or ROLE before at
+// on its line.
+func sqlUserLine(text []byte, at int) bool {
+	line := bytes.ToUpper(text[max(lineStart(text, at), at-120):at])
+	return bytes.Contains(line, []byte("USER ")) || bytes.Contains(line, []byte("ROLE "))
 }

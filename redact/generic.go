@@ -384,9 +384,7 @@ func sqlPassword(text []byte, k keyName) bool {
 	if k.ne-k.ns != len("password") || !hasPrefixFold(text[k.ns:], "password") {
 		return false
 	}
-	ls := lineStart(text, k.ns)
-	line := bytes.ToUpper(text[max(ls, k.ns-120):k.ns])
-	return bytes.Contains(line, []byte("USER ")) || bytes.Contains(line, []byte("ROLE "))
+	return sqlUserLine(text, k.ns)
 }
 
 // typeAnnotation skips a type after ':' (password: str = "x", val

@@ -226,6 +226,7 @@ func TestGenericShapesFP(t *testing.T) {
 		{"app.go", `case "password":`},
 		{"init.sql", `ALTER USER app PASSWORD NULL;`},
 		{"init.sql", `-- the user password 'must' be rotated`},
+		{"a_test.go", `// Here the function identified by "repeat" is overwritten.`},
 		{"app.py", `hashed_password = "pbkdf2:sha256:abc123"`},
 		{"app.js", `const resetPassword = "/api/reset";`},
 		{"a_test.go", `u.User = url.UserPassword("aladdin", os.Getenv("PW"))`},
