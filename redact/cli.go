@@ -37,7 +37,7 @@ var cliTools = map[string][]cliOpt{
 	"smbclient":  {{opt: "-U", split: '%'}, {opt: "--user", split: '%'}},
 	"htpasswd":   {{opt: "-b", nth: 3}, {opt: "-bc", nth: 3}, {opt: "-cb", nth: 3}},
 	"sqlcmd":     {{opt: "-P"}},
-	"login":      {{opt: "-p"}}, // docker login -u user -p SECRET
+	"login":      {{opt: "-p"}},               // docker login -u user -p SECRET
 	"identified": {{opt: "by", quoted: true}}, // ALTER USER u IDENTIFIED BY 'SECRET' (SQL; prose says "identified by")
 }
 
