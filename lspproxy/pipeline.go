@@ -74,6 +74,9 @@ type settings struct {
 	cfg      *config.Config
 	detector *redact.Detector
 	policy   *policy.Policy
+	// ruleAlias names each rule id a workspace file added by index in
+	// logs and audit records (config.Loaded.WorkspaceRuleIDs).
+	ruleAlias map[string]string
 }
 
 func compileSettings(cfg config.Config, ro func(config.Config) redact.Options) (*settings, error) {
@@ -207,6 +210,7 @@ func (p *pipeline) apply(l *config.Loaded, reloaded bool) {
 		p.configFailed(err)
 		return
 	}
+	st.ruleAlias = l.WorkspaceRuleIDs()
 	old := p.cur.Swap(st)
 	if !reflect.DeepEqual(old.cfg.Model, st.cfg.Model) || !reflect.DeepEqual(old.cfg.Audit, st.cfg.Audit) {
 		p.s.showMessage(MessageWarning, "veil: model and audit settings changed; restart veil lsp to apply them")
@@ -247,6 +251,7 @@ func (p *pipeline) record(r audit.Record) {
 		return
 	}
 	r.Session = p.opts.SessionID
+	aliasRules(&r, p.settings().ruleAlias)
 	if err := p.opts.Audit.Write(r); err != nil {
 		p.logger.Error("audit", "error", err)
 	}

@@ -76,7 +76,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:     opts,
-		logger:   opts.Logger,
+		logger:   opts.Logger, // wrapped below
 		inflight: map[string]context.CancelCauseFunc{},
 		latest:   map[string]*latestRequest{},
 		routes:   newRoutes(),
@@ -87,6 +87,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ai = ai
+	s.logger = slog.New(&pathMaskingHandler{inner: opts.Logger.Handler(), s: s})
 	s.docs = newDocuments(ai.scanner())
 	return s, nil
 }
@@ -165,7 +166,9 @@ func (s *Server) stop() {
 func (s *Server) badInput(err error) {
 	var fe *lspconn.FrameError
 	if errors.As(err, &fe) {
-		s.logger.Warn("bad frame skipped", "error", fe.Error())
+		// The log names the kind of problem and sizes only: a header's
+		// text or a body's bytes may hold document content.
+		s.logger.Warn("bad frame skipped", "error", fe.Err.Error(), "head_bytes", len(fe.Head))
 		s.logMessage(MessageError, "veil: "+fe.Error())
 		if id := lspconn.FindID(fe.Head); id != nil {
 			s.reply(id, nil, &rpcError{Code: lspconn.CodeInvalidRequest, Message: fe.Error()})
@@ -174,7 +177,7 @@ func (s *Server) badInput(err error) {
 	}
 	var pe *lspconn.ParseError
 	if errors.As(err, &pe) {
-		s.logger.Warn("bad message", "code", pe.Err.Code, "error", pe.Err.Message, "bytes", pe.Bytes)
+		s.logger.Warn("bad message", "code", pe.Err.Code, "bytes", pe.Bytes)
 		s.reply(pe.ID, nil, pe.Err)
 	}
 }

@@ -67,10 +67,10 @@ func (w *roots) scanPath(abs string) string {
 }
 
 // relPath is the document's path relative to its workspace root, or its
-// base name; for non-file URIs the last URI segment.
+// base name; for non-file URIs the last URI segment, percent-decoded.
 func (w *roots) relPath(doc *Document) string {
 	if doc.Path == "" {
-		return path.Base(doc.URI)
+		return uriName(doc.URI)
 	}
 	if root := w.workspaceRoot(doc.Path); root != "" {
 		return strings.TrimPrefix(strings.TrimPrefix(doc.Path, root), "/")
