@@ -251,7 +251,9 @@ func (p *pipeline) record(r audit.Record) {
 		return
 	}
 	r.Session = p.opts.SessionID
-	aliasRules(&r, p.settings().ruleAlias)
+	if st := p.settings(); st != nil {
+		aliasRules(&r, st.ruleAlias)
+	}
 	if err := p.opts.Audit.Write(r); err != nil {
 		p.logger.Error("audit", "error", err)
 	}
