@@ -248,3 +248,34 @@ func TestCopilotBlockedNotifications(t *testing.T) {
 		t.Errorf("the model was asked %d times, want once (only a.go)", m.calls())
 	}
 }
+
+// TestCopilotElShapes: copilot.el sends getPanelCompletions with only doc
+// and panelId, and completes through textDocument/inlineCompletion; as a
+// Copilot plugin it gets Multiline suggestions and the accept command.
+func TestCopilotElShapes(t *testing.T) {
+	m := recordingModel("\n\treturn 1\n}")
+	c := startClient(t, pipelineOptions(m))
+	c.call(0, "initialize", map[string]any{"processId": 1, "capabilities": map[string]any{},
+		"initializationOptions": map[string]any{"editorInfo": map[string]any{"name": "Emacs", "version": "28.2"},
+			"editorPluginInfo": map[string]any{"name": "copilot.el", "version": "0.9"}}})
+	c.result(0)
+	c.notify("initialized", map[string]any{})
+	line := "func f() int { // 世界 😀"
+	c.open("file:///work/ws/a.go", "go", "package a\n\n"+line+"\n")
+	col := utf16Units(line)
+	c.call(1, "getPanelCompletions", map[string]any{"panelId": "copilot-panel",
+		"doc": map[string]any{"uri": "file:///work/ws/a.go", "version": 1, "position": map[string]any{"line": 2, "character": col}}})
+	c.result(1)
+	sol := c.notification("PanelSolution")
+	if get(sol, "params", "completionText") != line+"\n\treturn 1\n}" || !equalJSON(get(sol, "params", "range", "end", "character"), col) {
+		t.Errorf("PanelSolution for doc-only params = %v", sol)
+	}
+	c.call(2, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 2, col))
+	item := get(c.result(2), "items", "0")
+	if get(item, "insertText") != line+"\n\treturn 1\n}" || get(item, "command", "command") != "github.copilot.didAcceptCompletionItem" {
+		t.Errorf("copilot.el inline item = %v, want the block and Copilot's accept command", item)
+	}
+	if len(m.fims) != 2 || !m.fims[1].Multiline {
+		t.Errorf("copilot.el's inlineCompletion did not ask for a Multiline suggestion")
+	}
+}
