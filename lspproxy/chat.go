@@ -140,6 +140,10 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 		return p.chatFailed(res, tr, err)
 	}
 	if err := p.ready(ctx); err != nil {
+		if ctx.Err() != nil {
+			tr.finish(audit.OutcomeCancelled)
+			return nil, context.Cause(ctx)
+		}
 		d := modelCheckFailed(err)
 		p.s.blockedChat(d)
 		res.Blocked = d.Reason

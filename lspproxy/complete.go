@@ -126,6 +126,9 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		return "", nil
 	}
 	if err := p.ready(ctx); err != nil {
+		if ctx.Err() != nil {
+			return p.ended(ctx, tr)
+		}
 		d := modelCheckFailed(err)
 		p.s.blocked(r.doc, tr.rec.Document, d)
 		tr.end(d, audit.OutcomeBlocked)

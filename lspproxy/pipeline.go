@@ -124,15 +124,8 @@ type pipeline struct {
 	nbMu    sync.Mutex
 	nbCache map[string]neighbourEntry
 
-	// probeMu guards the model check: the first AI request probes the model
-	// (model.pin); a failure is retried after probeRetry.
-	probeMu  sync.Mutex
-	probeOK  bool
-	probeErr error
-	probeAt  time.Time
+	probe modelCheck
 }
-
-const probeRetry = 10 * time.Second
 
 func newPipeline(s session, opts Options) (*pipeline, error) {
 	st, err := compileSettings(*opts.Config, opts.RedactOptions)
@@ -221,29 +214,6 @@ func (p *pipeline) apply(l *config.Loaded, reloaded bool) {
 	p.s.configApplied()
 }
 
-// ready checks the model once (model.pin, model served); failures are
-// remembered for probeRetry so a broken endpoint is not hammered.
-func (p *pipeline) ready(ctx context.Context) error {
-	p.probeMu.Lock()
-	defer p.probeMu.Unlock()
-	if p.probeOK {
-		return nil
-	}
-	if p.probeErr != nil && time.Since(p.probeAt) < probeRetry {
-		return p.probeErr
-	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	err := localmodel.Probe(pctx, p.opts.Model)
-	p.probeAt = time.Now()
-	if err != nil {
-		p.probeErr = fmt.Errorf("model check failed: %w", err)
-		return p.probeErr
-	}
-	p.probeOK, p.probeErr = true, nil
-	return nil
-}
-
 // record writes an audit record; a failure is logged (and the request has
 // already been decided: audit is after the fact).
 func (p *pipeline) record(r audit.Record) {
@@ -260,6 +230,7 @@ func (p *pipeline) record(r audit.Record) {
 }
 
 func (p *pipeline) close() {
+	p.probe.close()
 	p.watcherMu.Lock()
 	w := p.watcher
 	p.watcher = nil
