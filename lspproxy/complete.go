@@ -456,7 +456,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	}
 	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
 	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
-	hi := min(d.Text.Len(), w.end()+knownMargin)
+	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
 	all := append(slices.Clone(p.withTyped(st, d, w, inWindow)), p.vault.Known(d.Text.Slice(0, hi))...)
 	end, fs := cutBefore(all, w.end()) // never cut a value in two
 	dec := p.s.decide(st.policy, policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs}, d.Target)

@@ -37,7 +37,8 @@ func unfinishedAt(st *settings, w textWindow, scanPath string, at int, fs *[]red
 // error, and so is a finding then crossing the new edge (masking fails
 // closed on it).
 func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, cursor int) (textWindow, []redact.Finding, error) {
-	lo, hi := max(0, w.base-knownMargin), min(doc.Text.Len(), w.end()+knownMargin)
+	margin := min(knownMargin, p.vault.KnownMaxLen())
+	lo, hi := max(0, w.base-margin), min(doc.Text.Len(), w.end()+margin)
 	known := p.vault.Known(doc.Text.Slice(lo, hi))
 	if len(known) == 0 {
 		return w, fs, nil

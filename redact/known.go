@@ -33,6 +33,7 @@ type knownIndex struct {
 	values   []knownValue
 	ids      map[string]int32
 	bytes    int
+	longest  int // the longest value's length
 }
 
 type knownValue struct {
@@ -69,6 +70,7 @@ func (k *knownIndex) insert(kv knownValue) {
 	k.values = append(k.values, kv)
 	k.ids[kv.value] = id
 	k.bytes += len(kv.value)
+	k.longest = max(k.longest, len(kv.value))
 	a := anchor(kv.value, 0)
 	bit := anchorBit(a)
 	k.filter[bit/64] |= 1 << (bit % 64)
@@ -79,10 +81,17 @@ func (k *knownIndex) insert(kv knownValue) {
 func (k *knownIndex) dropOlderHalf() {
 	keep := k.values[len(k.values)/2:]
 	k.filter = make([]uint64, 1<<filterBits/64)
-	k.byAnchor, k.ids, k.values, k.bytes = map[uint64][]int32{}, map[string]int32{}, nil, 0
+	k.byAnchor, k.ids, k.values, k.bytes, k.longest = map[uint64][]int32{}, map[string]int32{}, nil, 0, 0
 	for _, kv := range keep {
 		k.insert(kv)
 	}
+}
+
+// maxLen is the longest value's length (0: none).
+func (k *knownIndex) maxLen() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.longest
 }
 
 // len is the number of values held.

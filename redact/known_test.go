@@ -157,3 +157,16 @@ func BenchmarkKnown(b *testing.B) {
 		}
 	})
 }
+
+func TestKnownMaxLen(t *testing.T) {
+	v := NewVault(testKey, 0)
+	if v.KnownMaxLen() != 0 {
+		t.Fatal("empty vault has a longest value")
+	}
+	for _, s := range []string{"abcdefgh", "abcdefghijklmnop"} {
+		mustMask(t, v, s, []Finding{{RuleID: "r", Category: Secret, Start: 0, End: len(s)}})
+	}
+	if v.KnownMaxLen() != 16 {
+		t.Fatalf("KnownMaxLen = %d, want 16", v.KnownMaxLen())
+	}
+}

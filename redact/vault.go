@@ -156,6 +156,10 @@ func (v *Vault) Leak(text string) (preview string, leaked bool) {
 	return Preview(val), true
 }
 
+// KnownMaxLen is the longest known value's length (0: none): how far
+// beyond a span a known value crossing its edge can reach.
+func (v *Vault) KnownMaxLen() int { return v.known.maxLen() }
+
 // KnownLen is the number of known values.
 func (v *Vault) KnownLen() int { return v.known.len() }
 
