@@ -12,7 +12,9 @@ import (
 // completion: the model sees no 10-byte piece of any planted value.
 func TestLSPFinishedFileShapes(t *testing.T) {
 	s := newSecrets(1111)
-	pw := func() string { return s.pick("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ", 10) + s.pick("23456789", 3) }
+	pw := func() string {
+		return s.pick("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ", 10) + s.pick("23456789", 3)
+	}
 	gh := s.github()
 	blob := base64.StdEncoding.EncodeToString([]byte(`{"token":"` + gh + `"}`))
 	p1, p2, p3, p4, p5 := pw(), "!"+pw(), pw(), pw(), pw()
