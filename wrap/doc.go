@@ -3,7 +3,7 @@
 // session to it, with veil as the child's only network.
 //
 // The child gets the editor's environment with every proxy variable
-// pointing at a veil-owned loopback port that refuses each connection
+// pointing at a veil-owned loopback port that refuses each request (403)
 // (NODE_USE_ENV_PROXY=1, no NODE_TLS_REJECT_UNAUTHORIZED). Its initialize
 // is patched to offer copilotCapabilities.fetch and redirectedTelemetry;
 // github.copilot.fetchStrategy "client" and telemetry off are pushed in a

@@ -111,8 +111,13 @@ func (f *fake) handle(m *message) (int, bool) {
 	case m.Method == "test/crash":
 		return 3, true
 	case m.Method == "test/net":
-		_, err := http.Get("http://example.com/")
-		f.reply(m.ID, fmt.Sprint(err != nil))
+		resp, err := http.Get("http://example.com/")
+		refused := err != nil
+		if err == nil {
+			refused = resp.StatusCode == http.StatusForbidden
+			resp.Body.Close()
+		}
+		f.reply(m.ID, fmt.Sprint(refused))
 	case m.Method == "shutdown":
 		f.reply(m.ID, nil)
 	case m.Method == "exit":

@@ -10,10 +10,12 @@ import (
 	"time"
 )
 
-// refusingProxy is the child's HTTP(S) proxy: a loopback port that closes
-// every connection it accepts, so a request the child tries on its own
-// fails at once instead of reaching the network. Each attempt is counted
-// and logged with the host it named.
+// refusingProxy is the child's HTTP(S) proxy: a loopback port that answers
+// every request (CONNECT included) with 403 Forbidden and closes, so a
+// request the child tries on its own fails at once instead of reaching the
+// network. A plain close made the child's built-in MCP client retry about
+// every 10 ms; a 403 makes it give up. Each attempt is counted and logged
+// with the host it named.
 type refusingProxy struct {
 	ln       net.Listener
 	logger   *slog.Logger
@@ -59,11 +61,12 @@ func (p *refusingProxy) serve() {
 }
 
 // refuse reads the request line (briefly) to name the target host in the
-// log, then closes the connection.
+// log, answers 403 and closes the connection.
 func (p *refusingProxy) refuse(c net.Conn) {
 	defer c.Close()
 	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	line, _ := bufio.NewReaderSize(c, 512).ReadString('\n')
+	_, _ = c.Write([]byte("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
 	host := "unknown"
 	if f := strings.Fields(line); len(f) >= 2 {
 		host = f[1]
