@@ -18,7 +18,7 @@ const (
 	Token            Kind = "token"             // api.github.com /copilot_internal/v2/token
 	User             Kind = "user"              // api.github.com /user, /copilot_internal/user
 	ContentExclusion Kind = "content-exclusion" // api.github.com /copilot_internal/content_exclusion
-	Models           Kind = "models"            // {api}/models
+	Models           Kind = "models"            // {api}/models, {proxy}/models
 	Agents           Kind = "agents"            // {api}/agents
 	Chat             Kind = "chat"              // {api}/chat/completions
 	Completions      Kind = "completions"       // {proxy}/v1/engines/<engine>/completions
@@ -112,8 +112,11 @@ func (a *Allowlist) Classify(method string, u *url.URL) (Kind, error) {
 			return Chat, nil
 		}
 	case roleProxy:
-		if method == "POST" && isEngineCompletions(p) {
+		switch {
+		case method == "POST" && isEngineCompletions(p):
 			return Completions, nil
+		case method == "GET" && p == "/models":
+			return Models, nil
 		}
 	case roleTelemetry:
 		return Telemetry, nil

@@ -21,6 +21,7 @@ func TestClassify(t *testing.T) {
 		{"GET", "https://api.githubcopilot.com/models", Models},
 		{"GET", "https://api.individual.githubcopilot.com/models/gpt-4o/policy", Models},
 		{"GET", "https://api.githubcopilot.com/agents", Agents},
+		{"GET", "https://proxy.individual.githubcopilot.com/models", Models},
 		{"POST", "https://api.individual.githubcopilot.com/chat/completions", Chat},
 		{"POST", "https://proxy.individual.githubcopilot.com/v1/engines/gpt-41-copilot/completions", Completions},
 		{"POST", "https://copilot-proxy.githubusercontent.com/v1/engines/copilot-codex/completions", Completions},

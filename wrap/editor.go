@@ -58,24 +58,33 @@ var docNotifications = []string{"textDocument/didOpen", "textDocument/didChange"
 func (s *Session) fromEditor(m *message, body []byte) bool {
 	switch {
 	case m.isResponse():
-		s.editorAnswer(m, body)
+		if !s.localAnswer(m) {
+			s.editorAnswer(m, body)
+		}
 		return false
 	case m.Method == "exit":
 		s.toChild(body)
+		s.toLocal(body)
 		return true
 	case m.Method == "veil/status":
 		s.toEditor(encodeReply(m.ID, s.status(docURI(m.Params)), nil))
 		return false
 	case slices.Contains(docNotifications, m.Method):
 		if s.documentNotification(m) {
+			s.toLocal(body)
 			return false
 		}
-	case aiMethods[m.Method] != "" && s.blockedRequest(m):
+	case aiMethods[m.Method] != "" && s.blockedRequest(m, body):
 		return false
+	case slices.Contains(sharedNotifications, m.Method):
+		s.toLocal(body)
 	}
 	s.forward(m, body)
 	return false
 }
+
+// sharedNotifications reach the local server as well as the child.
+var sharedNotifications = []string{"initialized", "workspace/didChangeConfiguration", "workspace/didChangeWorkspaceFolders", "$/cancelRequest", "$/setTrace"}
 
 // forward sends an editor message to the child, patched where veil
 // forces client fetch, and remembers calls so their answers (or a crash)
@@ -83,6 +92,7 @@ func (s *Session) fromEditor(m *message, body []byte) bool {
 func (s *Session) forward(m *message, body []byte) {
 	switch m.Method {
 	case "initialize":
+		s.localCall("initialize", m.Params)
 		m.Params = patchInitialize(m.Params)
 		body = encodeCall(m.ID, m.Method, m.Params)
 	case "workspace/didChangeConfiguration":
@@ -91,6 +101,7 @@ func (s *Session) forward(m *message, body []byte) {
 		s.mu.Lock()
 		s.shutdown = true
 		s.mu.Unlock()
+		s.localCall("shutdown", nil)
 	}
 	if m.isCall() {
 		s.mu.Lock()
@@ -162,7 +173,7 @@ func (s *Session) documentNotification(m *message) bool {
 		s.mu.Lock()
 		s.docs[uri] = d
 		s.mu.Unlock()
-		if d.Route == policy.Block {
+		if d.Route != policy.Upstream && s.local == nil {
 			s.tellBlocked(uri, d)
 		}
 	}
@@ -175,9 +186,10 @@ func (s *Session) documentNotification(m *message) bool {
 	return known && d.Route != policy.Upstream
 }
 
-// blockedRequest answers an AI request for a document that may not go
-// upstream with the method's empty answer; false lets it through.
-func (s *Session) blockedRequest(m *message) bool {
+// blockedRequest keeps an AI request for a document that may not go
+// upstream from the child: the local server answers it, or without one it
+// gets the method's empty answer. False lets it through.
+func (s *Session) blockedRequest(m *message, body []byte) bool {
 	uri := docURI(m.Params)
 	s.mu.Lock()
 	d, known := s.docs[uri]
@@ -187,6 +199,9 @@ func (s *Session) blockedRequest(m *message) bool {
 	}
 	if d.Route == policy.Upstream {
 		return false
+	}
+	if s.toLocal(body) {
+		return true
 	}
 	s.tellBlocked(uri, d)
 	s.toEditor(encodeReply(m.ID, json.RawMessage(aiMethods[m.Method]), nil))
@@ -205,7 +220,7 @@ func (s *Session) tellBlocked(uri string, d policy.Decision) {
 	}
 	msg := "veil: this file is not sent to Copilot: " + d.Reason
 	if d.Route == policy.Local {
-		msg = "veil: this file's route is local, which wrap mode does not serve: nothing is sent (" + d.Reason + ")"
+		msg = "veil: this file's route is local and veil runs no local model here: nothing is sent (" + d.Reason + ")"
 	}
 	s.toEditor(encodeNotification("window/showMessage", map[string]any{"type": 2, "message": msg}))
 }

@@ -42,6 +42,10 @@ type Options struct {
 	AllowVersion string
 	// Mask masks text for the log (the child's stderr). Required.
 	Mask func(string) string
+	// Local, when set, serves the documents policy routes local or block
+	// (veil's own server: local model, blocked-file messages, audit). nil:
+	// they get an empty answer and one message.
+	Local LocalServer
 	// Version is veil's version, for status answers.
 	Version string
 	// Logger receives the session's logs; never stdout. nil discards.
@@ -61,6 +65,7 @@ type Session struct {
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
 	work   sync.WaitGroup // fetches in flight
+	local  *local         // the in-process server for local and blocked documents; nil without Options.Local
 
 	// mu guards everything below.
 	mu           sync.Mutex
@@ -115,6 +120,7 @@ func (s *Session) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	s.startLocal(s.ctx)
 	readErr := s.readEditor(r)
 	s.mu.Lock()
 	s.exiting = true
@@ -127,6 +133,7 @@ func (s *Session) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 		_ = cmd.Process.Kill()
 		<-childDone
 	}
+	s.stopLocal()
 	s.cancel()
 	s.work.Wait()
 	if !clean {

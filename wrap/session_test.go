@@ -40,6 +40,7 @@ type editorOpts struct {
 	version string // the fake child's version
 	allow   string
 	gate    *egress.Gate
+	local   LocalServer
 }
 
 func startEditor(t *testing.T, o editorOpts) *editor {
@@ -55,12 +56,16 @@ func startEditor(t *testing.T, o editorOpts) *editor {
 		Env:     append(os.Environ(), "WRAP_FAKE_CHILD=1", "WRAP_FAKE_VERSION="+o.version, "NODE_TLS_REJECT_UNAUTHORIZED=0", "HTTPS_PROXY=http://corp:8080"),
 		Gate:    o.gate,
 		Route: func(kind policy.Kind, uri, lang, text string) policy.Decision {
+			if strings.HasSuffix(uri, "/local.go") {
+				return policy.Decision{Route: policy.Local, Reason: "local: findings masked, path matches local.go (user policy rule 1)"}
+			}
 			if strings.HasSuffix(uri, "/.env") {
 				return policy.Decision{Route: policy.Block, Rule: "default policy rule 1", Reason: "blocked: path matches **/.env (default policy rule 1)"}
 			}
 			return policy.Decision{Route: policy.Upstream, Reason: "upstream: findings masked at veil's boundary (no rule matched)"}
 		},
 		AllowVersion: o.allow,
+		Local:        o.local,
 		Mask:         func(s string) string { return s },
 		Version:      "test",
 	})
@@ -343,5 +348,82 @@ func TestUntestedVersionRefused(t *testing.T) {
 	ok := startEditor(t, editorOpts{version: "9.9.9", allow: "9.9.9"})
 	if _, err := ok.call("initialize", map[string]any{"capabilities": map[string]any{}}); err != nil {
 		t.Errorf("explicitly allowed version refused: %v", err)
+	}
+}
+
+// fakeLocal is a local server that answers inline completions itself and
+// asks the editor for its configuration (a call whose id must be mapped).
+type fakeLocal struct {
+	mu      sync.Mutex
+	methods []string
+	config  json.RawMessage
+}
+
+func (f *fakeLocal) serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	var conn *lspconn.Conn
+	conn = lspconn.New(r, w, lspconn.Options{IDPrefix: "local"})
+	return conn.Run(func(m *lspconn.Message) error {
+		f.mu.Lock()
+		f.methods = append(f.methods, m.Method)
+		f.mu.Unlock()
+		switch m.Method {
+		case "initialize":
+			return conn.Reply(m.ID, map[string]any{"capabilities": map[string]any{}}, nil)
+		case "initialized":
+			go func() {
+				raw, err := conn.Call(ctx, "workspace/configuration", map[string]any{"items": []any{map[string]any{"section": "veil"}}})
+				if err == nil {
+					f.mu.Lock()
+					f.config = raw
+					f.mu.Unlock()
+				}
+			}()
+		case "textDocument/inlineCompletion":
+			return conn.Reply(m.ID, map[string]any{"items": []any{map[string]any{"insertText": "from the local model"}}}, nil)
+		case "shutdown":
+			return conn.Reply(m.ID, nil, nil)
+		}
+		return nil
+	})
+}
+
+func TestLocalRouteServedInProcess(t *testing.T) {
+	fl := &fakeLocal{}
+	e := startEditor(t, editorOpts{local: fl.serve})
+	e.initialize()
+	for _, u := range []string{"file:///w/local.go", "file:///w/.env", "file:///w/main.go"} {
+		_ = e.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "go", "version": 1, "text": "x"}})
+	}
+	raw, err := e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/local.go"}, "position": map[string]any{"line": 0, "character": 0}})
+	if err != nil || !strings.Contains(string(raw), "from the local model") {
+		t.Errorf("local document's completion = %s, %v", raw, err)
+	}
+	raw, _ = e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}, "position": map[string]any{"line": 0, "character": 0}})
+	if strings.Contains(string(raw), "from the local model") {
+		t.Error("an upstream document was answered locally")
+	}
+	st := e.state()
+	if len(st.Opened) != 1 || st.Opened[0] != "file:///w/main.go" {
+		t.Errorf("child opened %v; local and blocked documents must stay out", st.Opened)
+	}
+	var methods, config string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(config, "enable"); time.Sleep(10 * time.Millisecond) {
+		fl.mu.Lock()
+		methods, config = strings.Join(fl.methods, " "), string(fl.config)
+		fl.mu.Unlock()
+	}
+	for _, want := range []string{"initialize", "initialized", "textDocument/didOpen", "textDocument/inlineCompletion"} {
+		if !strings.Contains(methods, want) {
+			t.Errorf("local server never got %s (got %s)", want, methods)
+		}
+	}
+	if strings.Count(methods, "textDocument/didOpen") != 2 {
+		t.Errorf("local server got %d didOpen, want 2 (local.go and .env)", strings.Count(methods, "textDocument/didOpen"))
+	}
+	if !strings.Contains(config, "enable") {
+		t.Errorf("the local server's workspace/configuration call came back as %q", config)
+	}
+	if n := e.notifications("window/showMessage"); len(n) != 0 {
+		t.Errorf("with a local server, the session itself showed %v", n)
 	}
 }

@@ -54,7 +54,7 @@ func runLSP(e *env, args []string) int {
 		if *listen != "" {
 			return fail("--wrap serves stdio only (the child is one session)")
 		}
-		return serveWrap(e, loaded.Config, logger, fs.Args())
+		return serveWrap(e, loaded.Config, load, logger, fs.Args())
 	}
 	deps, err := openDeps(loaded.Config, e.getenv, logger)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/egress"
+	"github.com/veil-dev/veil/lspproxy"
 	"github.com/veil-dev/veil/policy"
 	"github.com/veil-dev/veil/redact"
 	"github.com/veil-dev/veil/wrap"
@@ -32,7 +34,7 @@ type wrapDeps struct {
 
 // serveWrap runs `veil lsp --wrap -- <command>`: the editor's session is
 // forwarded to the child, whose only network is veil's egress gate.
-func serveWrap(e *env, c config.Config, logger *slog.Logger, command []string) int {
+func serveWrap(e *env, c config.Config, load config.LoadOptions, logger *slog.Logger, command []string) int {
 	if len(command) == 0 {
 		command = c.Upstream.Command
 	}
@@ -40,13 +42,25 @@ func serveWrap(e *env, c config.Config, logger *slog.Logger, command []string) i
 		fmt.Fprintln(e.stderr, "veil lsp --wrap: name the server to wrap after --, e.g. veil lsp --wrap -- copilot-language-server --stdio, or set upstream.command")
 		return exitError
 	}
-	d, err := openWrapDeps(c, e.getenv)
+	deps, err := openDeps(c, e.getenv, logger)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
 		return exitError
 	}
-	if d.audit != nil {
-		defer d.audit.Close()
+	defer deps.close()
+	d, err := openWrapDeps(c, deps.audit)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
+		return exitError
+	}
+	// Documents routed local or block are served by veil's own server.
+	local := func(ctx context.Context, r io.Reader, w io.Writer) error {
+		srv, err := lspproxy.New(lspproxy.Options{Config: &c, Load: &load, Model: deps.model,
+			Audit: deps.audit, Version: version, Logger: logger.With("server", "local")})
+		if err != nil {
+			return err
+		}
+		return srv.Serve(ctx, r, w)
 	}
 	sid := randomID()
 	gate := egress.New(egress.Options{
@@ -58,7 +72,7 @@ func serveWrap(e *env, c config.Config, logger *slog.Logger, command []string) i
 	})
 	sess, err := wrap.New(wrap.Options{
 		Command: command, Env: os.Environ(), Gate: gate, Route: d.route, AllowVersion: c.Upstream.AllowVersion,
-		Mask: d.mask, Version: version, Logger: logger.With("session", sid),
+		Mask: d.mask, Version: version, Logger: logger.With("session", sid), Local: local,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
@@ -77,7 +91,7 @@ func serveWrap(e *env, c config.Config, logger *slog.Logger, command []string) i
 	}
 }
 
-func openWrapDeps(c config.Config, getenv func(string) string) (*wrapDeps, error) {
+func openWrapDeps(c config.Config, auditLog *audit.Log) (*wrapDeps, error) {
 	det, err := redact.NewDetector(c.DetectorOptions())
 	if err != nil {
 		return nil, err
@@ -89,19 +103,7 @@ func openWrapDeps(c config.Config, getenv func(string) string) (*wrapDeps, error
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	cwd, _ := os.Getwd()
-	d := &wrapDeps{det: det, vault: redact.NewVault(key, 0), pol: pol, root: filepath.ToSlash(cwd)}
-	if c.Audit.Enabled {
-		var akey []byte
-		if c.Audit.HashPaths {
-			if akey, err = audit.LoadKey(auditKeyPath(getenv)); err != nil {
-				return nil, err
-			}
-		}
-		if d.audit, err = audit.Open(c.Audit, akey); err != nil {
-			return nil, err
-		}
-	}
-	return d, nil
+	return &wrapDeps{det: det, vault: redact.NewVault(key, 0), pol: pol, root: filepath.ToSlash(cwd), audit: auditLog}, nil
 }
 
 // route decides a document's route in wrap mode.

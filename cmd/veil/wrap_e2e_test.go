@@ -249,7 +249,8 @@ func wrapE2EInside(t *testing.T) {
 	}
 	t.Chdir(w.root)
 	logDir := t.TempDir()
-	cfg := writeFile(t, filepath.Join(logDir, "veil.yaml"), "identifiers:\n  terms: [Zephyrine]\naudit:\n  path: "+filepath.Join(logDir, "audit.jsonl")+"\n")
+	cfg := writeFile(t, filepath.Join(logDir, "veil.yaml"), "identifiers:\n  terms: [Zephyrine]\naudit:\n  path: "+filepath.Join(logDir, "audit.jsonl")+"\n"+
+		"policy:\n  rules:\n    - name: ledger stays local\n      paths: [\"internal/**\"]\n      route: local\n")
 	straceOut := filepath.Join(logDir, "strace.txt")
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
@@ -279,7 +280,7 @@ func wrapE2EInside(t *testing.T) {
 		}
 	}()
 
-	wrapE2ESession(t, p, w)
+	wrapE2ESession(t, p, w, mock)
 
 	for _, r := range mock.all() {
 		t.Logf("mock got %s %s%s (%d bytes)", r.Method, r.Host, r.URL, len(r.Body))
@@ -313,7 +314,7 @@ func fileURI(p string) string { return "file://" + filepath.ToSlash(p) }
 
 // wrapE2ESession is the plugin's session: sign-in, completion, panel,
 // chat with a reference, an agent round.
-func wrapE2ESession(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
+func wrapE2ESession(t *testing.T, p *copilotPlugin, w *plantedWorkspace, mock *copilotMock) {
 	p.call(t, "initialize", map[string]any{"processId": os.Getpid(), "rootUri": fileURI(w.root),
 		"workspaceFolders": []any{map[string]any{"uri": fileURI(w.root), "name": "billing"}},
 		"capabilities":     map[string]any{"workspace": map[string]any{"configuration": true}, "window": map[string]any{"workDoneProgress": true}},
@@ -334,11 +335,11 @@ func wrapE2ESession(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
 	if !strings.Contains(string(raw), `"OK"`) || !strings.Contains(string(raw), `"mode":"wrap"`) {
 		t.Fatalf("checkStatus after sign-in: %s", raw)
 	}
-	wrapE2ECompletion(t, p, w)
+	wrapE2ECompletion(t, p, w, mock)
 	wrapE2EChat(t, p, w)
 }
 
-func wrapE2ECompletion(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
+func wrapE2ECompletion(t *testing.T, p *copilotPlugin, w *plantedWorkspace, mock *copilotMock) {
 	_ = p.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.main), "languageId": "go", "version": 1, "text": w.mainText}})
 	_ = p.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.env), "languageId": "dotenv", "version": 1, "text": "DB_PASSWORD=" + w.envPassword + "\n"}})
 	line := strings.Count(w.mainText[:strings.Index(w.mainText, "\t\n}")], "\n")
@@ -373,10 +374,31 @@ func wrapE2ECompletion(t *testing.T, p *copilotPlugin, w *plantedWorkspace) {
 	if !strings.Contains(solutions, w.pat) || strings.Contains(solutions, "VEIL_") {
 		t.Errorf("panel solution not restored")
 	}
+	before := len(mock.all())
 	raw = p.call(t, "textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.env), "version": 1},
 		"position": map[string]any{"line": 0, "character": 3}, "context": map[string]any{"triggerKind": 2}})
-	if string(raw) != `{"items":[]}` {
+	if strings.Contains(string(raw), "insertText") {
 		t.Errorf(".env completion: %s", raw)
+	}
+	// A document the user's policy keeps local is served by veil's own
+	// server and local model; the child never sees it.
+	ledger := writeFile(t, filepath.Join(w.root, "internal", "ledger.go"), "package internal\n\n// Zephyrine ledger\nvar key = \""+w.aws+"\"\n")
+	_ = p.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": fileURI(ledger), "languageId": "go", "version": 1, "text": "package internal\n\n// Zephyrine ledger\nvar key = \"" + w.aws + "\"\n"}})
+	raw = p.call(t, "textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": fileURI(ledger), "version": 1},
+		"position": map[string]any{"line": 4, "character": 0}, "context": map[string]any{"triggerKind": 1}})
+	t.Logf("local-routed completion: %s", raw)
+	if n := len(mock.all()); n != before {
+		t.Errorf("%d upstream requests for a .env and a local-routed document", n-before)
+	}
+	raw = p.call(t, "veil/status", map[string]any{"textDocument": map[string]any{"uri": fileURI(ledger)}})
+	if !strings.Contains(string(raw), `"route":"local"`) {
+		t.Errorf("veil/status of the local document: %s", raw)
+	}
+	p.mu.Lock()
+	msgs := strings.Join(p.msgs, "\n")
+	p.mu.Unlock()
+	if !strings.Contains(msgs, ".env") {
+		t.Errorf("no message about the blocked .env: %s", msgs)
 	}
 }
 
@@ -509,11 +531,12 @@ func checkAuditAndLog(t *testing.T, mock *copilotMock, w *plantedWorkspace, logD
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("audit line: %v", err)
 		}
-		if r.Route != "upstream" {
-			t.Errorf("audit record with route %q", r.Route)
-		}
-		if r.Outcome == "ok" {
+		switch {
+		case r.Route == "upstream" && r.Outcome == "ok":
 			sent++
+		case r.Route == "upstream", r.Route == "local", r.Route == "block":
+		default:
+			t.Errorf("audit record with route %q", r.Route)
 		}
 	}
 	if n := len(mock.all()); sent != n {
