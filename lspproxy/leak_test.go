@@ -325,3 +325,33 @@ func TestLeakConnectionsIsolated(t *testing.T) {
 		t.Fatal("connections share a vault or chat history")
 	}
 }
+
+// A password left half typed in one document stays masked when that
+// document goes out as a neighbour of another and as a chat reference.
+func TestLeakHalfTypedAsNeighbourAndReference(t *testing.T) {
+	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
+		return "ok", onChunk("ok")
+	}}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	a := "file:///work/ws/a.go"
+	before := `	connect("admin", "`
+	c.open(a, "go", "package a\n\nfunc f() {\n"+before+"\n}\n")
+	ty := &typer{c: c, uri: a, version: 1}
+	ty.typeAt(3, len(before), typedHumanPassword, 4)
+	b := "file:///work/ws/b.go"
+	c.open(b, "go", "package a\n\nfunc g() {\n\t\n}\n")
+	c.call(500, "textDocument/inlineCompletion", inlineParams(b, 3, 1))
+	c.result(500)
+	c.call(501, "veil/chat", map[string]any{"message": "what does f do?", "references": []any{map[string]any{"uri": a}}})
+	c.result(501)
+	m.mu.Lock()
+	nb := len(m.fims) > 0 && len(m.fims[len(m.fims)-1].Neighbors) > 0
+	refs := len(m.chats) == 1 && len(m.chats[0].References) == 1
+	m.mu.Unlock()
+	if !nb || !refs {
+		t.Fatalf("a.go was not sent as a neighbour (%v) or a reference (%v)", nb, refs)
+	}
+	noPiece(t, m, sk, typedHumanPassword)
+}
