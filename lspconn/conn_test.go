@@ -201,3 +201,53 @@ func TestReplyShapes(t *testing.T) {
 		t.Fatalf("wire:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// TestRunEvents: posted work runs on the loop between messages (never
+// concurrently with the handler), a handler may post, and when the handler
+// ends the loop the reader is closed and its goroutine waited for.
+func TestRunEvents(t *testing.T) {
+	ar, bw := io.Pipe()
+	br, aw := io.Pipe()
+	a, b := New(ar, aw, Options{}), New(br, bw, Options{})
+	go b.Run(func(*Message) error { return nil })
+	defer b.Close()
+	ev := NewEvents()
+	var log []string // touched only on a's loop
+	inHandler := false
+	stop := errors.New("stop")
+	done := make(chan error, 1)
+	go func() {
+		done <- a.RunEvents(func(m *Message) error {
+			inHandler = true
+			defer func() { inHandler = false }()
+			log = append(log, m.Method)
+			switch m.Method {
+			case "post":
+				ev.Post(func() { log = append(log, "posted by handler") })
+			case "exit":
+				return stop
+			}
+			return nil
+		}, ev)
+	}()
+	ev.Post(func() {
+		if inHandler {
+			t.Error("event ran inside the handler")
+		}
+		log = append(log, "event")
+	})
+	b.Notify("post", nil)
+	b.Notify("after", nil)
+	b.Notify("exit", nil)
+	if err := <-done; !errors.Is(err, stop) {
+		t.Fatalf("RunEvents = %v", err)
+	}
+	got := strings.Join(log, ",")
+	rest := strings.Replace(got, "event,", "", 1)
+	if rest == got || rest != "post,posted by handler,after,exit" {
+		t.Fatalf("order = %s; want the event once, and posted work before the next message", got)
+	}
+	if _, err := ar.Read(make([]byte, 1)); err == nil {
+		t.Error("the reader was not closed")
+	}
+}

@@ -226,7 +226,15 @@ func (s *Server) stopDiagnostics() {
 
 // configApplied rescans every open document with the new settings and
 // refreshes what the user sees.
+//
+// It may be called from any goroutine (the config watcher's): the rescan
+// is posted to the session loop, so documents and the editor are only
+// touched there, between messages.
 func (s *Server) configApplied() {
+	s.events.Post(s.rescanDocuments)
+}
+
+func (s *Server) rescanDocuments() {
 	if s.docs == nil {
 		return
 	}

@@ -20,7 +20,8 @@ type Server struct {
 
 	opts   Options
 	logger *slog.Logger
-	conn   *lspconn.Conn // the editor connection, set by Serve
+	conn   *lspconn.Conn   // the editor connection, set by Serve
+	events *lspconn.Events // work for the session loop from other goroutines
 
 	// ctx is the session context: cancelled when Serve returns, so every
 	// request goroutine and the config watcher stop with the connection.
@@ -80,6 +81,7 @@ func New(opts Options) (*Server, error) {
 		inflight: map[string]context.CancelCauseFunc{},
 		latest:   map[string]*latestRequest{},
 		routes:   newRoutes(),
+		events:   lspconn.NewEvents(),
 		ui:       map[string]*docUI{},
 	}
 	ai, err := newPipeline(s, opts)
@@ -97,8 +99,10 @@ func New(opts Options) (*Server, error) {
 // shutdown+exit, ErrExitWithoutShutdown when the client exited (or closed
 // the stream) without shutdown, and the read error when the stream broke.
 // Malformed frames are answered with an error and skipped; they never end
-// the session. Before returning, Serve cancels every running request and
-// waits for its goroutine.
+// the session. Messages and the session's own events (config reloads) are
+// handled on one loop. Before returning, Serve cancels every running
+// request and waits for its goroutine; after exit it closes r when r is an
+// io.Closer, to stop reading.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.conn = lspconn.New(r, w, lspconn.Options{
@@ -110,13 +114,13 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	stopWatch := context.AfterFunc(ctx, s.cancel)
 	defer stopWatch()
 
-	err := s.conn.Run(s.handle)
+	err := s.conn.RunEvents(s.handle, s.events)
 	switch {
 	case errors.Is(err, errExit):
 		return s.exitError()
 	case s.ctx.Err() != nil:
 		return fmt.Errorf("lspproxy: session: %w", context.Cause(s.ctx))
-	case errors.Is(err, io.EOF):
+	case err == nil || errors.Is(err, io.EOF):
 		return s.endOfInput()
 	}
 	return fmt.Errorf("lspproxy: reading: %w", err)
