@@ -44,14 +44,16 @@ var keyPrefixes = map[string]string{
 	"hash": RuleGenericSecret, "cookie": RuleGenericSecret, "csrf": RuleGenericSecret,
 }
 
-// secretWord classifies a key name by its last word(s); "" means the name
-// is not a secret key.
-func secretWord(name []byte) string {
-	// Split into lower-case words on _ - . and camelCase boundaries, keeping
-	// only the last two.
-	var last, prev, first [24]byte
-	var nl, np, nf int
-	words := 0
+// keyWords holds the words of a key name: the last two, the first (when
+// there are two or more) and how many there are, lower case, cut at 24
+// bytes. Fixed arrays keep the split free of allocations.
+type keyWords struct {
+	last, prev, first [24]byte
+	nl, np, nf, n     int
+}
+
+// split splits name into lower-case words on _ - . and camelCase boundaries.
+func (k *keyWords) split(name []byte) {
 	wordStart := true
 	for i := 0; i < len(name); i++ {
 		c := name[i]
@@ -64,24 +66,31 @@ func secretWord(name []byte) string {
 			wordStart = true
 		}
 		if wordStart {
-			if words == 1 {
-				first, nf = last, nl
+			if k.n == 1 {
+				k.first, k.nf = k.last, k.nl
 			}
-			prev, np = last, nl
-			nl = 0
-			words++
+			k.prev, k.np = k.last, k.nl
+			k.nl = 0
+			k.n++
 			wordStart = false
 		}
 		if upper {
 			c += 'a' - 'A'
 		}
-		if nl < len(last) {
-			last[nl] = c
-			nl++
+		if k.nl < len(k.last) {
+			k.last[k.nl] = c
+			k.nl++
 		}
 	}
-	w, p := string(last[:nl]), string(prev[:np])
-	if words == 2 && leafVerbs[string(first[:nf])] && bytes.IndexByte(name, '.') < 0 {
+}
+
+// secretWord classifies a key name by its last word(s); "" means the name
+// is not a secret key.
+func secretWord(name []byte) string {
+	var kw keyWords
+	kw.split(name)
+	w, p, first, words := string(kw.last[:kw.nl]), string(kw.prev[:kw.np]), string(kw.first[:kw.nf]), kw.n
+	if words == 2 && leafVerbs[first] && bytes.IndexByte(name, '.') < 0 {
 		return "" // getPassword, isPassword, hashedPassword: not a value holder
 	}
 	if leafVerb(name) {
