@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/policy"
@@ -192,7 +193,9 @@ func (s *Server) copilotPanel(msg *message) (requestFunc, string, error) {
 	panelID := p.PanelID
 	answer := map[string]any{"solutionCountTarget": 1}
 	done := func() {
-		s.notify("PanelSolutionsDone", map[string]any{"panelId": panelID, "status": "OK"})
+		if s.panelPause() {
+			s.notify("PanelSolutionsDone", map[string]any{"panelId": panelID, "status": "OK"})
+		}
 	}
 	if r == nil {
 		return func(context.Context) (any, error) { return replyThen{answer, done}, nil }, "", nil
@@ -205,9 +208,11 @@ func (s *Server) copilotPanel(msg *message) (requestFunc, string, error) {
 		if sg == nil {
 			if dec := s.decideDocument(r.doc); dec.Route != policy.Local {
 				// copilot.vim and copilot.lua show an Error status in the panel.
+				msg := "veil: AI requests are blocked for " + s.relPath(r.doc) + ": " + why(dec.Reason)
 				return replyThen{answer, func() {
-					s.notify("PanelSolutionsDone", map[string]any{"panelId": panelID, "status": "Error",
-						"message": "veil: AI requests are blocked for " + s.relPath(r.doc) + ": " + why(dec.Reason)})
+					if s.panelPause() {
+						s.notify("PanelSolutionsDone", map[string]any{"panelId": panelID, "status": "Error", "message": msg})
+					}
 				}}, nil
 			}
 			return replyThen{answer, done}, nil
@@ -220,10 +225,32 @@ func (s *Server) copilotPanel(msg *message) (requestFunc, string, error) {
 			"range": Range{Start: sg.lineStart, End: sg.cursor},
 		}
 		return replyThen{answer, func() {
-			s.notify("PanelSolution", solution)
-			done()
+			if s.panelPause() {
+				s.notify("PanelSolution", solution)
+				s.notify("PanelSolutionsDone", map[string]any{"panelId": panelID, "status": "OK"})
+			}
 		}}, nil
 	}, "", nil
+}
+
+// panelDelay separates the panel's solutions from its answer. copilot.vim
+// (1.26.0, in Neovim and Vim) waits for the answer in a loop that sleeps
+// 1 ms at a time and only then opens the panel buffer; a solution handled
+// in the same turn as the answer finds no buffer and is dropped (seen with
+// the real plugin: "Synthesizing 0/1 solutions"). GitHub's server never hits
+// this: its solutions come from the network.
+const panelDelay = 50 * time.Millisecond
+
+// panelPause waits panelDelay; false when the session ended meanwhile.
+func (s *Server) panelPause() bool {
+	t := time.NewTimer(panelDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
 }
 
 // replyThen is a request result whose then runs once the reply is written:
