@@ -355,3 +355,26 @@ func TestLeakHalfTypedAsNeighbourAndReference(t *testing.T) {
 	}
 	noPiece(t, m, sk, typedHumanPassword)
 }
+
+// A value the detector finds at one place of a file is masked 20 KB away in
+// the same file, where nothing marks it as a secret.
+func TestLeakKnownValueFarInTheSameFile(t *testing.T) {
+	const value = "Quartz!Meadow-lark&Rain"
+	m := &fakeModel{}
+	opts, sk := redteamOptions(t, m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/c.go"
+	far := strings.Repeat("// an ordinary line of code, nothing to see here\n", 420)
+	text := "package c\n\nconst dbPassword = \"" + value + "\"\n\n" + far + "func g() {\n\tgreet(\"" + value + "\")\n\t\n}\n"
+	c.open(uri, "go", text)
+	// First near the assignment (the detector masks it there), then far.
+	c.call(1, "textDocument/inlineCompletion", inlineParams(uri, 3, 0))
+	c.result(1)
+	lines := strings.Count(text, "\n")
+	c.call(2, "textDocument/inlineCompletion", inlineParams(uri, lines-2, 1))
+	if items, _ := get(c.result(2), "items").([]any); len(items) == 0 {
+		t.Fatal("the far completion was refused or empty")
+	}
+	noPiece(t, m, sk, value)
+}

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"path"
 	"strings"
 )
@@ -95,7 +96,29 @@ type lexState struct {
 // to. A string that may not span lines ends unterminated at a line break,
 // and so does a comment.
 func (sx *syntax) lex(text []byte, from, to int, st lexState) lexState {
+	// Bytes that can change the state; runs of other bytes are skipped.
+	var stop [256]bool
+	stop['\n'], stop['\\'] = true, true
+	for i := 0; i < len(sx.quotes); i++ {
+		stop[sx.quotes[i]] = true
+	}
+	for _, cm := range sx.comments {
+		stop[cm[0]] = true
+	}
 	for i := from; i < to; i++ {
+		if st.comment {
+			k := bytes.IndexByte(text[i:to], '\n')
+			if k < 0 {
+				return st
+			}
+			i += k
+		}
+		for i < to && !stop[text[i]] {
+			i++
+		}
+		if i >= to {
+			return st
+		}
 		c := text[i]
 		if c == '\n' {
 			st.lastLine = i + 1

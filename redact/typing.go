@@ -244,7 +244,11 @@ func hasSecretPrefix(tok []byte) bool {
 // between the header and at is key material (base64, line breaks, \n
 // escapes, PEM header lines), not code that merely mentions a header.
 func openPrivateKey(text []byte, at int) int {
-	b := bytes.LastIndex(text[max(0, at-maxWindow):at], []byte("-----BEGIN"))
+	win := text[max(0, at-maxWindow):at]
+	if !bytes.Contains(win, []byte("-----BEGIN")) {
+		return -1 // the common case, found by the fast forward search
+	}
+	b := bytes.LastIndex(win, []byte("-----BEGIN"))
 	if b < 0 {
 		return -1
 	}

@@ -263,3 +263,17 @@ func spans(fs []Finding) []string {
 	}
 	return out
 }
+
+// BenchmarkUnfinished: the typing scan at the end of a line being typed in
+// a 1 MB Go document (it looks at the line and a bounded lookback only).
+func BenchmarkUnfinished(b *testing.B) {
+	d := newTestDetector(b, Options{})
+	text := []byte(strings.Repeat("\tx := compute(a, b) // ordinary code\n", 28000) + `	dbPassword := "` + humanPassword)
+	at := len(text)
+	b.SetBytes(1)
+	for b.Loop() {
+		if _, ok := d.Unfinished("big.go", text, at); !ok {
+			b.Fatal("not masked")
+		}
+	}
+}
