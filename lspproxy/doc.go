@@ -7,5 +7,11 @@
 // Every AI request goes policy → redact → local model → restore → positions
 // mapped back to the original text, and fails closed.
 //
+// Logs go to Options.Logger, never stdout, through one logger per session
+// (attribute "session") that masks absolute paths; requests add "request"
+// (the LSP id) and "kind". The other keys are "method", "document" (a
+// masked workspace-relative path), "rule", "reason", "error", "token" (a
+// vault token, never a value), "client" and "position_encoding".
+//
 // May import: lspconn, textbuf, spanset, config, policy, redact, localmodel, audit.
 package lspproxy

@@ -43,7 +43,7 @@ func (s *Server) initialize(msg *message) (any, error) {
 	copilot := s.copilot
 	s.stateMu.Unlock()
 	s.setRoots(roots)
-	s.logger.Info("initialize", "client", client, "positionEncoding", encName, "roots", len(roots))
+	s.logger.Info("initialize", "client", client, "position_encoding", encName, "roots", len(roots))
 	s.ai.workspaceRoots(s.ctx, roots)
 
 	return map[string]any{

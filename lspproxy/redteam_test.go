@@ -3,8 +3,6 @@ package lspproxy
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
 )
@@ -65,16 +64,6 @@ func redteamOptions(t *testing.T, m *fakeModel) (Options, *sinks) {
 	return opts, sk
 }
 
-// forms are the shapes a value could leak in: itself, its first 8
-// characters, base64 and hex.
-func forms(v string) []string {
-	out := []string{v, base64.StdEncoding.EncodeToString([]byte(v)), hex.EncodeToString([]byte(v))}
-	if len(v) > 8 {
-		out = append(out, v[:8])
-	}
-	return out
-}
-
 // refuseReference asks a chat question about one reference and fails
 // unless veil left that reference out.
 func refuseReference(t *testing.T, c *testClient, id int, ref string) {
@@ -104,7 +93,7 @@ func checkSinks(t *testing.T, m *fakeModel, sk *sinks, values ...string) {
 	auditText, _ := os.ReadFile(sk.auditPath)
 	where := map[string]string{"model": m.seen(), "logs": sk.logs.String(), "audit": string(auditText)}
 	for _, v := range values {
-		for _, f := range forms(v) {
+		for _, f := range lsptest.Forms(v) {
 			for name, text := range where {
 				if strings.Contains(text, f) {
 					t.Errorf("%s holds a form of %s (%s)", name, redact.Preview(v), redact.Preview(f))

@@ -89,7 +89,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ai = ai
-	s.logger = slog.New(&pathMaskingHandler{inner: opts.Logger.Handler(), s: s})
+	// One logger per session: paths masked, every line names the session.
+	s.logger = slog.New(&pathMaskingHandler{inner: opts.Logger.Handler(), s: s}).With("session", opts.SessionID)
+	ai.logger = s.logger
 	s.docs = newDocuments(ai.scanner())
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package lspproxy
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/policy"
 	"github.com/veil-dev/veil/redact"
 )
@@ -45,5 +47,33 @@ func TestTrailWritesOnce(t *testing.T) {
 	if r.Request != "7" || r.Session != "s1" || r.Outcome != audit.OutcomeBlocked || r.Rule != "model check" ||
 		r.Route != "block" || r.BytesSent != 42 || r.Rules["aws-access-key"] != 1 {
 		t.Fatalf("record = %+v", r)
+	}
+}
+
+// TestLogsNameSessionAndRequest: a request's log lines carry the session
+// and the request id from the loggers' With, in the documented keys.
+func TestLogsNameSessionAndRequest(t *testing.T) {
+	m := &fakeModel{complete: func(context.Context, localmodel.FIMRequest) (string, error) {
+		return "", errors.New("model down")
+	}}
+	opts, sk := redteamOptions(t, m)
+	opts.SessionID = "sess-42"
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a\n\nfunc f() {\n\t\n}\n")
+	c.call(7, "textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": uri},
+		"position": map[string]any{"line": 3, "character": 1}, "context": map[string]any{"triggerKind": 1}})
+	c.result(7)
+	var line string
+	for _, l := range strings.Split(sk.logs.String(), "\n") {
+		if strings.Contains(l, "msg=model") {
+			line = l
+		}
+	}
+	for _, want := range []string{"session=sess-42", "request=7", "kind=inline", "error="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("model failure log %q lacks %s", line, want)
+		}
 	}
 }
