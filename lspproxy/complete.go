@@ -439,6 +439,7 @@ type neighbourEntry struct {
 	ok     bool
 	snip   localmodel.Snippet
 	values []string
+	known  uint64 // the vault's KnownVersion when it was masked
 }
 
 // neighbourCacheMax bounds the cache of redacted neighbours.
@@ -455,7 +456,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root && !p.knownIn(e) {
 		return e, nil
 	}
-	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
+	e = neighbourEntry{doc: d, st: st, kind: kind, root: root, known: p.vault.KnownVersion()}
 	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
 	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
 	all := append(slices.Clone(p.withTyped(st, d, w, inWindow)), p.vault.Known(d.Text.Slice(0, hi))...)

@@ -378,3 +378,36 @@ func TestLeakKnownValueFarInTheSameFile(t *testing.T) {
 	}
 	noPiece(t, m, sk, value)
 }
+
+// A neighbour masked before a value became known is masked again once it
+// is: the next completion goes on with the value hidden, not refused.
+func TestLeakNeighbourCacheLearnsKnownValues(t *testing.T) {
+	const value = "Copper!Lantern-fox&Mist"
+	m := &fakeModel{}
+	c := startClient(t, pipelineOptions(m))
+	c.initialize(nil)
+	n := "file:///work/ws/n.go"
+	c.open(n, "go", "package a\n\nfunc h() { greet(\""+value+"\") }\n")
+	a := "file:///work/ws/a.go"
+	before := `	dbPassword := "`
+	c.open(a, "go", "package a\n\nfunc f() {\n"+before+"\n}\n")
+	c.call(1, "textDocument/inlineCompletion", inlineParams(a, 3, 1))
+	c.result(1) // n.go is cached as a neighbour, the value not yet known
+	calls := m.calls()
+	ty := &typer{c: c, uri: a, version: 1, id: 100}
+	ty.typeAt(3, len(before), value+`"`, len(value)+1) // pasted: now known
+	if m.calls() != calls+1 {
+		t.Fatal("the completion after the value became known was refused")
+	}
+	m.mu.Lock()
+	last := m.fims[len(m.fims)-1]
+	m.mu.Unlock()
+	if len(last.Neighbors) == 0 {
+		t.Fatal("n.go was not sent as a neighbour")
+	}
+	for _, nb := range last.Neighbors {
+		if strings.Contains(nb.Text, value) {
+			t.Fatal("the cached neighbour still holds the value that became known")
+		}
+	}
+}

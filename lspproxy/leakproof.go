@@ -222,8 +222,8 @@ func refusalDiagnostic(reason string) Diagnostic {
 // knownIn reports that a cached neighbour holds a value the vault came to
 // know after it was masked: it must be masked again.
 func (p *pipeline) knownIn(e neighbourEntry) bool {
-	if !e.ok {
-		return false
+	if !e.ok || p.vault.KnownVersion() == e.known {
+		return false // no value became known since
 	}
 	_, inText := p.vault.Leak(e.snip.Text)
 	_, inPath := p.vault.Leak(e.snip.Path)

@@ -33,7 +33,8 @@ type knownIndex struct {
 	values   []knownValue
 	ids      map[string]int32
 	bytes    int
-	longest  int // the longest value's length
+	longest  int    // the longest value's length
+	added    uint64 // values ever added; never decreases
 }
 
 type knownValue struct {
@@ -62,6 +63,7 @@ func (k *knownIndex) add(value, ruleID string, cat Category) {
 		k.dropOlderHalf()
 	}
 	k.insert(knownValue{value, ruleID, cat})
+	k.added++
 }
 
 // insert indexes kv. k.mu is held.
@@ -85,6 +87,13 @@ func (k *knownIndex) dropOlderHalf() {
 	for _, kv := range keep {
 		k.insert(kv)
 	}
+}
+
+// version counts the values ever added.
+func (k *knownIndex) version() uint64 {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.added
 }
 
 // maxLen is the longest value's length (0: none).

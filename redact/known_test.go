@@ -169,4 +169,13 @@ func TestKnownMaxLen(t *testing.T) {
 	if v.KnownMaxLen() != 16 {
 		t.Fatalf("KnownMaxLen = %d, want 16", v.KnownMaxLen())
 	}
+	before := v.KnownVersion()
+	mustMask(t, v, "abcdefgh", []Finding{{RuleID: "r", Category: Secret, Start: 0, End: 8}})
+	if v.KnownVersion() != before {
+		t.Fatal("a value known already changed the version")
+	}
+	mustMask(t, v, "qrstuvwxyz", []Finding{{RuleID: "r", Category: Secret, Start: 0, End: 10}})
+	if v.KnownVersion() == before {
+		t.Fatal("a new known value left the version as it was")
+	}
 }

@@ -160,6 +160,11 @@ func (v *Vault) Leak(text string) (preview string, leaked bool) {
 // beyond a span a known value crossing its edge can reach.
 func (v *Vault) KnownMaxLen() int { return v.known.maxLen() }
 
+// KnownVersion changes whenever a value becomes known (it never
+// repeats), so a text masked at one version holds no value known later
+// while the version is the same.
+func (v *Vault) KnownVersion() uint64 { return v.known.version() }
+
 // KnownLen is the number of known values.
 func (v *Vault) KnownLen() int { return v.known.len() }
 
