@@ -278,4 +278,18 @@ func TestCopilotElShapes(t *testing.T) {
 	if len(m.fims) != 2 || !m.fims[1].Multiline {
 		t.Errorf("copilot.el's inlineCompletion did not ask for a Multiline suggestion")
 	}
+
+	// A block shows as Warning in copilot.el's mode line (didChangeStatus);
+	// the next answered inlineCompletion turns it back to Normal.
+	c.open("file:///work/ws/.env", "dotenv", "DEBUG=1\n")
+	c.call(3, "textDocument/inlineCompletion", inlineParams("file:///work/ws/.env", 0, 0))
+	c.result(3)
+	if st := c.notification("didChangeStatus"); get(st, "params", "kind") != "Warning" {
+		t.Errorf("didChangeStatus after a block = %v, want Warning", st)
+	}
+	c.call(4, "textDocument/inlineCompletion", inlineParams("file:///work/ws/a.go", 2, col))
+	c.result(4)
+	if st := c.notification("didChangeStatus"); get(st, "params", "kind") != "Normal" {
+		t.Errorf("didChangeStatus after an answered request = %v, want Normal", st)
+	}
 }

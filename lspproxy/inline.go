@@ -78,6 +78,7 @@ func (s *Server) inlineCompletion(msg *message) (requestFunc, string, error) {
 		if sg == nil || err != nil {
 			return InlineCompletionList{Items: []InlineCompletionItem{}}, err
 		}
+		s.copilotServed() // copilot.el's mode line back to Normal after a block
 		// Like Copilot: the item replaces the line from column 0 to the
 		// cursor with the whole new line, which every client renders.
 		return InlineCompletionList{Items: []InlineCompletionItem{{
