@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -89,54 +90,24 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 	st := p.settings()
 	tr := p.newTrail(id, policy.Chat)
 	res := &ChatResult{}
-
-	// Path "": veil:allow never counts in chat.
-	msgFindings := append(st.detector.Scan("", []byte(cp.Message)), p.vault.Known([]byte(cp.Message))...)
-	dec := st.policy.Decide(policy.Request{Kind: policy.Chat, Findings: msgFindings})
-	all := append([]redact.Finding(nil), msgFindings...)
-	var values []string
-	for _, f := range msgFindings {
-		values = append(values, cp.Message[f.Start:f.End])
-	}
-	var snips []localmodel.Snippet
-	var masked redact.Masked
-	var maskErr error
-	if dec.Route == policy.Local {
-		// The message first: its values become known, and so are masked
-		// in the references too.
-		masked, maskErr = p.vault.Mask(cp.Message, msgFindings)
-		for _, r := range refs {
-			snip, fs, vals, why := p.reference(st, r)
-			if why != "" {
-				res.Skipped = append(res.Skipped, why)
-				continue
-			}
-			snips = append(snips, snip)
-			all = append(all, fs...)
-			values = append(values, vals...)
-		}
-	}
-	tr.found(all)
-	tr.decided(dec)
-	if dec.Route != policy.Local {
-		p.s.blockedChat(dec)
-		res.Blocked = dec.Reason
+	in := p.chatInput(st, cp, refs)
+	res.Skipped = in.skipped
+	tr.found(in.findings)
+	tr.decided(in.dec)
+	if in.dec.Route != policy.Local {
+		p.s.blockedChat(in.dec)
+		res.Blocked = in.dec.Reason
 		tr.finish(audit.OutcomeBlocked)
 		return res, nil
 	}
 	for _, why := range res.Skipped {
 		p.s.logMessage(MessageWarning, "veil: chat reference left out: "+why)
 	}
-	if maskErr != nil {
-		return p.chatFailed(res, tr, maskErr)
+	if in.err != nil {
+		return p.chatFailed(res, tr, in.err)
 	}
-	history, hvals, err := p.maskedHistory(st, cp.SessionID)
-	if err != nil {
-		return p.chatFailed(res, tr, err)
-	}
-	values = append(values, hvals...)
-	req := localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, References: snips, History: history, TokenPattern: tokenPattern}
-	if err := p.chatLeakCheck(req, values); err != nil {
+	req := in.req
+	if err := p.chatLeakCheck(req, in.values); err != nil {
 		return p.chatFailed(res, tr, err)
 	}
 	if err := p.ready(ctx); err != nil {
@@ -151,8 +122,11 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 		return res, nil
 	}
 	sent := len(req.Message)
-	for _, s := range snips {
+	for _, s := range req.References {
 		sent += len(s.Text) + len(s.Path)
+	}
+	for _, t := range req.History {
+		sent += len(t.User) + len(t.Assistant)
 	}
 	tr.sent(p.opts.Model.ID(), sent)
 
@@ -170,6 +144,54 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 	p.chats.add(cp.SessionID, chatTurn{user: cp.Message, assistant: reply})
 	tr.finish(audit.OutcomeOK)
 	return res, nil
+}
+
+// chatTurnInput is one chat turn redacted under the settings in force:
+// the decision on the message, what goes to the model, and what the leak
+// guard checks it against. err is set when redaction failed.
+type chatTurnInput struct {
+	dec      policy.Decision
+	findings []redact.Finding
+	req      localmodel.ChatRequest
+	values   []string
+	skipped  []string
+	err      error
+}
+
+// chatInput decides on the message and, when it may go, masks it (first:
+// its values become known, and so are masked in the references too), the
+// references and the session's history. Path "": veil:allow never counts
+// in chat.
+func (p *pipeline) chatInput(st *settings, cp ChatParams, refs []chatRef) chatTurnInput {
+	msgFindings := append(st.detector.Scan("", []byte(cp.Message)), p.vault.Known([]byte(cp.Message))...)
+	in := chatTurnInput{findings: slices.Clone(msgFindings)}
+	in.dec = st.policy.Decide(policy.Request{Kind: policy.Chat, Findings: msgFindings})
+	for _, f := range msgFindings {
+		in.values = append(in.values, cp.Message[f.Start:f.End])
+	}
+	if in.dec.Route != policy.Local {
+		return in
+	}
+	masked, err := p.vault.Mask(cp.Message, msgFindings)
+	in.req = localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, TokenPattern: tokenPattern}
+	for _, r := range refs {
+		snip, fs, vals, why := p.reference(st, r)
+		if why != "" {
+			in.skipped = append(in.skipped, why)
+			continue
+		}
+		in.req.References = append(in.req.References, snip)
+		in.findings = append(in.findings, fs...)
+		in.values = append(in.values, vals...)
+	}
+	if err != nil {
+		in.err = err
+		return in
+	}
+	history, hvals, err := p.maskedHistory(st, cp.SessionID)
+	in.req.History, in.err = history, err
+	in.values = append(in.values, hvals...)
+	return in
 }
 
 // streamChat asks the model and returns its reply with tokens restored,
