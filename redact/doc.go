@@ -33,11 +33,22 @@
 // escapes, HTML entities, invisible characters removed) with per-byte
 // position maps, so findings in them map back to exact original spans.
 //
+// Typing safety does not depend on detection: [Detector.Unfinished]
+// (typing.go, owner.go, syntax.go) masks the value being typed at a
+// position by its structure — an unclosed string of any quote kind, the
+// value after KEY= / key: in env-like lines, a CLI flag value, an open
+// private key block — when its owner, its file or its shape says it could
+// hold a credential; prose stays visible. `veil:allow` (allow.go) counts
+// only in a trailing line comment of a language the syntax table knows.
+//
 // Masking: [Vault.Mask] replaces each finding with a token such as
 // VEIL_GITHUB_PAT_CLASSIC_3_k9x (see token.go for the format), the same
 // token for the same value for the vault's life; [Vault.Restore],
 // [Vault.RestoreJSON] and [Vault.NewStream] put the values back and report
-// tokens they do not know.
+// tokens they do not know. Every value a vault masks becomes known
+// (known.go, an index anchored on each value's first bytes, updated per
+// value): [Vault.Known] finds them anywhere later and [Vault.Leak] is the
+// leak guard's check.
 //
 // May import: no veil package.
 package redact
