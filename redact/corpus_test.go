@@ -135,6 +135,7 @@ func BenchmarkPathological(b *testing.B) {
 		"escapes": strings.Repeat(`\x41%3D&#65;`, 20000),
 		"b64":     strings.Repeat(`"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY" `, 8000),
 		"nested":  strings.Repeat("%25%34%31", 30000),
+		"b64long": "data: " + strings.Repeat("QUJDRGVm", 50000), // one run far longer than maxBlob
 	}
 	for name, s := range inputs {
 		b.Run(name, func(b *testing.B) {

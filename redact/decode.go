@@ -16,16 +16,17 @@ import (
 // the span of the original it came from, so a finding in a view maps back
 // exactly; a finding in a decoded base64 blob masks the whole blob.
 //
-// Cost: base64 is looked for only where a value starts (after a quote,
-// ": " or "=") and needs 20 bytes of its alphabet; a line gets a view
+// Cost: base64 is looked for by sampling one byte in 20 (a value needs 20
+// bytes of its alphabet; a line gets a view
 // only when it holds an escape that decodes to a printable character.
 
 // maxDecodeDepth bounds views of views (base64 inside percent-encoding,
 // an auth field inside a decoded .dockerconfigjson).
 const maxDecodeDepth = 2
 
-// minBlob is the shortest base64 run decoded (15 bytes of payload).
-const minBlob = 20
+// minBlob and maxBlob bound the base64 runs decoded (15 bytes of payload
+// up to 64 KiB of text).
+const minBlob, maxBlob = 20, 64 * 1024
 
 // view is decoded text with, for each byte, the original span it came from.
 type view struct {
@@ -51,9 +52,7 @@ func (d *Detector) scanDecoded(path string, text []byte, sc *scratch, depth int)
 	if depth >= maxDecodeDepth {
 		return
 	}
-	for _, t := range []byte{'"', '\'', ':', '='} {
-		d.scanBlobs(path, text, sc, depth, t)
-	}
+	d.scanBlobs(path, text, sc, depth)
 	// Lines holding an escape that decodes to something printable, each
 	// scanned once as a view.
 	var buf [16]int
@@ -341,35 +340,53 @@ func invisibleAt(text []byte, i int) int {
 	return n
 }
 
-// scanBlobs decodes base64 and base64url runs that start a value after
-// the byte t (a quote, ':' or '=', then blanks) and scans what they
-// say when it is printable text.
-func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int, t byte) {
-	for i := 0; i < len(text); {
-		k := bytes.IndexByte(text[i:], t)
-		if k < 0 {
-			return
-		}
-		s := skipBlanks(text, i+k+1)
-		i = i + k + 1
-		if s+minBlob > len(text) || !isB64(text[s]) || !isB64(text[s+minBlob-1]) || !isB64(text[s+minBlob/2]) {
+// scanBlobs decodes base64 and base64url runs of minBlob bytes or more that
+// stand as a value (after a quote, ':', '=', '>', a blank or a line start,
+// and before a delimiter) and scans what they say when it is printable
+// text. It looks at one byte in minBlob where no run is: a run that long
+// must cover the byte looked at.
+func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int) {
+	prevEnd := 0
+	for p := minBlob - 1; p < len(text); {
+		// A run of minBlob bytes covering p covers p-10 or p+10 too.
+		if !isB64(text[p]) || !isB64(text[p-minBlob/2]) && (p+minBlob/2 >= len(text) || !isB64(text[p+minBlob/2])) {
+			p += minBlob
 			continue
 		}
-		e := s
-		for e < len(text) && e-s < 64*1024 && isB64(text[e]) {
+		// Walk to the run's ends; each byte is walked at most once, as p
+		// moves past the run.
+		s := p
+		for s > prevEnd && isB64(text[s-1]) {
+			s--
+		}
+		e := p + 1
+		for e < len(text) && isB64(text[e]) {
 			e++
 		}
-		for e < len(text) && text[e] == '=' && e-s < 64*1024 {
+		prevEnd = e
+		p = e + minBlob
+		if e-s < minBlob || e-s > maxBlob || s > 0 && !blobStart(text[s-1]) {
+			continue
+		}
+		for e < len(text) && text[e] == '=' {
 			e++
 		}
-		i = max(i, e)
-		if e-s < minBlob || e < len(text) && !blobEnd(text[e]) {
+		if e < len(text) && !blobEnd(text[e]) {
 			continue
 		}
 		if dec := decodeBlob(text[s:e]); dec != nil {
 			d.scanBlobView(path, dec, s, e, sc, depth)
 		}
 	}
+}
+
+// blobStart reports bytes a base64 value may follow.
+func blobStart(c byte) bool {
+	switch c {
+	case '"', '\'', '`', ':', '=', '>', ' ', '\t', '\n', '\r', '(', ',', '[':
+		return true
+	}
+	return false
 }
 
 // scanBlobView scans a decoded blob; every finding masks the whole blob.
@@ -384,7 +401,16 @@ func (d *Detector) scanBlobView(path string, dec []byte, s, e int, sc *scratch, 
 	d.scratch.Put(sub)
 }
 
-func isB64(c byte) bool { return isAlnum(c) || c == '+' || c == '/' || c == '-' || c == '_' }
+// b64Bytes marks the bytes of the base64 and base64url alphabets.
+var b64Bytes = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = isAlnum(b) || b == '+' || b == '/' || b == '-' || b == '_'
+	}
+	return t
+}()
+
+func isB64(c byte) bool { return b64Bytes[c] }
 
 func blobEnd(c byte) bool {
 	switch c {
@@ -420,22 +446,34 @@ func decodeBlob(b []byte) []byte {
 		}
 		enc = base64.RawURLEncoding
 	}
+	// The first 16 characters decode to 12 bytes: most runs that are not
+	// encoded text (paths, long identifiers) fail here, before a full
+	// decode.
+	var head [12]byte
+	if n, err := enc.Decode(head[:], s[:16]); err != nil || !printableText(head[:n]) {
+		return nil
+	}
 	out := make([]byte, enc.DecodedLen(len(s)))
 	n, err := enc.Decode(out, s)
 	if err != nil || n < 12 {
 		return nil
 	}
 	out = out[:n]
+	if !printableText(out) {
+		return nil
+	}
+	return out
+}
+
+// printableText reports bytes that are at least 95% printable ASCII.
+func printableText(b []byte) bool {
 	bad := 0
-	for _, c := range out {
+	for _, c := range b {
 		if !printable(c) || c >= 0x80 {
 			bad++
 		}
 	}
-	if bad*20 > n || !utf8.Valid(out) {
-		return nil
-	}
-	return out
+	return bad*20 <= len(b)
 }
 
 // isVerb reports printf verb letters ("%20s" is a width, not an encoding).
