@@ -33,7 +33,6 @@ var cliTools = map[string][]cliOpt{
 	"openssl":    {{opt: "-passin", prefix: "pass:"}, {opt: "-passout", prefix: "pass:"}, {opt: "-pass", prefix: "pass:"}, {opt: "-k"}},
 	"zip":        {{opt: "-P"}},
 	"unzip":      {{opt: "-P"}},
-	"7z":         {{opt: "-p", attached: true}},
 	"smbclient":  {{opt: "-U", split: '%'}, {opt: "--user", split: '%'}},
 	"htpasswd":   {{opt: "-b", nth: 3}, {opt: "-bc", nth: 3}, {opt: "-cb", nth: 3}},
 	"sqlcmd":     {{opt: "-P"}},
