@@ -163,7 +163,7 @@ type chatTurnInput struct {
 // references and the session's history. Path "": veil:allow never counts
 // in chat.
 func (p *pipeline) chatInput(st *settings, cp ChatParams, refs []chatRef) chatTurnInput {
-	msgFindings := append(st.detector.Scan("", []byte(cp.Message)), p.vault.Known([]byte(cp.Message))...)
+	msgFindings := append(st.detector().Scan("", []byte(cp.Message)), p.vault.Known([]byte(cp.Message))...)
 	in := chatTurnInput{findings: slices.Clone(msgFindings)}
 	in.dec = st.policy.Decide(policy.Request{Kind: policy.Chat, Findings: msgFindings})
 	for _, f := range msgFindings {
@@ -264,7 +264,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 		if err != nil {
 			return snip, nil, nil, fmt.Sprintf("%s: %v", p.s.relPath(&Document{URI: r.URI, Path: path}), err)
 		}
-		doc = newDocument(Document{URI: r.URI, Path: path, Target: target}, data, scanner{det: st.detector, path: p.s.scanPath})
+		doc = newDocument(Document{URI: r.URI, Path: path, Target: target}, data, scanner{det: st.detector(), path: p.s.scanPath})
 	}
 	start, end := 0, doc.Text.Len()
 	if r.Range != nil {

@@ -38,11 +38,11 @@ func sampleSource(sec *secrets, n int) (string, []string) {
 
 func testDetector(t testing.TB) *redact.Detector {
 	t.Helper()
-	st, err := compileSettings(*pipelineConfig(), testRedactOptions)
+	st, err := compileSettings(*pipelineConfig(), testRedactOptions, NewDetectors())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st.detector
+	return st.detector()
 }
 
 func spans(fs []redact.Finding) [][2]int {

@@ -22,7 +22,7 @@ const knownMargin = 8 << 10
 
 // unfinishedAt appends the value being typed at `at` (within w) to fs.
 func unfinishedAt(st *settings, w textWindow, scanPath string, at int, fs *[]redact.Finding) {
-	f, ok := st.detector.Unfinished(scanPath, w.text, at-w.base)
+	f, ok := st.detector().Unfinished(scanPath, w.text, at-w.base)
 	if !ok {
 		return
 	}
@@ -99,7 +99,7 @@ func (p *pipeline) maskText(st *settings, s string) (string, []string, error) {
 	if s == "" {
 		return "", nil, nil
 	}
-	fs := append(st.detector.Scan("", []byte(s)), p.vault.Known([]byte(s))...)
+	fs := append(st.detector().Scan("", []byte(s)), p.vault.Known([]byte(s))...)
 	m, err := p.vault.Mask(s, fs)
 	if err != nil {
 		return "", nil, err

@@ -30,6 +30,9 @@ type Options struct {
 	// RedactOptions turns a config into detector options; nil means
 	// config.Config.DetectorOptions, what every veil command uses.
 	RedactOptions func(config.Config) redact.Options
+	// Detectors compiles and shares detectors; nil gives the session a
+	// cache of its own. One per process lets sessions share them.
+	Detectors *Detectors
 	// Model answers completions and chat; it only ever sees redacted text.
 	// Required. The session probes it (model.pin) before the first request.
 	Model localmodel.Model
@@ -53,6 +56,9 @@ func (o *Options) validate() error {
 	if o.RedactOptions == nil {
 		o.RedactOptions = config.Config.DetectorOptions
 	}
+	if o.Detectors == nil {
+		o.Detectors = NewDetectors()
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -71,15 +77,26 @@ func randomHex(n int) string {
 // settings is the compiled runtime form of one config; swapped whole on
 // reload so a request sees one consistent set.
 type settings struct {
-	cfg      *config.Config
-	detector *redact.Detector
-	policy   *policy.Policy
+	cfg    *config.Config
+	det    *detectorFuture
+	policy *policy.Policy
 	// ruleAlias names each rule id a workspace file added by index in
 	// logs and audit records (config.Loaded.WorkspaceRuleIDs).
 	ruleAlias map[string]string
 }
 
-func compileSettings(cfg config.Config, ro func(config.Config) redact.Options) (*settings, error) {
+// detector is the settings' detector. Settings are only used once their
+// detector compiled: the session's first is awaited before any message but
+// initialize (awaitDetector), and a reload waits for its own before it is
+// swapped in (apply).
+func (st *settings) detector() *redact.Detector {
+	det, _ := st.det.wait()
+	return det
+}
+
+// compileSettings compiles cfg; its detector comes from dets, compiled in
+// the background when it is not cached.
+func compileSettings(cfg config.Config, ro func(config.Config) redact.Options, dets *Detectors) (*settings, error) {
 	if cfg.LSP.MaxFrameBytes <= 0 {
 		cfg.LSP.MaxFrameBytes = 16 << 20
 	}
@@ -89,15 +106,21 @@ func compileSettings(cfg config.Config, ro func(config.Config) redact.Options) (
 	if cfg.LSP.LatencyBudget <= 0 {
 		cfg.LSP.LatencyBudget = 2 * time.Second
 	}
-	det, err := redact.NewDetector(ro(cfg))
-	if err != nil {
-		return nil, fmt.Errorf("lspproxy: compiling detection rules: %w", err)
-	}
 	pol, err := policy.Compile(cfg.Policy)
 	if err != nil {
 		return nil, fmt.Errorf("lspproxy: compiling policy: %w", err)
 	}
-	return &settings{cfg: &cfg, detector: det, policy: pol}, nil
+	return &settings{cfg: &cfg, det: dets.get(ro(cfg)), policy: pol}, nil
+}
+
+// awaitDetector blocks until the session's first detector is compiled; a
+// detector that does not compile ends the session (Serve returns the
+// error), as a configuration that does not compile ends veil at start.
+func (p *pipeline) awaitDetector() error {
+	if _, err := p.startDet.wait(); err != nil {
+		return fmt.Errorf("lspproxy: compiling detection rules: %w", err)
+	}
+	return nil
 }
 
 // vaultMaxEntries bounds the session vault (distinct masked values).
@@ -112,9 +135,12 @@ type pipeline struct {
 	logger *slog.Logger
 	opts   Options
 	cur    atomic.Pointer[settings]
-	vault  *redact.Vault
-	chats  *chatHistory // this session's chat turns, unredacted
-	files  configFiles  // the workspace files in force (see configfiles.go)
+	// startDet is the detector of the configuration at start, compiled
+	// in the background; nothing but initialize runs before it is ready.
+	startDet *detectorFuture
+	vault    *redact.Vault
+	chats    *chatHistory // this session's chat turns, unredacted
+	files    configFiles  // the workspace files in force (see configfiles.go)
 
 	// watcherMu guards watcher, started at initialize when Options.Load is set.
 	watcherMu sync.Mutex
@@ -128,7 +154,7 @@ type pipeline struct {
 }
 
 func newPipeline(s session, opts Options) (*pipeline, error) {
-	st, err := compileSettings(*opts.Config, opts.RedactOptions)
+	st, err := compileSettings(*opts.Config, opts.RedactOptions, opts.Detectors)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +162,7 @@ func newPipeline(s session, opts Options) (*pipeline, error) {
 	_, _ = rand.Read(key)
 	p := &pipeline{s: s, logger: opts.Logger, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), chats: newChatHistory(), nbCache: map[string]neighbourEntry{}}
 	p.cur.Store(st)
+	p.startDet = st.det
 	return p, nil
 }
 
@@ -144,7 +171,7 @@ func (p *pipeline) settings() *settings { return p.cur.Load() }
 // scanner gives the document mirror the current detector.
 func (p *pipeline) scanner() func() scanner {
 	return func() scanner {
-		return scanner{det: p.settings().detector, path: p.s.scanPath}
+		return scanner{det: p.settings().detector(), path: p.s.scanPath}
 	}
 }
 
@@ -198,12 +225,18 @@ func (p *pipeline) apply(l *config.Loaded, reloaded bool) {
 	for _, w := range l.Warnings {
 		p.s.showMessage(MessageWarning, "veil: "+w.Error())
 	}
-	st, err := compileSettings(l.Config, p.opts.RedactOptions)
+	st, err := compileSettings(l.Config, p.opts.RedactOptions, p.opts.Detectors)
 	if err != nil {
 		p.configFailed(err)
 		return
 	}
 	st.ruleAlias = l.WorkspaceRuleIDs()
+	if st.det != p.settings().det { // a new detector: it must compile before it is used
+		if _, err := st.det.wait(); err != nil {
+			p.configFailed(fmt.Errorf("lspproxy: compiling detection rules: %w", err))
+			return
+		}
+	}
 	old := p.cur.Swap(st)
 	if !reflect.DeepEqual(old.cfg.Model, st.cfg.Model) || !reflect.DeepEqual(old.cfg.Audit, st.cfg.Audit) {
 		p.s.showMessage(MessageWarning, "veil: model and audit settings changed; restart veil lsp to apply them")
@@ -231,6 +264,9 @@ func (p *pipeline) record(r audit.Record) {
 
 func (p *pipeline) close() {
 	p.probe.close()
+	if p.startDet != nil {
+		p.startDet.wait() // the compile this session started ends with it
+	}
 	p.watcherMu.Lock()
 	w := p.watcher
 	p.watcher = nil

@@ -198,6 +198,11 @@ func (s *Server) handle(msg *message) error {
 		return errExit
 	}
 	defer s.recoverBug(msg)
+	if msg.Method != "initialize" {
+		if err := s.ai.awaitDetector(); err != nil {
+			return err
+		}
+	}
 	if msg.Kind == lspconn.Notification {
 		s.notification(msg)
 		return nil

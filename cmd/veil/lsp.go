@@ -62,12 +62,13 @@ func runLSP(e *env, args []string) int {
 	}
 	defer deps.close()
 	opts := lspproxy.Options{
-		Config:  &loaded.Config,
-		Load:    &load,
-		Model:   deps.model,
-		Audit:   deps.audit,
-		Version: version,
-		Logger:  logger,
+		Config:    &loaded.Config,
+		Load:      &load,
+		Detectors: lspproxy.NewDetectors(), // compiled once, shared by every session
+		Model:     deps.model,
+		Audit:     deps.audit,
+		Version:   version,
+		Logger:    logger,
 	}
 	if *listen != "" {
 		return serveTCP(e, *listen, opts)
