@@ -112,9 +112,13 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		text := n.Text
 		if len(text) > share {
 			if ws == nil {
-				ws = newWindowScorer(words(query), len(text))
+				ws = newWindowScorer(words(query))
 			}
-			text = ws.bestWindow(text, share)
+			ix := n.Index
+			if ix == nil || ix.text != text {
+				ix = IndexWords(text)
+			}
+			text = ws.bestWindow(ix, share)
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
@@ -125,41 +129,81 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 	return out
 }
 
-// windowScorer chooses neighbour windows for one query. It reads each
-// neighbour once: every identifier gets a small integer id, each line
-// records which ids it holds, and a window slides down the text adding the
-// lines that enter it and removing the ones that leave, so a window's
-// score costs the lines that changed rather than all of its bytes. Its
-// buffers are reused from one neighbour to the next.
-type windowScorer struct {
-	query map[string]bool
-
-	ids   map[string]int // identifier -> id, for the current text
-	inQ   []bool         // by id: the identifier is in query
-	count []int          // by id: occurrences in the current window
-	toks  []int          // ids of the identifiers of the text, in order
+// WordIndex is a text's identifiers line by line: every identifier gets a
+// small integer id, each line records which ids it holds. It is built once
+// per text (IndexWords) and read by every query that scores the text.
+// Immutable.
+type WordIndex struct {
+	text  string
+	words []string // by id
+	toks  []int    // ids of the identifiers of the text, in order
 	// marks[i] is where line i starts; one more mark holds the end of the
-	// text. Line i is s[marks[i].off:marks[i+1].off] (with its newline) and
-	// holds the identifiers toks[marks[i].tok:marks[i+1].tok].
+	// text. Line i is text[marks[i].off:marks[i+1].off] (with its newline)
+	// and holds the identifiers toks[marks[i].tok:marks[i+1].tok].
 	marks []lineMark
 }
 
-// lineMark is a line boundary: a byte offset and the index into toks of
-// the first identifier after it.
 type lineMark struct{ off, tok int }
 
-// newWindowScorer returns a scorer for query with room for a text of about
-// size bytes.
-func newWindowScorer(query map[string]bool, size int) *windowScorer {
+// IndexWords splits s into lines (a newline ends a line unless it is the
+// last byte of s) and records the identifier ids of each line.
+func IndexWords(s string) *WordIndex {
 	// Source code has an identifier every 5 to 8 bytes, a line every 25
 	// to 40, a new identifier every 50 or more.
-	return &windowScorer{
-		query: query,
-		ids:   make(map[string]int, size/64),
-		inQ:   make([]bool, 0, size/64),
-		count: make([]int, 0, size/64),
-		toks:  make([]int, 0, size/6),
-		marks: make([]lineMark, 0, size/24),
+	ix := &WordIndex{text: s, words: make([]string, 0, len(s)/64), toks: make([]int, 0, len(s)/6),
+		marks: append(make([]lineMark, 0, len(s)/24), lineMark{})}
+	ids := make(map[string]int, len(s)/64)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if !isWordByte(c) {
+			i++
+			if c == '\n' && i < len(s) {
+				ix.marks = append(ix.marks, lineMark{off: i, tok: len(ix.toks)})
+			}
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isWordByte(s[j]) {
+			j++
+		}
+		if j-i >= 2 {
+			w := s[i:j]
+			id, ok := ids[w]
+			if !ok {
+				id = len(ix.words)
+				ids[w] = id
+				ix.words = append(ix.words, w)
+			}
+			ix.toks = append(ix.toks, id)
+		}
+		i = j
+	}
+	ix.marks = append(ix.marks, lineMark{off: len(s), tok: len(ix.toks)})
+	return ix
+}
+
+// windowScorer chooses neighbour windows for one query: a window slides
+// down a text's WordIndex adding the lines that enter it and removing the
+// ones that leave, so a window's score costs the lines that changed rather
+// than all of its bytes. Its buffers are reused from one neighbour to the
+// next.
+type windowScorer struct {
+	query map[string]bool
+	inQ   []bool // by id of the current index: the identifier is in query
+	count []int  // by id: occurrences in the current window
+}
+
+// newWindowScorer returns a scorer for query.
+func newWindowScorer(query map[string]bool) *windowScorer {
+	return &windowScorer{query: query}
+}
+
+// use points the scorer at ix: which of its identifiers the query holds.
+func (ws *windowScorer) use(ix *WordIndex) {
+	ws.inQ, ws.count = ws.inQ[:0], ws.count[:0]
+	for _, w := range ix.words {
+		ws.inQ = append(ws.inQ, ws.query[w])
+		ws.count = append(ws.count, 0)
 	}
 }
 
@@ -168,19 +212,20 @@ func newWindowScorer(query map[string]bool, size int) *windowScorer {
 // earliest wins a tie. Candidate windows start at the first line and then
 // about half a window further each time, so each line is scored a few
 // times at most. A line longer than n is a candidate of its own, cut at n.
-func (ws *windowScorer) bestWindow(s string, n int) string {
+func (ws *windowScorer) bestWindow(ix *WordIndex, n int) string {
+	s := ix.text
 	if len(s) <= n {
 		return s
 	}
-	ws.index(s)
-	marks, lines := ws.marks, len(ws.marks)-1
+	ws.use(ix)
+	marks, lines := ix.marks, len(ix.marks)-1
 	best, bestScore := headLines(s, n), -1.0
 	distinct, inter := 0, 0 // identifiers in lines lo to hi-1 and how many of them are in query
 	lo, hi := 0, 0
 	for k := 0; k < lines; {
 		// The window moves to start at line k: the lines before k leave
 		// it (none when it was empty), the lines that fit in n join it.
-		for _, id := range ws.toks[marks[lo].tok:marks[min(k, hi)].tok] {
+		for _, id := range ix.toks[marks[lo].tok:marks[min(k, hi)].tok] {
 			if ws.count[id]--; ws.count[id] == 0 {
 				distinct--
 				if ws.inQ[id] {
@@ -193,7 +238,7 @@ func (ws *windowScorer) bestWindow(s string, n int) string {
 		for end < lines && marks[end+1].off-marks[k].off <= n {
 			end++
 		}
-		for _, id := range ws.toks[marks[hi].tok:marks[end].tok] {
+		for _, id := range ix.toks[marks[hi].tok:marks[end].tok] {
 			if ws.count[id]++; ws.count[id] == 1 {
 				distinct++
 				if ws.inQ[id] {
@@ -222,41 +267,6 @@ func (ws *windowScorer) bestWindow(s string, n int) string {
 		k += max(1, (hi-k)/2)
 	}
 	return best
-}
-
-// index splits s into lines (a newline ends a line unless it is the last
-// byte of s) and records the identifier ids of each line.
-func (ws *windowScorer) index(s string) {
-	clear(ws.ids)
-	ws.inQ, ws.count, ws.toks = ws.inQ[:0], ws.count[:0], ws.toks[:0]
-	ws.marks = append(ws.marks[:0], lineMark{})
-	for i := 0; i < len(s); {
-		c := s[i]
-		if !isWordByte(c) {
-			i++
-			if c == '\n' && i < len(s) {
-				ws.marks = append(ws.marks, lineMark{off: i, tok: len(ws.toks)})
-			}
-			continue
-		}
-		j := i + 1
-		for j < len(s) && isWordByte(s[j]) {
-			j++
-		}
-		if j-i >= 2 {
-			w := s[i:j]
-			id, ok := ws.ids[w]
-			if !ok {
-				id = len(ws.inQ)
-				ws.ids[w] = id
-				ws.inQ = append(ws.inQ, ws.query[w])
-				ws.count = append(ws.count, 0)
-			}
-			ws.toks = append(ws.toks, id)
-		}
-		i = j
-	}
-	ws.marks = append(ws.marks, lineMark{off: len(s), tok: len(ws.toks)})
 }
 
 // words returns the identifiers ([A-Za-z0-9_], two bytes or more) in s.

@@ -83,7 +83,7 @@ func TestBestWindowMatchesReference(t *testing.T) {
 		if q%10 == 0 {
 			query = map[string]bool{}
 		}
-		ws := newWindowScorer(query, 0)
+		ws := newWindowScorer(query)
 		for range 25 {
 			s := randomText(r)
 			n := 1 + r.IntN(len(s)+8)
@@ -91,7 +91,7 @@ func TestBestWindowMatchesReference(t *testing.T) {
 				n = 1 + r.IntN(40) // short windows: many candidates and cut lines
 			}
 			want := referenceBestWindow(s, n, query)
-			got := ws.bestWindow(s, n)
+			got := ws.bestWindow(IndexWords(s), n)
 			if got != want {
 				t.Fatalf("text %q, n %d, query %v:\nbestWindow = %q\nreference  = %q", s, n, query, got, want)
 			}
@@ -114,8 +114,25 @@ func TestBestWindowEdges(t *testing.T) {
 		{"😀foo\nbar\n", 2}, {"abc\n😀😀\nfoo\n", 5}, {"foobar\nfoo\nbar\n", 4}, {"aa\nbb\ncc\nfoo\nbar", 8},
 	} {
 		want := referenceBestWindow(tc.s, tc.n, query)
-		if got := newWindowScorer(query, 0).bestWindow(tc.s, tc.n); got != want {
+		if got := newWindowScorer(query).bestWindow(IndexWords(tc.s), tc.n); got != want {
 			t.Errorf("bestWindow(%q, %d) = %q, reference %q", tc.s, tc.n, got, want)
+		}
+	}
+}
+
+// TestWordIndexReused: one index read by many queries (a neighbour document
+// scored by every request) picks what a fresh index picks.
+func TestWordIndexReused(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 17))
+	for range 50 {
+		s := randomText(r)
+		ix := IndexWords(s)
+		for range 10 {
+			query := words(randomText(r))
+			n := 1 + r.IntN(len(s)+8)
+			if got, want := newWindowScorer(query).bestWindow(ix, n), referenceBestWindow(s, n, query); got != want {
+				t.Fatalf("reused index: %q, reference %q", got, want)
+			}
 		}
 	}
 }

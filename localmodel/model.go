@@ -87,6 +87,10 @@ type FIMRequest struct {
 // workspace-relative path.
 type Snippet struct {
 	Path, Text string
+	// Index, when set, is IndexWords(Text), built once by whoever keeps
+	// the snippet (a neighbour document's version) so that choosing its
+	// window for each request does not read the text again.
+	Index *WordIndex `json:"-"`
 }
 
 // Completion is the text to insert at the cursor and the model that wrote it.

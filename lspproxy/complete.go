@@ -54,6 +54,11 @@ func (s *Server) newFIMRequest(id []byte, kind policy.Kind, uri string, pos Posi
 	return s.newFIMRequestIn(s.encoding(), id, kind, uri, pos, trigger)
 }
 
+// neighbourCandidates is how many of the most recently touched documents a
+// request considers as neighbours (policy may keep some out; the first
+// lsp.neighbor_files that pass are sent).
+const neighbourCandidates = 16
+
 // newFIMRequestIn is newFIMRequest with pos, and the answer's positions, in
 // enc.
 func (s *Server) newFIMRequestIn(enc Encoding, id []byte, kind policy.Kind, uri string, pos Position, trigger localmodel.Trigger) (*fimRequest, error) {
@@ -65,22 +70,17 @@ func (s *Server) newFIMRequestIn(enc Encoding, id []byte, kind policy.Kind, uri 
 	if err != nil {
 		return nil, invalidParams("%v", err)
 	}
-	var neighbors []*Document
-	for _, d := range s.docs.all() {
-		if d.URI != uri {
-			neighbors = append(neighbors, d)
-		}
-	}
-	// Same language first, then by URI for a stable order.
-	slices.SortFunc(neighbors, func(a, b *Document) int {
+	// The most recently touched documents, same language first.
+	neighbors := s.docs.recentOthers(uri, neighbourCandidates)
+	slices.SortStableFunc(neighbors, func(a, b *Document) int {
 		as, bs := a.LanguageID == doc.LanguageID, b.LanguageID == doc.LanguageID
-		if as != bs {
-			if as {
-				return -1
-			}
-			return 1
+		switch {
+		case as == bs:
+			return 0
+		case as:
+			return -1
 		}
-		return strings.Compare(a.URI, b.URI)
+		return 1
 	})
 	return &fimRequest{id: string(id), kind: kind, doc: doc, cursor: cursor, trigger: trigger, neighbors: neighbors, enc: enc}, nil
 }
@@ -471,7 +471,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 		if err != nil {
 			return e, err
 		}
-		e.ok, e.snip = true, localmodel.Snippet{Path: name, Text: m.Text}
+		e.ok, e.snip = true, localmodel.Snippet{Path: name, Text: m.Text, Index: localmodel.IndexWords(m.Text)}
 		for _, f := range fs {
 			e.values = append(e.values, string(w.slice(f.Start, f.End)))
 		}

@@ -1,6 +1,7 @@
 package lspproxy
 
 import (
+	"container/list"
 	"fmt"
 	"net/url"
 	"path"
@@ -141,10 +142,14 @@ type documents struct {
 
 	mu    sync.Mutex
 	byURI map[string]*Document
+	// recent holds the open URIs, the most recently opened or changed
+	// first: neighbour candidates are taken from its front, O(1) to keep.
+	recent   *list.List
+	inRecent map[string]*list.Element
 }
 
 func newDocuments(scanner func() scanner) *documents {
-	return &documents{scanner: scanner, byURI: map[string]*Document{}}
+	return &documents{scanner: scanner, byURI: map[string]*Document{}, recent: list.New(), inRecent: map[string]*list.Element{}}
 }
 
 // uriPath turns a file: URI into a slash path for policy; other schemes have
@@ -211,6 +216,7 @@ func (d *documents) open(item TextDocumentItem) *Document {
 	}, []byte(item.Text), d.scanner())
 	d.mu.Lock()
 	d.byURI[item.URI] = doc
+	d.touch(item.URI)
 	d.mu.Unlock()
 	return doc
 }
@@ -248,6 +254,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 		doc.Version = p.TextDocument.Version
 	}
 	d.byURI[p.TextDocument.URI] = doc
+	d.touch(p.TextDocument.URI)
 	return doc, problem
 }
 
@@ -287,6 +294,10 @@ func edited(doc *Document, e textbuf.Edit, sc scanner) *Document {
 func (d *documents) close(u string) {
 	d.mu.Lock()
 	delete(d.byURI, u)
+	if e := d.inRecent[u]; e != nil {
+		d.recent.Remove(e)
+		delete(d.inRecent, u)
+	}
 	d.mu.Unlock()
 }
 
@@ -295,6 +306,29 @@ func (d *documents) get(u string) *Document {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.byURI[u]
+}
+
+// touch moves u to the front of the recency list. d.mu is held.
+func (d *documents) touch(u string) {
+	if e := d.inRecent[u]; e != nil {
+		d.recent.MoveToFront(e)
+		return
+	}
+	d.inRecent[u] = d.recent.PushFront(u)
+}
+
+// recentOthers returns up to n open documents other than u, the most
+// recently opened or changed first: O(n), whatever is open.
+func (d *documents) recentOthers(u string, n int) []*Document {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]*Document, 0, min(n, len(d.byURI)))
+	for e := d.recent.Front(); e != nil && len(out) < n; e = e.Next() {
+		if e.Value.(string) != u {
+			out = append(out, d.byURI[e.Value.(string)])
+		}
+	}
+	return out
 }
 
 // all returns every open document, in no particular order.
