@@ -111,6 +111,9 @@ func (s *Server) scheduleDiagnostics(ui *docUI, doc *Document, dec policy.Decisi
 		s.publishPending(doc.URI, ui)
 		return
 	}
+	if s.uiStopped {
+		return // the session is ending: no new timer (s.wg is being waited for)
+	}
 	s.wg.Add(1)
 	ui.timer = time.AfterFunc(wait, func() {
 		defer s.wg.Done()
@@ -216,6 +219,7 @@ func (s *Server) documentClosed(uri string) {
 func (s *Server) stopDiagnostics() {
 	s.uiMu.Lock()
 	defer s.uiMu.Unlock()
+	s.uiStopped = true
 	for _, ui := range s.ui {
 		if ui.timer != nil && ui.timer.Stop() {
 			ui.timer = nil

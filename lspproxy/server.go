@@ -39,8 +39,10 @@ type Server struct {
 
 	// uiMu guards ui: what the user was last told per document URI, and
 	// chatWarned: the reasons a chat refusal was shown for.
-	uiMu       sync.Mutex
-	ui         map[string]*docUI
+	uiMu sync.Mutex
+	ui   map[string]*docUI
+	// uiStopped: the session is ending; no diagnostics timer may start.
+	uiStopped  bool
 	cp         copilotStatus // what Copilot plugins were told about blocks
 	chatWarned []string
 
