@@ -606,6 +606,10 @@ func (d *Detector) readAndDecide(text []byte, sc *scratch, k keyName, rel relati
 		if rel == relAssign && !unquotedOK(text, k, rel, vi, fam) && proseContext(text, k.ns, fam) {
 			rel = relProse // "# pwd: value", "Admin password: value"
 		}
+		if rel == relAssign && fam == famTOML && atLineStart(text, k.ns) {
+			pieces = append(pieces, readLineRest(text, vi)) // password = two words
+			break
+		}
 		if unquotedOK(text, k, rel, vi, fam) {
 			lit := readBare(text, vi)
 			if rel == relProse || rel == relDefault {

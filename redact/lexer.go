@@ -124,8 +124,18 @@ func readLiteral(text []byte, i int, f family) (literal, bool) {
 	c := text[i]
 	switch {
 	case c == '"' || c == '\'' || c == '`':
-		if f == famPython && i+2 < len(text) && text[i+1] == c && text[i+2] == c {
-			return delimited(text, i+3, []byte{c, c, c}, true)
+		if i+2 < len(text) && text[i+1] == c && text[i+2] == c && c != '`' &&
+			(f == famPython || f == famTOML || f == famCLike && c == '"') {
+			// Triple quotes: Python and TOML, Java text blocks, Kotlin,
+			// Swift, Scala and C# raw strings.
+			lit, ok := delimited(text, i+3, []byte{c, c, c}, true)
+			for ok && lit.vs < lit.ve && isSpaceByte(text[lit.vs]) {
+				lit.vs++ // a text block starts on the next line
+			}
+			for ok && lit.ve > lit.vs && isSpaceByte(text[lit.ve-1]) {
+				lit.ve--
+			}
+			return lit, ok
 		}
 		return quotedAt(text, i, c == '`')
 	case c == '\\' && i+1 < len(text) && (text[i+1] == '"' || text[i+1] == '\''):
@@ -313,3 +323,23 @@ func readBare(text []byte, i int) literal {
 	}
 	return literal{vs: i, ve: j, end: j}
 }
+
+// readLineRest reads an unquoted value at i to the end of its line, as
+// properties and INI files write values with blanks: trailing blanks and a
+// " #" or " ;" comment are not part of it.
+func readLineRest(text []byte, i int) literal {
+	le := lineEnd(text, i)
+	ve := le
+	for j := i; j+1 < le; j++ {
+		if (text[j] == ' ' || text[j] == '\t') && (text[j+1] == '#' || text[j+1] == ';') {
+			ve = j
+			break
+		}
+	}
+	for ve > i && (text[ve-1] == ' ' || text[ve-1] == '\t' || text[ve-1] == '\r') {
+		ve--
+	}
+	return literal{vs: i, ve: ve, end: le, quoted: true}
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -93,6 +93,7 @@ func TestGenericShapesPassword(t *testing.T) {
 		{"app.py", `mot_de_passe = "{V}"`, RuleGenericPassword},
 		{"app.js", `const senha = "{V}";`, RuleGenericPassword},
 		{"config.ini", "[db]\nwachtwoord = {V}\n", RuleGenericPassword},
+		{"app.properties", "db.password = {V} # rotated monthly\n", RuleGenericPassword},
 		{"config.yaml", "пароль: {V}\n", RuleGenericPassword},
 		// Unquoted values in shell, env, log lines.
 		{"run.sh", `PGPASSWORD={V} psql -h db -U app`, RuleGenericPassword},
@@ -144,6 +145,9 @@ func TestGenericShapesSymbolsAndWords(t *testing.T) {
 	for range values {
 		shapes = append(shapes, shape{"app.py", `DB_PASSWORD = "{V}"`, RuleGenericPassword})
 	}
+	// A passphrase in a properties file is the rest of the line.
+	values = append(values, values[len(values)-1])
+	shapes = append(shapes, shape{"app.properties", "mail.password={V}\n", RuleGenericPassword})
 	checkShapes(t, d, shapes, func(i int) string { return values[i] })
 }
 
@@ -184,6 +188,8 @@ func TestGenericMultiline(t *testing.T) {
 		{"app.lua", "local api_token = \"{V}\" ..\n  \"{V}\"", RuleGenericToken},
 		{"app.php", "$api_token = '{V}' .\n  '{V}';", RuleGenericToken},
 		{"app.py", `api_token = """{V}"""`, RuleGenericToken},
+		{"App.java", "String apiToken = \"\"\"\n    {V}\"\"\";", RuleGenericToken},
+		{"conf.toml", "api_token = \"\"\"\n{V}\"\"\"\n", RuleGenericToken},
 	}
 	checkShapes(t, d, shapes, func(int) string { return genMachine(r, 20) })
 }
