@@ -173,14 +173,14 @@ func (p *pipeline) chatInput(st *settings, cp ChatParams, refs []chatRef) chatTu
 		return in
 	}
 	masked, err := p.vault.Mask(cp.Message, msgFindings)
-	in.req = localmodel.ChatRequest{SessionID: cp.SessionID, Message: masked.Text, TokenPattern: tokenPattern}
+	var snips []redactedSnippet
 	for _, r := range refs {
 		snip, fs, vals, why := p.reference(st, r)
 		if why != "" {
 			in.skipped = append(in.skipped, why)
 			continue
 		}
-		in.req.References = append(in.req.References, snip)
+		snips = append(snips, snip)
 		in.findings = append(in.findings, fs...)
 		in.values = append(in.values, vals...)
 	}
@@ -189,7 +189,7 @@ func (p *pipeline) chatInput(st *settings, cp ChatParams, refs []chatRef) chatTu
 		return in
 	}
 	history, hvals, err := p.maskedHistory(st, cp.SessionID)
-	in.req.History, in.err = history, err
+	in.req, in.err = chatFor(cp.SessionID, masked.Redacted(), snips, history, tokenPattern), err
 	in.values = append(in.values, hvals...)
 	return in
 }
@@ -236,7 +236,7 @@ func (p *pipeline) chatFailed(res *ChatResult, tr *trail, err error) (*ChatResul
 
 // reference redacts one chat reference. skip is non-empty when it is left
 // out: not open and not readable, or blocked by policy.
-func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, fs []redact.Finding, values []string, skip string) {
+func (p *pipeline) reference(st *settings, r chatRef) (snip redactedSnippet, fs []redact.Finding, values []string, skip string) {
 	doc := r.doc
 	if doc == nil {
 		path := uriPath(r.URI)
@@ -296,7 +296,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip localmodel.Snippet, 
 	if err != nil {
 		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
 	}
-	return localmodel.Snippet{Path: name, Text: m.Text}, fs, values, ""
+	return redactedSnippet{path: name, text: m.Redacted()}, fs, values, ""
 }
 
 // systemPath reports a path under /proc, /sys or /dev: never a workspace

@@ -3,8 +3,6 @@ package lspproxy
 import (
 	"container/list"
 	"sync"
-
-	"github.com/veil-dev/veil/localmodel"
 )
 
 // Chat history is kept here, per session (one editor connection), as the
@@ -90,8 +88,8 @@ func (h *chatHistory) add(id string, t chatTurn) {
 // maskedHistory is the session's history masked under st now, and the
 // values masked in it (for the leak guard). It is never nil, so the model
 // client keeps no history of its own.
-func (p *pipeline) maskedHistory(st *settings, id string) ([]localmodel.Turn, []string, error) {
-	out := []localmodel.Turn{}
+func (p *pipeline) maskedHistory(st *settings, id string) ([]redactedTurn, []string, error) {
+	out := []redactedTurn{}
 	var values []string
 	for _, t := range p.chats.turns(id) {
 		u, uv, err := p.maskText(st, t.user)
@@ -102,7 +100,7 @@ func (p *pipeline) maskedHistory(st *settings, id string) ([]localmodel.Turn, []
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, localmodel.Turn{User: u, Assistant: a})
+		out = append(out, redactedTurn{user: u, assistant: a})
 		values = append(append(values, uv...), av...)
 	}
 	return out, values, nil

@@ -42,7 +42,7 @@ type fimRequest struct {
 }
 
 type pathMask struct {
-	text string
+	text redact.Text
 	err  error
 }
 
@@ -230,11 +230,12 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 		return pr, err
 	}
 	pr.values = append(pr.values, nbValues...)
-	prefix, suffix, picked := localmodel.BuildContext(m.Text, m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
-	pr.fim = localmodel.FIMRequest{
-		Prefix: prefix, Suffix: suffix, Path: maskedPath, Language: r.doc.LanguageID,
-		Neighbors: picked, Trigger: r.trigger, Multiline: r.multiline,
+	prefix, suffix, picked, err := cutContext(m.Redacted(), m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
+	if err != nil {
+		return pr, err
 	}
+	pr.fim = fimFor(prefix, suffix, maskedPath, picked, r.doc.LanguageID, r.trigger)
+	pr.fim.Multiline = r.multiline
 	if err := p.leakCheck(pr); err != nil {
 		return pr, err
 	}
@@ -371,7 +372,7 @@ func rebase(fs []redact.Finding, by int) []redact.Finding {
 
 // maskString masks a short string (a path, a chat message) as maskText
 // does.
-func (p *pipeline) maskString(st *settings, s string) (string, error) {
+func (p *pipeline) maskString(st *settings, s string) (redact.Text, error) {
 	m, _, err := p.maskText(st, s)
 	return m, err
 }
@@ -385,13 +386,13 @@ func (p *pipeline) requestDocName(st *settings, r *fimRequest) string {
 	if err != nil {
 		return "(name withheld: redaction failed)"
 	}
-	return name
+	return name.String()
 }
 
 // maskedName is r's document path masked, computed on first use: the audit
 // record and the prompt both need it, and masking it twice per keystroke
 // is wasted work.
-func (p *pipeline) maskedName(st *settings, r *fimRequest) (string, error) {
+func (p *pipeline) maskedName(st *settings, r *fimRequest) (redact.Text, error) {
 	if r.name == nil {
 		name, err := p.maskString(st, p.s.relPath(r.doc))
 		r.name = &pathMask{text: name, err: err}
@@ -407,11 +408,11 @@ const neighbourCap = 8 << 10
 
 // neighbours redacts the other open documents the policy lets through and
 // returns their snippets and the values masked in them (for the leak guard).
-func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]localmodel.Snippet, []string, error) {
+func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, []string, error) {
 	if st.cfg.LSP.NeighborFiles <= 0 || st.cfg.LSP.NeighborBytes <= 0 {
 		return nil, nil, nil
 	}
-	var out []localmodel.Snippet
+	var out []redactedSnippet
 	var values []string
 	for _, d := range r.neighbors {
 		if len(out) == st.cfg.LSP.NeighborFiles {
@@ -437,7 +438,7 @@ type neighbourEntry struct {
 	kind   policy.Kind
 	root   string
 	ok     bool
-	snip   localmodel.Snippet
+	snip   redactedSnippet
 	values []string
 	known  uint64 // the vault's KnownVersion when it was masked
 }
@@ -471,7 +472,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 		if err != nil {
 			return e, err
 		}
-		e.ok, e.snip = true, localmodel.Snippet{Path: name, Text: m.Text, Index: localmodel.IndexWords(m.Text)}
+		e.ok, e.snip = true, redactedSnippet{path: name, text: m.Redacted(), index: localmodel.IndexWords(m.Text)}
 		for _, f := range fs {
 			e.values = append(e.values, string(w.slice(f.Start, f.End)))
 		}

@@ -95,20 +95,20 @@ func cutBefore(all []redact.Finding, end int) (int, []redact.Finding) {
 // history turn, a document name): the detector's findings with no path, so
 // veil:allow never counts, plus every known value. It returns the masked
 // text and the values masked, for the leak guard.
-func (p *pipeline) maskText(st *settings, s string) (string, []string, error) {
+func (p *pipeline) maskText(st *settings, s string) (redact.Text, []string, error) {
 	if s == "" {
-		return "", nil, nil
+		return redact.Text{}, nil, nil
 	}
 	fs := append(st.detector().Scan("", []byte(s)), p.vault.Known([]byte(s))...)
 	m, err := p.vault.Mask(s, fs)
 	if err != nil {
-		return "", nil, err
+		return redact.Text{}, nil, err
 	}
 	values := make([]string, 0, len(m.Spans))
 	for _, sp := range m.Spans {
 		values = append(values, s[sp.Start:sp.End])
 	}
-	return m.Text, values, nil
+	return m.Redacted(), values, nil
 }
 
 // guard is the leak guard before every request to the model: no value
@@ -225,7 +225,7 @@ func (p *pipeline) knownIn(e neighbourEntry) bool {
 	if !e.ok || p.vault.KnownVersion() == e.known {
 		return false // no value became known since
 	}
-	_, inText := p.vault.Leak(e.snip.Text)
-	_, inPath := p.vault.Leak(e.snip.Path)
+	_, inText := p.vault.Leak(e.snip.text.String())
+	_, inPath := p.vault.Leak(e.snip.path.String())
 	return inText || inPath
 }

@@ -126,7 +126,7 @@ func (s *Server) logName(p string) string {
 	if err != nil {
 		return "(path withheld)"
 	}
-	return "…/" + masked
+	return "…/" + masked.String()
 }
 
 // uriName is the name of a document that has no file path (untitled:,

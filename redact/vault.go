@@ -78,6 +78,8 @@ type Span struct {
 type Masked struct {
 	Text  string
 	Spans []Span // sorted, non-overlapping
+
+	redacted Text // Text, marked as the vault's output (see Redacted)
 }
 
 // Mask replaces every finding's span in text with its token. The same
@@ -120,7 +122,8 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 	}
 	b.WriteString(text[prev:])
 	v.evict()
-	return Masked{Text: b.String(), Spans: spans}, nil
+	out := b.String()
+	return Masked{Text: out, Spans: spans, redacted: Text{out}}, nil
 }
 
 // knownWorthy: a value masked only because it was being typed in a

@@ -1,0 +1,100 @@
+package lspproxy
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/redact"
+)
+
+// The model boundary: every request to the model is assembled here, and
+// only from redact.Text, which only the vault produces. A string that did
+// not go through the vault cannot reach these functions, so it cannot reach
+// the model.
+
+// redactedSnippet is a masked document (or a piece of one) and its masked
+// name; index, when set, is localmodel.IndexWords of text.
+type redactedSnippet struct {
+	path, text redact.Text
+	index      *localmodel.WordIndex
+}
+
+func (s redactedSnippet) snippet() localmodel.Snippet {
+	return localmodel.Snippet{Path: s.path.String(), Text: s.text.String(), Index: s.index}
+}
+
+func snippets(rs []redactedSnippet) []localmodel.Snippet {
+	if rs == nil {
+		return nil
+	}
+	out := make([]localmodel.Snippet, len(rs))
+	for i, r := range rs {
+		out[i] = r.snippet()
+	}
+	return out
+}
+
+// redactedTurn is an earlier chat exchange, masked.
+type redactedTurn struct{ user, assistant redact.Text }
+
+// errContextCut fails a request whose context is not a piece of the masked
+// text (a bug in the cut): nothing is sent.
+var errContextCut = errors.New("lspproxy: the prompt context is not a slice of the masked text")
+
+// cutContext is localmodel.BuildContext on redacted text: the prefix and
+// suffix around cursor and the neighbour pieces it picks, each still a
+// redact.Text (checked to be a slice of what went in).
+func cutContext(text redact.Text, cursor, budget int, nbs []redactedSnippet, nbBudget int) (prefix, suffix redact.Text, picked []redactedSnippet, err error) {
+	s := text.String()
+	pre, suf, snips := localmodel.BuildContext(s, cursor, budget, snippets(nbs), nbBudget)
+	cur := max(0, min(cursor, len(s)))
+	for cur > 0 && cur < len(s) && !utf8.RuneStart(s[cur]) {
+		cur--
+	}
+	if !strings.HasSuffix(s[:cur], pre) || !strings.HasPrefix(s[cur:], suf) {
+		return prefix, suffix, nil, errContextCut
+	}
+	prefix, suffix = text.Slice(cur-len(pre), cur), text.Slice(cur, cur+len(suf))
+	for _, sn := range snips {
+		p, ok := pieceOf(nbs, sn)
+		if !ok {
+			return prefix, suffix, nil, errContextCut
+		}
+		picked = append(picked, p)
+	}
+	return prefix, suffix, picked, nil
+}
+
+// pieceOf finds the neighbour sn was cut from and cuts the same piece of
+// its redacted text.
+func pieceOf(nbs []redactedSnippet, sn localmodel.Snippet) (redactedSnippet, bool) {
+	for _, n := range nbs {
+		if n.path.String() != sn.Path {
+			continue
+		}
+		if i := strings.Index(n.text.String(), sn.Text); i >= 0 {
+			return redactedSnippet{path: n.path, text: n.text.Slice(i, i+len(sn.Text))}, true
+		}
+	}
+	return redactedSnippet{}, false
+}
+
+// fimFor is the completion request from redacted parts.
+func fimFor(prefix, suffix, path redact.Text, neighbors []redactedSnippet, language string, trigger localmodel.Trigger) localmodel.FIMRequest {
+	return localmodel.FIMRequest{
+		Prefix: prefix.String(), Suffix: suffix.String(), Path: path.String(), Language: language,
+		Neighbors: snippets(neighbors), Trigger: trigger,
+	}
+}
+
+// chatFor is the chat request from redacted parts.
+func chatFor(session string, message redact.Text, refs []redactedSnippet, history []redactedTurn, tokens *regexp.Regexp) localmodel.ChatRequest {
+	turns := make([]localmodel.Turn, len(history))
+	for i, t := range history {
+		turns[i] = localmodel.Turn{User: t.user.String(), Assistant: t.assistant.String()}
+	}
+	return localmodel.ChatRequest{SessionID: session, Message: message.String(), References: snippets(refs), History: turns, TokenPattern: tokens}
+}
