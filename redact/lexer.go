@@ -39,7 +39,7 @@ var familyByExt = map[string]family{
 	".scala": famCLike, ".dart": famCLike, ".groovy": famCLike, ".gradle": famCLike, ".m": famCLike,
 	".vue": famCLike, ".svelte": famCLike, ".zig": famCLike, ".s": famCLike, ".tmpl": famCLike, ".pl": famCLike,
 	".ex": famCLike, ".exs": famCLike, ".hs": famCLike, ".ml": famCLike, ".erl": famCLike, ".jl": famCLike,
-	".clj": famCLike, ".nim": famCLike, ".tf": famTOML, ".hcl": famTOML,
+	".clj": famCLike, ".nim": famCLike, ".tf": famCLike, ".hcl": famCLike, ".tfvars": famCLike, // HCL: unquoted is an expression
 	".py": famPython, ".pyi": famPython, ".pyx": famPython, ".pxd": famPython,
 	".rb": famRuby, ".rake": famRuby, ".gemspec": famRuby,
 	".sh": famShell, ".bash": famShell, ".zsh": famShell, ".env": famShell, ".envrc": famShell, ".ps1": famShell,

@@ -295,3 +295,18 @@ func TestPgpass(t *testing.T) {
 		t.Errorf("want 2 findings, got %d", n)
 	}
 }
+
+// TestHCLExpressions: in Terraform, unquoted values are expressions.
+func TestHCLExpressions(t *testing.T) {
+	d := newTestDetector(t, Options{})
+	for _, text := range []string{
+		"password = base64decode(var.db_password)\n",
+		"password = random_password.db.result\n",
+		"password = lookup(var.passwords, \"db\")\n",
+		"master_password = data.aws_secretsmanager_secret_version.db.secret_string\n",
+	} {
+		for _, f := range d.Scan("main.tf", []byte(text)) {
+			t.Errorf("%q: unexpected %s on %s", text, f.RuleID, Preview(text[f.Start:f.End]))
+		}
+	}
+}
