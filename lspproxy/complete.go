@@ -457,7 +457,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root && !p.knownIn(e) {
 		return e, nil
 	}
-	e = neighbourEntry{doc: d, st: st, kind: kind, root: root, known: p.vault.KnownVersion()}
+	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
 	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
 	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
 	all := append(slices.Clone(p.withTyped(st, d, w, inWindow)), p.vault.Known(d.Text.Slice(0, hi))...)
@@ -472,6 +472,9 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 		if err != nil {
 			return e, err
 		}
+		// After its own values became known: only values known later
+		// make the cached snippet be checked again.
+		e.known = p.vault.KnownVersion()
 		e.ok, e.snip = true, redactedSnippet{path: name, text: m.Redacted(), index: localmodel.IndexWords(m.Text)}
 		for _, f := range fs {
 			e.values = append(e.values, string(w.slice(f.Start, f.End)))
