@@ -348,8 +348,9 @@ func invisibleAt(text []byte, i int) int {
 func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int) {
 	prevEnd := 0
 	for p := minBlob - 1; p < len(text); {
-		// A run of minBlob bytes covering p covers p-10 or p+10 too.
-		if !isB64(text[p]) || !isB64(text[p-minBlob/2]) && (p+minBlob/2 >= len(text) || !isB64(text[p+minBlob/2])) {
+		// A run of minBlob bytes covering p covers all of [p-10, p] or all
+		// of [p, p+10]: a few probes on each side rule most tokens out.
+		if !isB64(text[p]) || !b64Side(text, p, -1) && !b64Side(text, p, 1) {
 			p += minBlob
 			continue
 		}
@@ -378,6 +379,15 @@ func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int) {
 			d.scanBlobView(path, dec, s, e, sc, depth)
 		}
 	}
+}
+
+// b64Side probes the minBlob/2 bytes on one side of p (dir -1 or 1).
+func b64Side(text []byte, p, dir int) bool {
+	const h = minBlob / 2
+	if q := p + dir*h; q < 0 || q >= len(text) {
+		return false
+	}
+	return isB64(text[p+dir*h]) && isB64(text[p+dir*(h*2/3)]) && isB64(text[p+dir*(h/3)])
 }
 
 // blobStart reports bytes a base64 value may follow.
