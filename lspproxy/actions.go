@@ -13,34 +13,6 @@ import (
 // comment), "Ask veil about this selection" (veil.chat), veil.explain, and
 // the Copilot accept commands.
 
-// allowComment returns the veil:allow comment for a language, or "" when the
-// language has no comments (JSON).
-func allowComment(languageID string) string {
-	switch languageID {
-	case "json":
-		return ""
-	case "python", "ruby", "shellscript", "sh", "bash", "zsh", "fish", "yaml", "toml", "perl", "r",
-		"dockerfile", "makefile", "dotenv", "properties", "elixir", "powershell", "nix", "terraform", "hcl",
-		"julia", "coffeescript", "gitignore", "conf":
-		return "# veil:allow"
-	case "sql", "lua", "haskell", "elm", "ada", "vhdl":
-		return "-- veil:allow"
-	case "html", "xml", "markdown", "svelte", "vue":
-		return "<!-- veil:allow -->"
-	case "css", "scss", "less":
-		return "/* veil:allow */"
-	case "clojure", "lisp", "scheme", "ini", "asm":
-		return "; veil:allow"
-	case "vim":
-		return `" veil:allow`
-	case "erlang", "latex", "tex", "matlab":
-		return "% veil:allow"
-	case "":
-		return "# veil:allow"
-	}
-	return "// veil:allow" // C family, Go, Rust, Java, JS/TS, Swift, Kotlin, C#, PHP, Dart, Scala, ...
-}
-
 func (s *Server) codeAction(msg *message) (any, error) {
 	var p CodeActionParams
 	if err := decode(msg.Params, &p); err != nil {
@@ -84,14 +56,16 @@ func (s *Server) codeAction(msg *message) (any, error) {
 	return actions, nil
 }
 
-// allowEdit appends the language's veil:allow comment to a line.
+// allowEdit appends a veil:allow comment to a line, the one redact
+// honours there (by the file's extension); nil when none would count.
 func allowEdit(doc *Document, line int, enc Encoding) *WorkspaceEdit {
-	comment := allowComment(doc.LanguageID)
-	if comment == "" {
+	ls, le := doc.Text.LineRange(line)
+	text := doc.Text.Slice(ls, le)
+	if bytes.Contains(text, []byte("veil:allow")) {
 		return nil
 	}
-	ls, le := doc.Text.LineRange(line)
-	if bytes.Contains(doc.Text.Slice(ls, le), []byte("veil:allow")) {
+	comment := redact.AllowComment(doc.Path, bytes.TrimSuffix(text, []byte("\r")))
+	if comment == "" {
 		return nil
 	}
 	at := doc.Text.OffsetPosition(le, enc)

@@ -2,6 +2,7 @@ package lspproxy
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -408,6 +409,30 @@ func TestLeakNeighbourCacheLearnsKnownValues(t *testing.T) {
 	for _, nb := range last.Neighbors {
 		if strings.Contains(nb.Text, value) {
 			t.Fatal("the cached neighbour still holds the value that became known")
+		}
+	}
+}
+
+// "veil: allow this line" is offered only where the comment it adds would
+// count: not in Markdown, not on a line that ends inside a string.
+func TestAllowActionOnlyWhereItCounts(t *testing.T) {
+	sec := newSecrets(9)
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	for i, doc := range []struct{ uri, lang, text string }{
+		{"file:///work/ws/notes.md", "markdown", "key " + sec.aws() + "\n"},
+		{"file:///work/ws/a.go", "go", "k := \"" + sec.aws() + "\n"},
+	} {
+		c.open(doc.uri, doc.lang, doc.text)
+		c.call(i+1, "textDocument/codeAction", map[string]any{
+			"textDocument": map[string]any{"uri": doc.uri},
+			"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 5}},
+			"context":      map[string]any{"diagnostics": []any{}},
+		})
+		for _, a := range c.result(i + 1).([]any) {
+			if strings.Contains(fmt.Sprint(get(a, "title")), "allow") {
+				t.Errorf("%s: an allow action was offered where it would not count", doc.uri)
+			}
 		}
 	}
 }

@@ -63,3 +63,22 @@ func allowedSpan(path string, text []byte, s, e int) bool {
 	to := lineEnd(text, e)
 	return allowedLines(path, text[from:to]).covers(s-from, e-from)
 }
+
+// AllowComment is the comment to append to line (one line of the file at
+// path, without its line break) so that it allows the line's findings, or
+// "" when no comment would: the language has no line comment veil knows,
+// the line would grow past maxAllowLine bytes, or it ends inside a string.
+func AllowComment(path string, line []byte) string {
+	sx := syntaxFor(path)
+	if !sx.known || len(sx.comments) == 0 {
+		return ""
+	}
+	c := sx.comments[0] + " veil:allow"
+	if len(line)+1+len(c) > maxAllowLine {
+		return ""
+	}
+	if st := sx.lex(line, 0, len(line), lexState{}); st.str {
+		return ""
+	}
+	return c
+}

@@ -57,3 +57,34 @@ func TestAllowOnlyItsOwnLine(t *testing.T) {
 		t.Fatalf("key body unmasked past the allowed line: %v", spans(fs))
 	}
 }
+
+// The comment AllowComment offers is one that allowedLines honours.
+func TestAllowCommentIsHonoured(t *testing.T) {
+	gh := genGitHubToken(t, "ghp_")
+	d := newTestDetector(t, Options{})
+	for _, c := range []struct{ path, line, want string }{
+		{"a.go", `k := "` + gh + `"`, "// veil:allow"},
+		{"a.py", `k = '` + gh + `'`, "# veil:allow"},
+		{"q.sql", `SELECT '` + gh + `'`, "-- veil:allow"},
+		{"c.ini", `token=` + gh, "# veil:allow"},
+		{"notes.md", gh, ""},
+		{"data.json", `{"k": "` + gh + `"}`, ""},
+		{"a.go", `k := "` + gh, ""}, // ends inside a string
+		{"a.go", `k := "` + gh + `" + "` + strings.Repeat("x", maxAllowLine) + `"`, ""},
+		{"", gh, ""},
+	} {
+		got := AllowComment(c.path, []byte(c.line))
+		if got != c.want {
+			t.Errorf("%s %.30q: AllowComment = %q, want %q", c.path, c.line, got, c.want)
+			continue
+		}
+		if got != "" {
+			text := c.line + " " + got + "\n"
+			for _, f := range d.Scan(c.path, []byte(text)) {
+				if strings.Contains(text[f.Start:f.End], gh[:20]) {
+					t.Errorf("%s: the offered comment does not allow the line", c.path)
+				}
+			}
+		}
+	}
+}
