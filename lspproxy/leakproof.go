@@ -15,9 +15,10 @@ import (
 // (redact.Vault.Known), and the leak guard checks every part of every
 // request against all of them (redact.Vault.Leak).
 
-// knownMargin is how far beyond a span the known values are looked for, so
-// a known value that crosses the span's edge is seen whole (and the span
-// widened to hold it) rather than cut with part of it left in clear.
+// knownMargin bounds how far beyond a span the known values are looked for
+// (no further than the longest known value reaches), so a known value that
+// crosses the span's edge is seen whole and the span cut before it, rather
+// than through it with part of the value left in clear.
 const knownMargin = 8 << 10
 
 // unfinishedAt appends the value being typed at `at` (within w) to fs.
@@ -31,7 +32,7 @@ func unfinishedAt(st *settings, w textWindow, scanPath string, at int, fs *[]red
 }
 
 // withKnown adds the vault's known values in w to fs (sorted by Start).
-// They are looked for knownMargin beyond w, so one that crosses an edge is
+// They are looked for beyond w (see knownMargin), so one that crosses an edge is
 // seen whole: the window is then cut before it (or after it, on the left),
 // never through it. A cut that would leave out the cursor (-1: none) is an
 // error, and so is a finding then crossing the new edge (masking fails
