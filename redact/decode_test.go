@@ -173,3 +173,24 @@ func FuzzDecodeViews(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScanFamilies scans any text as every language family: no panic,
+// findings inside the text, sorted and not overlapping.
+func FuzzScanFamilies(f *testing.F) {
+	f.Add(`password = r#"x"# + "y" \` + "\n" + `'''z''' [[w]] %q(v) ${P:-q} setPassword("a") os.environ["PASSWORD"] = "b"`)
+	f.Add("password: |-\n  abc\n- name: DB_PASSWORD\n  value: x\nJwt: {\n Key: \"k\"}\nmysql -p\"x\nsshpass -p")
+	f.Add(`<add key="Password" value="v"/> IDENTIFIED BY 'x' CREATE USER u WITH PASSWORD 'y' a:b:c:d:e`)
+	d := newTestDetector(f, Options{Terms: []string{"Project Halcyon"}})
+	paths := []string{"a.go", "a.py", "a.rb", "a.sh", ".env", "a.yaml", "a.toml", "a.json", "a.xml", "a.lua", "a.php",
+		"a.sql", "a.md", "a.tf", "a.properties", ".pgpass", "", "Dockerfile"}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range paths {
+			fs := d.Scan(p, []byte(s))
+			for i, x := range fs {
+				if x.Start < 0 || x.End > len(s) || x.Start >= x.End || i > 0 && x.Start < fs[i-1].End {
+					t.Fatalf("%s: finding %d [%d,%d) bad in %d bytes", p, i, x.Start, x.End, len(s))
+				}
+			}
+		}
+	})
+}
