@@ -92,7 +92,7 @@ func (s *Server) newFIMRequestIn(enc Encoding, id []byte, kind policy.Kind, uri 
 func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) {
 	st := p.settings()
 	tr := p.newTrail(r.id, r.kind)
-	log := p.logger.With("request", r.id, "kind", string(r.kind))
+	log := requestLog{base: p.logger, id: r.id, kind: r.kind}
 	tr.rec.Document, tr.rec.Language = p.requestDocName(st, r), r.doc.LanguageID
 	ctx, cancel := context.WithTimeoutCause(ctx, st.cfg.LSP.LatencyBudget, errBudget)
 	defer cancel()
@@ -122,7 +122,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		tr.finish(audit.OutcomeBlocked)
 		return "", nil
 	case pr.skip != "":
-		log.Debug("completion skipped", "reason", pr.skip)
+		log.get().Debug("completion skipped", "reason", pr.skip)
 		tr.finish(audit.OutcomeEmpty)
 		return "", nil
 	}
@@ -141,7 +141,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		if ctx.Err() != nil {
 			return p.ended(ctx, tr)
 		}
-		log.Warn("model", "error", err)
+		log.get().Warn("model", "error", err)
 		p.s.logMessage(MessageWarning, "veil: "+err.Error())
 		tr.finish(audit.OutcomeError)
 		return "", nil
@@ -149,7 +149,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 	text, problems := p.vault.Restore(c.Text)
 	if len(problems) > 0 {
 		for _, pb := range problems {
-			log.Warn("restore: token not restored", "token", pb.Token, "reason", pb.Reason)
+			log.get().Warn("restore: token not restored", "token", pb.Token, "reason", pb.Reason)
 		}
 		tr.finish(audit.OutcomeError) // a placeholder must never land in the user's file
 		return "", nil

@@ -1,6 +1,7 @@
 package lspproxy
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/veil-dev/veil/audit"
@@ -56,4 +57,21 @@ func (t *trail) end(d policy.Decision, outcome string) {
 // check (model.pin, the model being served) failed.
 func modelCheckFailed(err error) policy.Decision {
 	return policy.Decision{Route: policy.Block, Rule: "model check", Reason: "blocked: " + err.Error()}
+}
+
+// requestLog is a request's logger (the session's, With its "request" and
+// "kind"), made on first use: most requests log nothing, and With costs
+// allocations on every keystroke.
+type requestLog struct {
+	base *slog.Logger
+	id   string
+	kind policy.Kind
+	l    *slog.Logger
+}
+
+func (r *requestLog) get() *slog.Logger {
+	if r.l == nil {
+		r.l = r.base.With("request", r.id, "kind", string(r.kind))
+	}
+	return r.l
 }
