@@ -718,15 +718,24 @@ func atLineStart(text []byte, at int) bool {
 	return false
 }
 
-// xmlValue handles <password>value</password>: the element's text, on
-// one line, up to its closing tag.
+// xmlValue handles <password>value</password>: the element's text, also
+// on lines of its own between the tags, up to its closing tag.
 func (d *Detector) xmlValue(text []byte, sc *scratch, id string, vs int, name []byte) {
-	le := lineEnd(text[:min(len(text), vs+512)], vs)
-	ct := bytes.Index(text[vs:le], []byte("</"))
-	if ct <= 0 || !bytes.HasPrefix(text[vs+ct+2:le], name) {
+	lim := min(len(text), vs+512)
+	for vs < lim && isSpaceByte(text[vs]) {
+		vs++
+	}
+	ct := bytes.IndexByte(text[vs:lim], '<')
+	if ct <= 0 || !bytes.HasPrefix(text[vs+ct:lim], []byte("</")) || !bytes.HasPrefix(text[vs+ct+2:lim], name) {
 		return
 	}
 	ve := vs + ct
+	for ve > vs && isSpaceByte(text[ve-1]) {
+		ve--
+	}
+	if bytes.IndexByte(text[vs:ve], '\n') >= 0 {
+		return // several lines of text: prose, not a value
+	}
 	conf := credentialScore(text[vs:ve], valueCtx{id: id, quoted: true})
 	if conf == 0 {
 		return

@@ -188,6 +188,7 @@ func TestGenericMultiline(t *testing.T) {
 		{"app.lua", "local api_token = \"{V}\" ..\n  \"{V}\"", RuleGenericToken},
 		{"app.php", "$api_token = '{V}' .\n  '{V}';", RuleGenericToken},
 		{"app.py", `api_token = """{V}"""`, RuleGenericToken},
+		{"settings.xml", "<server>\n  <apiToken>\n    {V}\n  </apiToken>\n</server>", RuleGenericToken},
 		{"App.java", "String apiToken = \"\"\"\n    {V}\"\"\";", RuleGenericToken},
 		{"conf.toml", "api_token = \"\"\"\n{V}\"\"\"\n", RuleGenericToken},
 	}
