@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -17,27 +17,18 @@ import (
 	"testing"
 
 	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/redact"
 )
 
-const b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-// fakePAT is a classic GitHub token with a valid checksum.
+// fakePAT is a classic GitHub token with a valid checksum, from a random
+// seed.
 func fakePAT(t testing.TB) string {
-	raw := make([]byte, 30)
-	if _, err := rand.Read(raw); err != nil {
+	var seed [8]byte
+	if _, err := rand.Read(seed[:]); err != nil {
 		t.Fatal(err)
 	}
-	for i := range raw {
-		raw[i] = b62[int(raw[i])%62]
-	}
-	c := crc32.ChecksumIEEE(raw)
-	sum := make([]byte, 6)
-	for i := 5; i >= 0; i-- {
-		sum[i] = b62[c%62]
-		c /= 62
-	}
-	return "ghp_" + string(raw) + string(sum)
+	return lsptest.NewSecrets(binary.LittleEndian.Uint64(seed[:])).GitHubPAT()
 }
 
 // preview is what a failure message may show of a planted value.
