@@ -19,6 +19,7 @@ type syntax struct {
 	kv       bool     // lines are key = value / key: value (env, shell, YAML, TOML, INI, properties, Dockerfile)
 	env      bool     // every value may be a credential (.env, .netrc, ...)
 	config   bool     // a configuration file: values are data, not prose
+	blocks   bool     // YAML block scalars: key: | (or >) owns the more-indented lines below
 }
 
 var (
@@ -30,7 +31,7 @@ var (
 	sxRuby    = syntax{known: true, comments: []string{"#"}, quotes: "\"'`"}
 	sxShell   = syntax{known: true, comments: []string{"#"}, quotes: "\"'`", noEscape: "'", kv: true}
 	sxEnv     = syntax{known: true, comments: []string{"#"}, quotes: "\"'`", noEscape: "'", kv: true, env: true, config: true}
-	sxYAML    = syntax{known: true, comments: []string{"#"}, quotes: `"'`, noEscape: "'", kv: true, config: true}
+	sxYAML    = syntax{known: true, comments: []string{"#"}, quotes: `"'`, noEscape: "'", kv: true, config: true, blocks: true}
 	sxTOML    = syntax{known: true, comments: []string{"#"}, quotes: `"'`, triple: true, noEscape: "'", kv: true, config: true}
 	sxINI     = syntax{known: true, comments: []string{"#", ";"}, quotes: `"'`, kv: true, config: true}
 	sxDocker  = syntax{known: true, comments: []string{"#"}, quotes: `"'`, kv: true, config: true}

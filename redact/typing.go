@@ -124,6 +124,7 @@ func unfinishedAt(sx *syntax, text []byte, at int) (int, int, float64) {
 		t.add(stringValue(sx, text, st, at, le))
 	case !st.comment && sx.kv:
 		t.add(kvValue(sx, text, ls, le, at))
+		t.add(blockScalarValue(sx, text, ls, le, at))
 	}
 	return t.s, t.e, t.conf
 }
@@ -278,4 +279,52 @@ func openPrivateKey(text []byte, at int) int {
 		}
 	}
 	return b
+}
+
+// blockScalarValue: at is on a line of a YAML block scalar (key: | or
+// key: >); the value runs from the block's first line to the end of this
+// one and belongs to the key.
+func blockScalarValue(sx *syntax, text []byte, ls, le, at int) (int, int, float64) {
+	ind := skipBlank(text[ls:le], 0)
+	if !sx.blocks || ind == 0 || ls+ind > at || ls+ind >= le {
+		return 0, 0, 0
+	}
+	first := ls + ind
+	for p := ls; p > 0 && ls-p < multiLineLookback; {
+		ps := lineStart(text, p-1)
+		line := bytes.TrimSuffix(text[ps:p-1], []byte("\r"))
+		pind := skipBlank(line, 0)
+		switch {
+		case pind == len(line): // blank lines belong to the block
+		case pind >= ind:
+			first = ps + pind
+		default:
+			key, ok := blockHeader(line[pind:])
+			if !ok {
+				return 0, 0, 0
+			}
+			return first, le, credential(sx, secretName(key), text[ls+ind:le])
+		}
+		p = ps
+	}
+	return 0, 0, 0
+}
+
+// blockHeader reads "key: |" or "- key: >-" (a chomping or indentation
+// indicator and a comment may follow) and returns the key.
+func blockHeader(line []byte) ([]byte, bool) {
+	line = bytes.TrimPrefix(line, []byte("- "))
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return nil, false
+	}
+	rest := bytes.TrimLeft(line[colon+1:], " \t")
+	if len(rest) == 0 || rest[0] != '|' && rest[0] != '>' {
+		return nil, false
+	}
+	rest = bytes.TrimLeft(rest[1:], "+-0123456789")
+	if rest = bytes.TrimLeft(rest, " \t"); len(rest) > 0 && rest[0] != '#' {
+		return nil, false
+	}
+	return bytes.Trim(line[:colon], `"' `), true
 }

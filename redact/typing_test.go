@@ -55,6 +55,8 @@ var typingCases = []typingCase{
 	{"yaml key", "config.yaml", `  password: `, passphrase, "", 1},
 	{"yaml list item", "config.yml", `  - token: `, machinePass, "", 1},
 	{"yaml plain key, value shape", "values.yaml", `  host: `, "db01.internal.example", "", 1},
+	{"yaml block scalar", "secret.yaml", "stringData:\n  password: |\n    ", humanPassword, "", 1},
+	{"yaml folded block, list item", "values.yaml", "creds:\n  - token: >-\n      ", passphrase, "", 1},
 	{"toml", "Cargo.toml", `api_key = "`, machinePass, "", 1},
 	{"toml unquoted", "conf.toml", `password = `, humanPassword, "", 1},
 	{"ini", "app.ini", `password=`, passphrase, "", 1},
@@ -137,6 +139,7 @@ func TestUnfinishedConfigValue(t *testing.T) {
 	d := newTestDetector(t, Options{})
 	for text, want := range map[string]bool{
 		"description: the": true, "description: the service that": false, "replicas: 3": true,
+		"description: |\n  the service that answers": false,
 	} {
 		f, ok := d.Unfinished("config.yaml", []byte(text), len(text))
 		if ok != want || ok && f.Confidence >= typingKnownConf {
