@@ -612,6 +612,11 @@ func (d *Detector) readAndDecide(text []byte, sc *scratch, k keyName, rel relati
 		}
 		if unquotedOK(text, k, rel, vi, fam) {
 			lit := readBare(text, vi)
+			if k.ns > 0 && (text[k.ns-1] == '?' || text[k.ns-1] == '&') {
+				if amp := bytes.IndexByte(text[lit.vs:lit.ve], '&'); amp >= 0 {
+					lit.ve = lit.vs + amp // a query string: the value ends at '&'
+				}
+			}
 			if rel == relProse || rel == relDefault {
 				lit.ve = trimProse(text, lit.vs, lit.ve)
 			}
@@ -635,17 +640,32 @@ func unquotedOK(text []byte, k keyName, rel relation, vi int, fam family) bool {
 	default:
 		return false
 	}
+	tight := vi > 0 && text[vi-1] == '=' && text[k.ne] == '=' &&
+		(k.ns == 0 || strings.IndexByte(" \t;&?(,\"'", text[k.ns-1]) >= 0)
 	if fam.code() {
-		return false
-	}
-	if atLineStart(text, k.ns) {
-		return true
+		// In code only inside a string: a DSN, a query, a command line
+		// ("host=db password=x", "?user=u&password=x").
+		return tight && text[k.ns-1] != '(' && insideString(text, k.ns)
 	}
 	// KEY=value inside a command line or a log line: no blanks around '='.
-	if vi == 0 || text[vi-1] != '=' || text[k.ne] != '=' {
-		return false
+	return atLineStart(text, k.ns) || tight
+}
+
+// insideString reports whether at lies inside a string literal opened
+// earlier on its line (quotes counted, escaped ones skipped).
+func insideString(text []byte, at int) bool {
+	var open byte
+	for i := max(lineStart(text, at), at-400); i < at; i++ {
+		switch c := text[i]; {
+		case c == '\\':
+			i++
+		case open == 0 && (c == '"' || c == '\'' || c == '`'):
+			open = c
+		case c == open:
+			open = 0
+		}
 	}
-	return k.ns == 0 || strings.IndexByte(" \t;&?(,\"'", text[k.ns-1]) >= 0
+	return open != 0
 }
 
 // trimProse drops sentence punctuation after a word in prose.
