@@ -199,7 +199,7 @@ func prose(v []byte) bool {
 
 // flagValue finds a CLI flag's value being typed at at on the line
 // [ls, le): --password X, --token=X, -p X (password-like X), -pX after
-// mysql, -u user:X, --user user:X, Bearer X, token X.
+// mysql, -u user:X, --user user:X, Bearer X, token X, password X.
 func flagValue(text []byte, ls, le, at int) (int, int, float64) {
 	isSep := func(c byte) bool { return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '`' }
 	ws, we := at, at
@@ -236,6 +236,9 @@ func flagAfter(line, prev, word []byte, ws, we int) (int, int, float64) {
 	case strings.HasPrefix(p, "--") && secretName(prev[2:]):
 		return ws, we, confOwned
 	case p == "bearer" || p == "basic" || p == "token" || p == "authorization:":
+		return ws, we, confOwned
+	case (p == "password" || p == "passwd") && (bytes.Contains(line, []byte("login ")) || passwordLike(word)):
+		// .netrc lines, also in here-documents; not prose ("password must").
 		return ws, we, confOwned
 	case (p == "-u" || p == "--user") && bytes.IndexByte(word, ':') >= 0:
 		return ws + bytes.IndexByte(word, ':') + 1, we, confOwned

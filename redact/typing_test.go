@@ -69,6 +69,8 @@ var typingCases = []typingCase{
 	{"flag -p separate sshpass", "run.sh", `sshpass -p `, humanPassword, "", 1},
 	{"flag -u user:", "run.sh", `curl -u admin:`, humanPassword, "", 1},
 	{"flag in a go string", "main.go", `	cmd := "mysql -u root -p`, humanPassword, "", 1},
+	{"netrc line", ".netrc", "machine example.com login dev password ", humanPassword, "", 1},
+	{"here-document", "setup.sh", "cat > ~/.netrc <<EOF\nmachine example.com login dev password ", humanPassword, "", 1},
 	{"bearer header", "main.go", `	req.Header.Set("Authorization", "Bearer `, machinePass, "", 1},
 	{"secret prefix unquoted", "notes.txt", `use `, "ghp_" + strings.Repeat("aB3", 12), "", 5},
 	{"markdown env line", "README.md", `    DB_PASSWORD=`, humanPassword, "", 1},
