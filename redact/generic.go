@@ -6,18 +6,21 @@ import (
 )
 
 // The generic detector looks at every occurrence of a secret-ish word
-// (password, secret, token, api_key, ...), takes the key name around it and
-// reports the value assigned to it:
+// (password, secret, token, api_key, JWT_KEY, passwort, ...), takes the key
+// name around it, finds how the key is tied to a value (relationAt: an
+// assignment or a typed declaration, a subscript, a call argument, a setter,
+// a ${KEY:-default}, a flag, a sentence, a separate name/value field), reads
+// the value with the file family's lexer (lexer.go) and asks credentialScore
+// (decide.go) whether it is a credential:
 //
-//	password = "hunter22"          name = 'value'         name := `value`
-//	"client_secret": "..."         Password: "..."        api_key => "..."
-//	DB_PASSWORD=hunter22 (.env, shell, properties, YAML: unquoted values)
-//	--password hunter22, --token=abc123 (CLI flags, anywhere)
+//	password = "hunter22"          os.environ["DB_PASSWORD"] = "..."
+//	"client_secret": "..."         ds.setPassword("...")   put("password", "...")
+//	DB_PASSWORD=hunter22           --password hunter22     ${DB_PASSWORD:-...}
+//	- name: DB_PASSWORD            password: |             "my password is ..."
+//	  value: ...                     ...
 //
 // The key name must END in the secret word (dbPassword, GITHUB_TOKEN,
 // client-secret), so tokenType, password_hash or secretName are not keys.
-// Values that are references or placeholders are skipped: ${VAR}, $VAR,
-// {{ .X }}, <your-token>, %(x)s, xxxx, ****, changeit, calls, paths, prose.
 
 func isKeyByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80 }
 
