@@ -11,7 +11,6 @@ type valueCtx struct {
 	id     string // generic rule id the key name maps to
 	quoted bool   // a string literal (or a YAML/XML/JSON field value)
 	prose  bool   // found in a sentence ("my password is ..."), not a field
-	piece  bool   // one piece of a concatenated or multi-line value
 	fam    family
 }
 
@@ -36,8 +35,8 @@ func dollarRef(v []byte, f family) bool {
 // Placeholders are recognised by the whole value, never by a substring: a
 // password may contain "auth", "your" or "todo" and start with '!'.
 func credentialScore(v []byte, c valueCtx) float64 {
-	if len(v) > 400 || len(v) == 0 || c.id == RuleGenericPassword && len(v) < 4 && !c.piece ||
-		c.id != RuleGenericPassword && len(v) < 8 && !c.piece {
+	if len(v) > 400 || len(v) == 0 || c.id == RuleGenericPassword && len(v) < 4 ||
+		c.id != RuleGenericPassword && len(v) < 8 {
 		return 0
 	}
 	if isPlaceholderValue(v, c.quoted) || isDocExample(v) || dollarRef(v, c.fam) {
@@ -60,7 +59,7 @@ func credentialScore(v []byte, c valueCtx) float64 {
 		if len(v) < 5 && !allDigits(v) {
 			return 0 // a PIN is digits; other 4-byte values are words
 		}
-	case !c.piece && !machineLike(v):
+	case !machineLike(v):
 		// Tokens, keys and secrets are generated: a plain word or an
 		// identifier ("AccessToken", "refresh_token") is a label.
 		return 0
