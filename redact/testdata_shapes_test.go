@@ -2,11 +2,16 @@ package redact
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // TestShapesCorpus scans files shaped like real configuration and code
@@ -58,6 +63,38 @@ func TestShapesCorpus(t *testing.T) {
 				t.Errorf("%s:%d: false positive %s on %s", base, line, f.RuleID, Preview(text[f.Start:f.End]))
 			}
 		}
+		maskedParses(t, base, text, fs)
+	}
+}
+
+// maskedParses masks text and checks that JSON, YAML and Python files
+// still parse and that restoring gives the text back.
+func maskedParses(t *testing.T, name, text string, fs []Finding) {
+	t.Helper()
+	v := NewVault(testKey, 100)
+	m := mustMask(t, v, text, fs)
+	var err error
+	switch filepath.Ext(name) {
+	case ".json":
+		var x any
+		err = json.Unmarshal([]byte(m.Text), &x)
+	case ".yaml", ".yml":
+		dec := yaml.NewDecoder(strings.NewReader(m.Text))
+		for err == nil {
+			var x any
+			err = dec.Decode(&x)
+		}
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	case ".py":
+		err = pythonParses(t, m.Text)
+	}
+	if err != nil {
+		t.Errorf("%s: masked file does not parse: %v", name, err)
+	}
+	if back, _ := v.Restore(m.Text); back != text {
+		t.Errorf("%s: restore differs", name)
 	}
 }
 
