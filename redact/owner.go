@@ -146,8 +146,11 @@ func skipBlankLeft(line []byte, i int) int {
 // upper, digit and symbol (Tr0ub4dor&3, Sunny!Beach-walk) or letters and
 // digits at some length (machine-made: a3f9c2e81b7d, user1234x).
 func passwordLike(v []byte) bool {
-	if len(v) < 8 {
-		return false
+	if len(v) < 8 || bytes.Contains(v, []byte("://")) || v[0] == '/' && bytes.Count(v, []byte("/")) > 1 {
+		return false // a URL (its credentials: pairValue) or a path
+	}
+	if eq := bytes.IndexByte(bytes.TrimRight(v, "="), '='); eq > 0 {
+		return false // key=value pairs (a query, a DSN: pairValue); base64 padding is only at the end
 	}
 	var lower, upper, digit, symbol bool
 	for _, c := range v {
@@ -218,6 +221,9 @@ func flagValue(text []byte, ls, le, at int) (int, int, float64) {
 			return ws + eq + 1, we, confOwned
 		}
 	}
+	if s, e, ok := pairValue(text, ws, we, at); ok {
+		return s, e, confOwned
+	}
 	pe := ws
 	for pe > ls && isSep(text[pe-1]) {
 		pe--
@@ -259,3 +265,39 @@ func flagAfter(line, prev, word []byte, ws, we int) (int, int, float64) {
 
 // isNameByte reports bytes of a key, variable or flag name.
 func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+// pairValue finds, in the word [ws, we), the part at `at` of a
+// connection string or URL: the value of a secret-named pair
+// (password=X in a DSN, Password=X; in a connection string, ?api_key=X&)
+// or the password of URL credentials (scheme://user:X before the @).
+func pairValue(text []byte, ws, we, at int) (int, int, bool) {
+	isPairSep := func(c byte) bool { return c == ';' || c == '&' || c == '?' || c == ',' }
+	ss, se := at, at
+	for ss > ws && !isPairSep(text[ss-1]) {
+		ss--
+	}
+	for se < we && !isPairSep(text[se]) {
+		se++
+	}
+	seg := text[ss:se]
+	if eq := bytes.IndexAny(seg, "=:"); eq > 0 && ss+eq < at && secretName(seg[:eq]) && bytes.IndexByte(seg[:eq], '/') < 0 {
+		return ss + eq + 1, se, true
+	}
+	// scheme://user:password@host
+	word := text[ws:we]
+	if sch := bytes.Index(word, []byte("://")); sch > 0 {
+		auth := ws + sch + 3
+		end := we
+		if at := bytes.IndexByte(text[auth:we], '@'); at >= 0 {
+			end = auth + at
+		}
+		if slash := bytes.IndexByte(text[auth:end], '/'); slash >= 0 {
+			return 0, 0, false // the cursor is past the authority
+		}
+		if c := bytes.IndexByte(text[auth:end], ':'); c >= 0 && auth+c < at && at <= end && !allDigits(text[auth+c+1:end]) {
+			return auth + c + 1, end, true // digits alone are a host's port
+		}
+	}
+	return 0, 0, false
+}
+
