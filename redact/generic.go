@@ -648,7 +648,7 @@ func unquotedOK(text []byte, k keyName, rel relation, vi int, fam family) bool {
 	if fam.code() {
 		// In code only inside a string: a DSN, a query, a command line
 		// ("host=db password=x", "?user=u&password=x").
-		return tight && text[k.ns-1] != '(' && insideString(text, k.ns)
+		return tight && k.ns > 0 && text[k.ns-1] != '(' && insideString(text, k.ns)
 	}
 	// KEY=value inside a command line or a log line: no blanks around '='.
 	return atLineStart(text, k.ns) || tight

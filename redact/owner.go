@@ -300,4 +300,3 @@ func pairValue(text []byte, ws, we, at int) (int, int, bool) {
 	}
 	return 0, 0, false
 }
-
