@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veil-dev/veil/config"
 )
@@ -42,6 +43,17 @@ func TestSideChannels(t *testing.T) {
 	c.result(9)
 	c.call(10, "veil/barrier", nil)
 	c.response(10)
+	// A save of the config file: the watcher logs the event (with its path).
+	if err := os.WriteFile(userFile, []byte("audit:\n  enabled: false\nidentifiers:\n  terms: [Zephyrine]\n# saved\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(testTimeout)
+	for !strings.Contains(sk.logs.String(), "config: file event") {
+		if time.Now().After(deadline) {
+			t.Fatal("the watcher never logged the save")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	logs := sk.logs.String()
 	auditText, _ := os.ReadFile(sk.auditPath)
