@@ -16,17 +16,17 @@ import (
 // the span of the original it came from, so a finding in a view maps back
 // exactly; a finding in a decoded base64 blob masks the whole blob.
 //
-// Cost: base64 is looked for by sampling one byte in 20 (a value needs 20
-// bytes of its alphabet; a line gets a view
-// only when it holds an escape that decodes to a printable character.
+// Cost: base64 is looked for by sampling one byte in minBlob (a value needs
+// minBlob bytes of its alphabet, so it covers a sampled byte); a line gets a
+// view only when it holds an escape that decodes to a printable character.
 
 // maxDecodeDepth bounds views of views (base64 inside percent-encoding,
 // an auth field inside a decoded .dockerconfigjson).
 const maxDecodeDepth = 2
 
-// minBlob and maxBlob bound the base64 runs decoded (15 bytes of payload
+// minBlob and maxBlob bound the base64 runs decoded (18 bytes of payload
 // up to 64 KiB of text).
-const minBlob, maxBlob = 20, 64 * 1024
+const minBlob, maxBlob = 24, 64 * 1024
 
 // view is decoded text with, for each byte, the original span it came from.
 type view struct {
@@ -348,8 +348,9 @@ func invisibleAt(text []byte, i int) int {
 func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int) {
 	prevEnd := 0
 	for p := minBlob - 1; p < len(text); {
-		// A run of minBlob bytes covering p covers all of [p-10, p] or all
-		// of [p, p+10]: a few probes on each side rule most tokens out.
+		// A run of minBlob bytes covering p covers all of [p-minBlob/2, p]
+		// or all of [p, p+minBlob/2]: a few probes on each side rule most
+		// tokens out.
 		if !isB64(text[p]) || !b64Side(text, p, -1) && !b64Side(text, p, 1) {
 			p += minBlob
 			continue
