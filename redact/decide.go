@@ -42,6 +42,9 @@ func credentialScore(v []byte, c valueCtx) float64 {
 	if isPlaceholderValue(v, c.quoted) || isDocExample(v) || dollarRef(v, c.fam) {
 		return 0
 	}
+	if v[0] == '!' && !c.quoted && (c.fam == famYAML || c.fam == famUnknown) {
+		return 0 // a YAML tag: !vault, !Ref
+	}
 	if bytes.IndexByte(v, ' ') >= 0 || bytes.IndexByte(v, '\t') >= 0 {
 		if c.id != RuleGenericPassword || !c.quoted || c.prose || !isPassphrase(v) {
 			return 0
@@ -99,8 +102,6 @@ func isPlaceholderValue(v []byte, quoted bool) bool {
 		return true
 	case lv[0] == '$' && len(lv) > 1 && isIdentBytes(v[1:]) && (!quoted || isUpperConst(v[1:])):
 		return true // $VAR (a quoted "$ecret9" in most languages is a literal; dollarRef decides)
-	case lv[0] == '!' && !quoted:
-		return true // a YAML tag: !vault, !Ref
 	}
 	// Interpolation and format verbs make an expression, not a literal.
 	for _, p := range []string{"${", "{{", "%(", "#{", "%s", "%v", "%d", "$("} {

@@ -100,6 +100,7 @@ func TestGenericShapesPassword(t *testing.T) {
 		{"deploy.sh", `docker run -e DB_PASSWORD={V} app`, RuleGenericPassword},
 		{"app.log", `2026-01-02 INFO connect user=app password={V} ok`, RuleGenericPassword},
 		{".env", "DB_PASS={V}\n", RuleGenericPassword},
+		{".env", "DB_PASSWORD=!{V}\n", anySecret}, // the leading ! is part of the password
 		{"db.go", `dsn := "host=db user=app password={V} dbname=shop sslmode=disable"`, RuleGenericPassword},
 		{"client.js", `fetch("/login?user=bob&password={V}&next=/")`, RuleGenericPassword},
 		{"run.py", `subprocess.run("PGPASSWORD={V} psql -h db", shell=True)`, RuleGenericPassword},
