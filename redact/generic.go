@@ -27,7 +27,7 @@ func isKeyByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == 
 // passwordWords are the last words of a password key, in English and the
 // common other languages (lower case, UTF-8).
 var passwordWords = map[string]bool{
-	"password": true, "passwd": true, "pwd": true, "passphrase": true, "passwort": true, "kennwort": true,
+	"password": true, "passwd": true, "pwd": true, "passphrase": true, "passcode": true, "passwort": true, "kennwort": true,
 	"contraseña": true, "contrasena": true, "contrasenya": true, "motdepasse": true, "mdp": true, "senha": true,
 	"wachtwoord": true, "lösenord": true, "losenord": true, "passord": true, "adgangskode": true,
 	"salasana": true, "hasło": true, "haslo": true, "heslo": true, "jelszó": true, "jelszo": true, "şifre": true,

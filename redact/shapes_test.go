@@ -130,6 +130,7 @@ func TestGenericShapesPassword(t *testing.T) {
 		// Prose in comments, chat and docs.
 		{"main.go", `// the staging password is {V} until Friday`, RuleGenericPassword},
 		{"app.py", `# pwd: {V}`, RuleGenericPassword},
+		{"wifi.yaml", "passcode: {V}\n", RuleGenericPassword},
 		{"", `my password is {V}, can you fix the login?`, RuleGenericPassword},
 		{"NOTES.md", `Admin password: {V}`, RuleGenericPassword},
 	}
