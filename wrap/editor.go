@@ -173,7 +173,10 @@ func (s *Session) documentNotification(m *message) bool {
 		s.mu.Lock()
 		s.docs[uri] = d
 		s.mu.Unlock()
-		if d.Route != policy.Upstream && s.local == nil {
+		switch {
+		case d.Route == policy.Upstream:
+			s.toEditor(encodeNotification("veil/status", map[string]any{"uri": uri, "route": d.Route, "reason": d.Reason, "rule": d.Rule}))
+		case s.local == nil:
 			s.tellBlocked(uri, d)
 		}
 	}

@@ -101,6 +101,11 @@ func (f *fake) handle(m *message) (int, bool) {
 		f.mu.Unlock()
 	case m.Method == "test/fetch":
 		go f.fetch(m.ID, m.Params)
+	case m.Method == "test/cancelAll":
+		go func() {
+			f.call("copilot/fetchDisconnectAll", map[string]any{})
+			f.reply(m.ID, "ok")
+		}()
 	case m.Method == "test/config":
 		go f.config(m.ID)
 	case m.Method == "test/state", m.Method == "textDocument/inlineCompletion":

@@ -316,6 +316,9 @@ func TestBlockedDocumentNeverReachesChild(t *testing.T) {
 	if n := e.notifications("window/showMessage"); len(n) != 1 || !strings.Contains(n[0], "**/.env") {
 		t.Errorf("showMessage = %v", n)
 	}
+	if n := strings.Join(e.notifications("veil/status"), "\n"); !strings.Contains(n, `"route":"upstream"`) || !strings.Contains(n, `"route":"block"`) {
+		t.Errorf("veil/status notifications = %s", n)
+	}
 	raw, _ = e.call("veil/status", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}})
 	if !strings.Contains(string(raw), `"route":"upstream"`) || !strings.Contains(string(raw), `"wraps":"Fake Copilot 1.539.0"`) {
 		t.Errorf("veil/status = %s", raw)
@@ -425,5 +428,42 @@ func TestLocalRouteServedInProcess(t *testing.T) {
 	}
 	if n := e.notifications("window/showMessage"); len(n) != 0 {
 		t.Errorf("with a local server, the session itself showed %v", n)
+	}
+}
+
+func TestFetchCancelledByChild(t *testing.T) {
+	gotRequest := make(chan struct{})
+	released := make(chan struct{})
+	client := tlsUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"text\":\"a\"}]}\n\n")
+		w.(http.Flusher).Flush()
+		close(gotRequest)
+		<-r.Context().Done() // ends only when veil hangs up
+		close(released)
+	})
+	e := startEditor(t, editorOpts{gate: testGate(t, client)})
+	e.initialize()
+	done := make(chan json.RawMessage, 1)
+	go func() {
+		raw, _ := e.call("test/fetch", map[string]any{"url": "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", "method": "POST", "body": "{}", "cancelAfter": true})
+		done <- raw
+	}()
+	<-gotRequest
+	if _, err := e.call("test/cancelAll", nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("copilot/fetchDisconnectAll did not end the upstream request")
+	}
+	select {
+	case raw := <-done:
+		if !strings.Contains(string(raw), `"body":"data:`) {
+			t.Errorf("fetch result %s", raw)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the child's fetch never ended")
 	}
 }
