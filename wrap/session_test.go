@@ -80,7 +80,13 @@ func startEditor(t *testing.T, o editorOpts) *editor {
 	go func() {
 		e.run <- e.conn.Run(func(m *lspconn.Message) error {
 			if m.IsCall() && m.Method == "workspace/configuration" {
-				return e.conn.Reply(m.ID, []any{map[string]any{"enable": true}, map[string]any{"editor": map[string]any{"x": 1}}, nil}, nil)
+				// Answer off the read loop, as editors do: a write from
+				// the read loop on these unbuffered pipes could deadlock
+				// against a Call blocked writing to the session.
+				go func() {
+					_ = e.conn.Reply(m.ID, []any{map[string]any{"enable": true}, map[string]any{"editor": map[string]any{"x": 1}}, nil}, nil)
+				}()
+				return nil
 			}
 			e.mu.Lock()
 			e.notes = append(e.notes, *m)

@@ -187,17 +187,24 @@ func (p *copilotPlugin) handle(m *lspconn.Message) error {
 		for i := range out {
 			out[i] = map[string]any{}
 		}
-		return p.conn.Reply(m.ID, out, nil)
+		p.replyAsync(m.ID, out)
 	case m.Method == "conversation/invokeClientToolConfirmation":
-		return p.conn.Reply(m.ID, []any{map[string]any{"result": "accept"}, nil}, nil)
+		p.replyAsync(m.ID, []any{map[string]any{"result": "accept"}, nil})
 	case m.IsCall():
-		return p.conn.Reply(m.ID, nil, nil)
+		p.replyAsync(m.ID, nil)
 	default:
 		p.mu.Lock()
 		p.note[m.Method] = append(p.note[m.Method], string(m.Params))
 		p.mu.Unlock()
 	}
 	return nil
+}
+
+// replyAsync answers off the read loop, as editors do: a write from the
+// read loop on these unbuffered pipes could deadlock against a call
+// blocked writing to veil.
+func (p *copilotPlugin) replyAsync(id []byte, result any) {
+	go func() { _ = p.conn.Reply(id, result, nil) }()
 }
 
 func (p *copilotPlugin) call(t *testing.T, method string, params any) json.RawMessage {
