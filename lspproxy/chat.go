@@ -69,7 +69,7 @@ func (s *Server) prepareChat(id string, p ChatParams) (requestFunc, string, erro
 	}
 	refs := make([]chatRef, len(p.References))
 	for i, r := range p.References {
-		refs[i] = chatRef{ChatReference: r, doc: s.docs.get(r.URI)}
+		refs[i] = chatRef{ChatReference: r, doc: s.docs.get(r.URI), scannedBy: s.ai.scannedBy.Load()}
 	}
 	return func(ctx context.Context) (any, error) {
 		return s.ai.chat(ctx, id, p, refs)
@@ -78,7 +78,8 @@ func (s *Server) prepareChat(id string, p ChatParams) (requestFunc, string, erro
 
 type chatRef struct {
 	ChatReference
-	doc *Document // nil: not open
+	doc       *Document       // nil: not open
+	scannedBy *detectorFuture // the detector doc's findings came from
 }
 
 // chat runs one chat request: policy on the message, then each reference
@@ -274,6 +275,9 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip redactedSnippet, fs 
 		}
 	}
 	w, fs := findingsWindow(doc, start, end)
+	if r.doc != nil { // an open document's findings may predate the settings
+		fs = freshFindings(st, r.scannedBy, p.s.scanPath(doc.Path), w, fs)
+	}
 	fs = p.withTyped(st, doc, w, fs)
 	w, fs, err := p.withKnown(doc, w, fs, -1)
 	if err != nil {

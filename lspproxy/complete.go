@@ -36,6 +36,9 @@ type fimRequest struct {
 	// multiline lets an automatic suggestion span a block (Copilot dialect).
 	multiline bool
 
+	// scannedBy is the detector the snapshot's findings came from.
+	scannedBy *detectorFuture
+
 	// name is the document's masked relative path, set by maskedName the
 	// first time it is needed (the audit record and the prompt share it).
 	name *pathMask
@@ -82,7 +85,8 @@ func (s *Server) newFIMRequestIn(enc Encoding, id []byte, kind policy.Kind, uri 
 		}
 		return 1
 	})
-	return &fimRequest{id: string(id), kind: kind, doc: doc, cursor: cursor, trigger: trigger, neighbors: neighbors, enc: enc}, nil
+	return &fimRequest{id: string(id), kind: kind, doc: doc, cursor: cursor, trigger: trigger, neighbors: neighbors, enc: enc,
+		scannedBy: s.ai.scannedBy.Load()}, nil
 }
 
 // complete runs the pipeline and returns the text to insert at the cursor,
@@ -195,6 +199,7 @@ func (pr *prompt) bytes() int {
 // request must be blocked.
 func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
+	fs = freshFindings(st, r.scannedBy, p.s.scanPath(r.doc.Path), w, fs)
 	w, fs, err := p.withKnown(r.doc, w, fs, r.cursor)
 	if err != nil {
 		return &prompt{}, err
@@ -418,7 +423,7 @@ func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, [
 		if len(out) == st.cfg.LSP.NeighborFiles {
 			break
 		}
-		n, err := p.neighbour(st, r.kind, d)
+		n, err := p.neighbour(st, r.kind, d, r.scannedBy)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -449,7 +454,7 @@ const neighbourCacheMax = 64
 // neighbour redacts the start of d, reusing the last result while d, the
 // settings and the root are unchanged (Documents are immutable snapshots,
 // and the vault gives a value the same token every time).
-func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neighbourEntry, error) {
+func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scannedBy *detectorFuture) (neighbourEntry, error) {
 	root := p.s.workspaceRoot(d.Path)
 	p.nbMu.Lock()
 	e, hit := p.nbCache[d.URI]
@@ -459,6 +464,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document) (neigh
 	}
 	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
 	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
+	inWindow = freshFindings(st, scannedBy, p.s.scanPath(d.Path), w, inWindow)
 	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
 	all := append(slices.Clone(p.withTyped(st, d, w, inWindow)), p.vault.Known(d.Text.Slice(0, hi))...)
 	end, fs := cutBefore(all, w.end()) // never cut a value in two

@@ -242,9 +242,11 @@ func (s *Server) rescanDocuments() {
 	if s.docs == nil {
 		return
 	}
+	det := s.ai.settings().det
 	for _, doc := range s.docs.rescanAll() {
 		s.documentChanged(doc)
 	}
+	s.ai.scannedBy.Store(det)
 }
 
 // blocked tells the user a request was blocked: a log line every time (the

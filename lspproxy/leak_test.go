@@ -436,3 +436,41 @@ func TestAllowActionOnlyWhereItCounts(t *testing.T) {
 		}
 	}
 }
+
+// A request whose document snapshot predates the rescan that follows a
+// reload still masks what the new settings mask: here the settings change
+// under the open document with no rescan at all.
+func TestLeakStaleFindingsAfterReload(t *testing.T) {
+	m := &fakeModel{}
+	opts := pipelineOptions(m)
+	c := startClient(t, opts)
+	c.initialize(nil)
+	uri := "file:///work/ws/a.go"
+	c.open(uri, "go", "package a\n\n// Owned by the Quillfeather team.\nfunc f() {\n\t\n}\n")
+	c.open("file:///work/ws/n.go", "go", "package a\n\n// Hydrastone billing helpers.\n")
+	c.call(1, "veil/barrier", nil)
+	c.response(1)
+	cfg := *c.srv.ai.settings().cfg
+	cfg.Identifiers.Terms = append([]string{"Quillfeather", "Hydrastone"}, cfg.Identifiers.Terms...)
+	st, err := compileSettings(cfg, opts.RedactOptions, c.srv.ai.opts.Detectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.det.wait(); err != nil {
+		t.Fatal(err)
+	}
+	c.srv.ai.cur.Store(st) // swapped in; the documents are not rescanned
+	c.call(2, "textDocument/inlineCompletion", inlineParams(uri, 4, 1))
+	c.result(2)
+	m.mu.Lock()
+	nbs := len(m.fims[0].Neighbors)
+	m.mu.Unlock()
+	if nbs == 0 {
+		t.Fatal("n.go was not sent as a neighbour")
+	}
+	seen := m.seen()
+	if m.calls() != 1 || strings.Contains(seen, "Quillfeather") || strings.Contains(seen, "Hydrastone") {
+		t.Fatalf("model calls %d; a term added by the new settings reached the model (document %v, neighbour %v)",
+			m.calls(), strings.Contains(seen, "Quillfeather"), strings.Contains(seen, "Hydrastone"))
+	}
+}

@@ -230,3 +230,20 @@ func (p *pipeline) knownIn(e neighbourEntry) bool {
 	_, inPath := p.vault.Leak(e.snip.path.String())
 	return inText || inPath
 }
+
+// freshFindings adds to fs what st's detector finds in w when the
+// snapshot's findings came from another detector: a request that arrived
+// before the rescan following a reload still masks what the new settings
+// mask (a term just added).
+func freshFindings(st *settings, scannedBy *detectorFuture, scanPath string, w textWindow, fs []redact.Finding) []redact.Finding {
+	if scannedBy == st.det {
+		return fs
+	}
+	for _, f := range st.detector().Scan(scanPath, w.text) {
+		f.Start += w.base
+		f.End += w.base
+		fs = append(fs, f)
+	}
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	return dedupe(fs)
+}

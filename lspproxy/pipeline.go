@@ -138,6 +138,11 @@ type pipeline struct {
 	// startDet is the detector of the configuration at start, compiled
 	// in the background; nothing but initialize runs before it is ready.
 	startDet *detectorFuture
+	// scannedBy is the detector whose findings the open documents hold:
+	// set by the rescan that follows a reload (on the read loop), so a
+	// request can tell that its snapshot predates the settings it runs
+	// under (see freshFindings).
+	scannedBy atomic.Pointer[detectorFuture]
 	vault    *redact.Vault
 	chats    *chatHistory // this session's chat turns, unredacted
 	files    configFiles  // the workspace files in force (see configfiles.go)
@@ -163,6 +168,7 @@ func newPipeline(s session, opts Options) (*pipeline, error) {
 	p := &pipeline{s: s, logger: opts.Logger, opts: opts, vault: redact.NewVault(key, vaultMaxEntries), chats: newChatHistory(), nbCache: map[string]neighbourEntry{}}
 	p.cur.Store(st)
 	p.startDet = st.det
+	p.scannedBy.Store(st.det)
 	return p, nil
 }
 
