@@ -143,9 +143,9 @@ type pipeline struct {
 	// request can tell that its snapshot predates the settings it runs
 	// under (see freshFindings).
 	scannedBy atomic.Pointer[detectorFuture]
-	vault    *redact.Vault
-	chats    *chatHistory // this session's chat turns, unredacted
-	files    configFiles  // the workspace files in force (see configfiles.go)
+	vault     *redact.Vault
+	chats     *chatHistory // this session's chat turns, unredacted
+	files     configFiles  // the workspace files in force (see configfiles.go)
 
 	// watcherMu guards watcher, started at initialize when Options.Load is set.
 	watcherMu sync.Mutex
