@@ -142,14 +142,16 @@ type documents struct {
 
 	mu    sync.Mutex
 	byURI map[string]*Document
+	// meter counts the open text (nil: not counted).
+	meter *TextMeter
 	// recent holds the open URIs, the most recently opened or changed
 	// first: neighbour candidates are taken from its front, O(1) to keep.
 	recent   *list.List
 	inRecent map[string]*list.Element
 }
 
-func newDocuments(scanner func() scanner) *documents {
-	return &documents{scanner: scanner, byURI: map[string]*Document{}, recent: list.New(), inRecent: map[string]*list.Element{}}
+func newDocuments(scanner func() scanner, meter *TextMeter) *documents {
+	return &documents{scanner: scanner, byURI: map[string]*Document{}, recent: list.New(), inRecent: map[string]*list.Element{}, meter: meter}
 }
 
 // uriPath turns a file: URI into a slash path for policy; other schemes have
@@ -215,7 +217,11 @@ func (d *documents) open(item TextDocumentItem) *Document {
 		Version:    item.Version,
 	}, []byte(item.Text), d.scanner())
 	d.mu.Lock()
+	if old := d.byURI[item.URI]; old != nil {
+		d.meter.add(-old.Text.Len())
+	}
 	d.byURI[item.URI] = doc
+	d.meter.add(doc.Text.Len())
 	d.touch(item.URI)
 	d.mu.Unlock()
 	return doc
@@ -253,6 +259,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 		doc = edited(doc, textbuf.Edit{Start: start, End: end, Text: c.Text}, sc)
 		doc.Version = p.TextDocument.Version
 	}
+	d.meter.add(doc.Text.Len() - d.byURI[p.TextDocument.URI].Text.Len())
 	d.byURI[p.TextDocument.URI] = doc
 	d.touch(p.TextDocument.URI)
 	return doc, problem
@@ -293,12 +300,27 @@ func edited(doc *Document, e textbuf.Edit, sc scanner) *Document {
 
 func (d *documents) close(u string) {
 	d.mu.Lock()
+	if old := d.byURI[u]; old != nil {
+		d.meter.add(-old.Text.Len())
+	}
 	delete(d.byURI, u)
 	if e := d.inRecent[u]; e != nil {
 		d.recent.Remove(e)
 		delete(d.inRecent, u)
 	}
 	d.mu.Unlock()
+}
+
+// closeAll closes every document (the session ended).
+func (d *documents) closeAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for u, doc := range d.byURI {
+		d.meter.add(-doc.Text.Len())
+		delete(d.byURI, u)
+	}
+	d.recent.Init()
+	clear(d.inRecent)
 }
 
 // get returns the current snapshot of u, or nil when it is not open.

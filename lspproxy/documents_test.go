@@ -98,7 +98,7 @@ func TestIncrementalFindings(t *testing.T) {
 	det := testDetector(t)
 	sec := newSecrets(7)
 	text, _ := sampleSource(sec, 20000)
-	docs := newDocuments(testScanner(det))
+	docs := newDocuments(testScanner(det), nil)
 	uri := "file:///work/ws/big.go"
 	docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: text})
 	r := rand.New(rand.NewPCG(1, 2))
@@ -145,7 +145,7 @@ func TestRescanWindowIsBounded(t *testing.T) {
 	src, _ := sampleSource(newSecrets(8), 1<<20)
 	oneLine := strings.ReplaceAll(src[:400<<10], "\n", " ")
 	for name, text := range map[string]string{"1MB": src, "400KB one line": oneLine} {
-		docs := newDocuments(testScanner(det))
+		docs := newDocuments(testScanner(det), nil)
 		uri := "file:///work/ws/big.go"
 		doc := docs.open(TextDocumentItem{URI: uri, Version: 1, Text: text})
 		if doc.FindingCount() < 300 {
@@ -168,7 +168,7 @@ func TestRescanWindowIsBounded(t *testing.T) {
 func BenchmarkDidChange1MB(b *testing.B) {
 	det := testDetector(b)
 	text, _ := sampleSource(newSecrets(9), 1<<20)
-	docs := newDocuments(testScanner(det))
+	docs := newDocuments(testScanner(det), nil)
 	uri := "file:///work/ws/big.go"
 	docs.open(TextDocumentItem{URI: uri, Version: 1, Text: text})
 	b.ReportAllocs()
@@ -213,7 +213,7 @@ func TestRescanFarContext(t *testing.T) {
 			"-----BEGIN RSA PRIVATE KEY-----\n" + body + code, "-----BEGIN", "-----BEGUN"},
 	}
 	for _, c := range cases {
-		docs := newDocuments(testScanner(det))
+		docs := newDocuments(testScanner(det), nil)
 		uri := "file:///work/ws/far.go"
 		doc := docs.open(TextDocumentItem{URI: uri, Version: 1, Text: c.text})
 		a := strings.Index(c.text, c.find)
@@ -280,5 +280,37 @@ func TestDiagnosticsOnlyWhenFindingsChange(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// TestTextMeter: the meter follows opens, edits, closes and the end of the
+// session, and reports each MiB of movement.
+func TestTextMeter(t *testing.T) {
+	var reports []int64
+	m := NewTextMeter(func(total int64) { reports = append(reports, total) })
+	docs := newDocuments(testScanner(testDetector(t)), m)
+	big := strings.Repeat("x := 1\n", 300<<10) // 2.1 MB
+	docs.open(TextDocumentItem{URI: "file:///w/a.go", Version: 1, Text: big})
+	docs.open(TextDocumentItem{URI: "file:///w/b.go", Version: 1, Text: "package b\n"})
+	if m.Total() != int64(len(big)+10) {
+		t.Fatalf("after opens: %d", m.Total())
+	}
+	p := Position{Line: 0, Character: 0}
+	if _, err := docs.change(DidChangeTextDocumentParams{
+		TextDocument:   VersionedTextDocumentIdentifier{URI: "file:///w/a.go", Version: 2},
+		ContentChanges: []TextDocumentContentChangeEvent{{Range: &Range{Start: p, End: Position{Line: 100}}, Text: "yz"}},
+	}, UTF16); err != nil {
+		t.Fatal(err)
+	}
+	if m.Total() != int64(len(big)+10-700+2) {
+		t.Fatalf("after an edit: %d", m.Total())
+	}
+	docs.close("file:///w/b.go")
+	docs.closeAll()
+	if m.Total() != 0 {
+		t.Fatalf("after closing everything: %d", m.Total())
+	}
+	if !slices.Equal(reports, []int64{0, int64(len(big)), 0}) {
+		t.Fatalf("reports %v", reports)
 	}
 }

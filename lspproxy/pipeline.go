@@ -33,6 +33,9 @@ type Options struct {
 	// Detectors compiles and shares detectors; nil gives the session a
 	// cache of its own. One per process lets sessions share them.
 	Detectors *Detectors
+	// TextMeter, when set, counts the session's open text (shared by the
+	// sessions of a process).
+	TextMeter *TextMeter
 	// Model answers completions and chat; it only ever sees redacted text.
 	// Required. The session probes it (model.pin) before the first request.
 	Model localmodel.Model

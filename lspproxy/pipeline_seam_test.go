@@ -59,7 +59,7 @@ func TestPipelineWithoutServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.close()
-	docs := newDocuments(p.scanner())
+	docs := newDocuments(p.scanner(), nil)
 	key := newSecrets(41).aws()
 	text := "package a\n\nvar k = \"" + key + "\"\n\n"
 	doc := docs.open(TextDocumentItem{URI: "file:///work/ws/a.go", LanguageID: "go", Version: 1, Text: text})

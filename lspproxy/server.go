@@ -94,7 +94,7 @@ func New(opts Options) (*Server, error) {
 	// One logger per session: paths masked, every line names the session.
 	s.logger = slog.New(&pathMaskingHandler{inner: opts.Logger.Handler(), s: s}).With("session", opts.SessionID)
 	ai.logger = s.logger
-	s.docs = newDocuments(ai.scanner())
+	s.docs = newDocuments(ai.scanner(), opts.TextMeter)
 	return s, nil
 }
 
@@ -166,6 +166,7 @@ func (s *Server) stop() {
 	s.cancel()
 	s.stopDiagnostics()
 	s.wg.Wait()
+	s.docs.closeAll()
 	s.ai.close()
 }
 

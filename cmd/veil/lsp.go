@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 
@@ -65,6 +66,7 @@ func runLSP(e *env, args []string) int {
 		Config:    &loaded.Config,
 		Load:      &load,
 		Detectors: lspproxy.NewDetectors(), // compiled once, shared by every session
+		TextMeter: memoryMeter(e.getenv),
 		Model:     deps.model,
 		Audit:     deps.audit,
 		Version:   version,
@@ -113,6 +115,18 @@ func sessionLogger(lf *logFlags, fs *pflag.FlagSet, c config.Config, stderr io.W
 type deps struct {
 	model localmodel.Model
 	audit *audit.Log
+}
+
+// memoryMeter keeps the runtime's soft memory limit at twice the open
+// document text plus 16 MiB (the live heap is about 1.5 times the text plus
+// the detector), so the garbage collector's headroom follows what is open
+// instead of doubling the heap: with the binary's own pages, resident memory
+// stays under twice the text plus 25 MB. GOMEMLIMIT, when set, wins.
+func memoryMeter(getenv func(string) string) *lspproxy.TextMeter {
+	if getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	return lspproxy.NewTextMeter(func(total int64) { debug.SetMemoryLimit(2*total + 16<<20) })
 }
 
 func openDeps(c config.Config, getenv func(string) string, logger *slog.Logger) (*deps, error) {
