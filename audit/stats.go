@@ -20,9 +20,15 @@ type Summary struct {
 	// BlockReasons counts blocked requests by reason, e.g.
 	// "blocked: path matches **/.env (default policy rule 1)".
 	BlockReasons map[string]int
-	Findings     map[string]int // findings by category
-	Rules        map[string]int // findings by rule id
-	BytesSent    int64
+	// Upstream counts a wrapped server's requests (route upstream) by
+	// "kind outcome", e.g. "completions ok", "telemetry blocked".
+	Upstream map[string]int
+	// UpstreamRefused counts file contents (attachments, tool results)
+	// replaced by a refusal before an upstream request left.
+	UpstreamRefused int
+	Findings        map[string]int // findings by category
+	Rules           map[string]int // findings by rule id
+	BytesSent       int64
 	// LatencyP50 and LatencyP95 (ms, nearest rank) are over the requests the
 	// user waited on the model for: not blocked, not cancelled.
 	LatencyP50, LatencyP95 float64
@@ -42,7 +48,7 @@ type Day struct {
 func Stats(files ...string) (Summary, error) {
 	s := Summary{
 		ByRoute: map[string]int{}, ByOutcome: map[string]int{}, BlockReasons: map[string]int{},
-		Findings: map[string]int{}, Rules: map[string]int{},
+		Findings: map[string]int{}, Rules: map[string]int{}, Upstream: map[string]int{},
 	}
 	var all []float64
 	days := map[string]*dayAcc{}
@@ -107,6 +113,10 @@ func (s *Summary) add(r Record) {
 	if r.Route == "block" {
 		s.Blocked++
 		s.BlockReasons[r.Reason]++
+	}
+	if r.Route == "upstream" {
+		s.Upstream[r.Kind+" "+r.Outcome]++
+		s.UpstreamRefused += r.Refused
 	}
 	for c, n := range r.Findings {
 		s.Findings[c] += n

@@ -90,3 +90,30 @@ func TestPercentile(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsUpstream(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	l, err := Open(config.Audit{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Record{
+		{Route: "upstream", Kind: "chat", Host: "api.githubcopilot.com", Outcome: OutcomeOK, Refused: 2},
+		{Route: "upstream", Kind: "completions", Host: "proxy.individual.githubcopilot.com", Outcome: OutcomeOK},
+		{Route: "upstream", Kind: "completions", Host: "proxy.individual.githubcopilot.com", Outcome: OutcomeOK, Refused: 1},
+		{Route: "upstream", Kind: "telemetry", Outcome: OutcomeBlocked, Reason: "telemetry dropped"},
+		{Route: "local", Kind: "inline", Outcome: OutcomeOK},
+	} {
+		if err := l.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	s, err := Stats(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ByRoute["upstream"] != 4 || s.Upstream["completions ok"] != 2 || s.Upstream["chat ok"] != 1 || s.Upstream["telemetry blocked"] != 1 || len(s.Upstream) != 3 || s.UpstreamRefused != 3 {
+		t.Errorf("upstream %v refused %d routes %v", s.Upstream, s.UpstreamRefused, s.ByRoute)
+	}
+}

@@ -144,6 +144,10 @@ func printStats(out io.Writer, s audit.Summary, files int) {
 	section(w, "requests by route", s.ByRoute)
 	section(w, "requests by outcome", s.ByOutcome)
 	section(w, "blocked, by reason", s.BlockReasons)
+	section(w, "upstream requests (wrap mode), by kind and outcome", s.Upstream)
+	if s.UpstreamRefused > 0 {
+		fmt.Fprintf(w, "\nupstream: %d file contents refused (attachments, tool results)\n", s.UpstreamRefused)
+	}
 	section(w, "findings by category", s.Findings)
 	section(w, "findings by rule", s.Rules)
 	if len(s.Days) > 0 {

@@ -559,7 +559,7 @@ func checkAuditAndLog(t *testing.T, mock *copilotMock, w *plantedWorkspace, logD
 	if c := run(&env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: os.Getenv}, []string{"audit", "stats", auditPath}); c != 0 {
 		t.Errorf("audit stats: %d %s", c, errOut.String())
 	}
-	if !strings.Contains(out.String(), "upstream") {
+	if !strings.Contains(out.String(), "upstream requests (wrap mode)") || !strings.Contains(out.String(), "completions ok") || !strings.Contains(out.String(), "file contents refused") {
 		t.Errorf("audit stats does not count upstream:\n%s", out.String())
 	}
 	t.Logf("veil audit stats:\n%s", out.String())
