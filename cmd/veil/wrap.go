@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"go.lsp.dev/uri"
 
@@ -25,11 +26,54 @@ import (
 
 // wrapDeps are what a wrap session is built from.
 type wrapDeps struct {
-	det   *redact.Detector
+	cur   atomic.Pointer[boundary] // replaced whole when the config changes
 	vault *redact.Vault
-	pol   *policy.Policy
 	root  string // the workspace root policy sees: the directory veil runs in
 	audit *audit.Log
+}
+
+// boundary is what the config decides at the child's network: the detector
+// and the policy, compiled together.
+type boundary struct {
+	det *redact.Detector
+	pol *policy.Policy
+}
+
+// apply compiles c and puts it in force; on error the old one stays.
+func (d *wrapDeps) apply(c config.Config) error {
+	det, err := redact.NewDetector(c.DetectorOptions())
+	if err != nil {
+		return err
+	}
+	pol, err := policy.Compile(c.Policy)
+	if err != nil {
+		return err
+	}
+	d.cur.Store(&boundary{det: det, pol: pol})
+	return nil
+}
+
+// watch reloads the boundary when the user's or the workspace's config
+// file changes (the workspace is the directory veil runs in). The watcher
+// stops with ctx; nil when the config cannot be watched (the start config
+// stays in force).
+func (d *wrapDeps) watch(ctx context.Context, load config.LoadOptions, logger *slog.Logger) *config.Watcher {
+	load.WorkspaceRoots = []string{d.root}
+	w, err := config.Watch(ctx, load, func(l *config.Loaded) {
+		if err := d.apply(l.Config); err != nil {
+			logger.Warn("wrap: config reload refused; the previous one stays", "error", err.Error())
+			return
+		}
+		logger.Info("wrap: config reloaded at the boundary")
+	}, func(err error) { logger.Warn("wrap: config reload", "error", err.Error()) }, logger)
+	if err != nil {
+		logger.Warn("wrap: config not watched", "error", err.Error())
+		return nil
+	}
+	if err := d.apply(w.Current().Config); err != nil {
+		logger.Warn("wrap: workspace config refused", "error", err.Error())
+	}
+	return w
 }
 
 // serveWrap runs `veil lsp --wrap -- <command>`: the editor's session is
@@ -53,6 +97,11 @@ func serveWrap(e *env, c config.Config, load config.LoadOptions, logger *slog.Lo
 		fmt.Fprintf(e.stderr, "veil lsp --wrap: %v\n", err)
 		return exitError
 	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	if w := d.watch(ctx, load, logger); w != nil {
+		defer w.Close()
+	}
 	// Documents routed local or block are served by veil's own server.
 	local := func(ctx context.Context, r io.Reader, w io.Writer) error {
 		srv, err := lspproxy.New(lspproxy.Options{Config: &c, Load: &load, Model: deps.model,
@@ -64,7 +113,7 @@ func serveWrap(e *env, c config.Config, load config.LoadOptions, logger *slog.Lo
 	}
 	sid := randomID()
 	gate := egress.New(egress.Options{
-		Detector: func() *redact.Detector { return d.det },
+		Detector: func() *redact.Detector { return d.cur.Load().det },
 		Vault:    d.vault,
 		Blocked:  d.blocked,
 		Record:   d.record(sid, logger),
@@ -92,28 +141,25 @@ func serveWrap(e *env, c config.Config, load config.LoadOptions, logger *slog.Lo
 }
 
 func openWrapDeps(c config.Config, auditLog *audit.Log) (*wrapDeps, error) {
-	det, err := redact.NewDetector(c.DetectorOptions())
-	if err != nil {
-		return nil, err
-	}
-	pol, err := policy.Compile(c.Policy)
-	if err != nil {
-		return nil, err
-	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	cwd, _ := os.Getwd()
-	return &wrapDeps{det: det, vault: redact.NewVault(key, 0), pol: pol, root: filepath.ToSlash(cwd), audit: auditLog}, nil
+	d := &wrapDeps{vault: redact.NewVault(key, 0), root: filepath.ToSlash(cwd), audit: auditLog}
+	if err := d.apply(c); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // route decides a document's route in wrap mode.
 func (d *wrapDeps) route(kind policy.Kind, u, languageID, text string) policy.Decision {
+	b := d.cur.Load()
 	p := docPath(u)
 	req := policy.Request{Kind: kind, Path: p, WorkspaceRoot: d.root, LanguageID: languageID, Wrapped: true}
 	if text != "" {
-		req.Findings = d.det.Scan(scanPath(p, d.root), []byte(text))
+		req.Findings = b.det.Scan(scanPath(p, d.root), []byte(text))
 	}
-	return d.pol.Decide(req)
+	return b.pol.Decide(req)
 }
 
 // blocked says whether a file's content may not leave (the egress gate
@@ -124,13 +170,13 @@ func (d *wrapDeps) blocked(p string) (string, bool) {
 	} else if !filepath.IsAbs(p) {
 		p = filepath.Join(d.root, p)
 	}
-	dec := d.pol.Decide(policy.Request{Kind: policy.Chat, Path: filepath.ToSlash(p), WorkspaceRoot: d.root, Wrapped: true})
+	dec := d.cur.Load().pol.Decide(policy.Request{Kind: policy.Chat, Path: filepath.ToSlash(p), WorkspaceRoot: d.root, Wrapped: true})
 	return dec.Reason, dec.Route != policy.Upstream
 }
 
 // mask masks text for the log.
 func (d *wrapDeps) mask(s string) string {
-	fs := d.det.Scan("", []byte(s))
+	fs := d.cur.Load().det.Scan("", []byte(s))
 	if len(fs) == 0 {
 		return s
 	}

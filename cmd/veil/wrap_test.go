@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/veil-dev/veil/config"
 )
 
 func TestLSPWrapUsage(t *testing.T) {
@@ -56,5 +61,57 @@ func TestLSPWrapUpstreamCommand(t *testing.T) {
 	}}, []string{"lsp", "--wrap", "--config", cfg})
 	if code != exitError || !strings.Contains(errOut.String(), "configured-server") {
 		t.Errorf("exit %d, stderr %q; want the configured command to be started", code, errOut.String())
+	}
+}
+
+// TestWrapBoundaryReloads: a term added to the user file is masked at the
+// boundary (and the workspace's .veil.yaml counts) without a restart.
+func TestWrapBoundaryReloads(t *testing.T) {
+	home := t.TempDir()
+	ws := t.TempDir()
+	t.Chdir(ws)
+	if err := os.WriteFile(filepath.Join(ws, ".veil.yaml"), []byte("identifiers:\n  terms: [Quillmark]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(home, "veil.yaml")
+	if err := os.WriteFile(cfg, []byte("identifiers:\n  terms: [Zephyrine]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	load := config.LoadOptions{UserFile: cfg, Getenv: getenv}
+	loaded, err := config.Load(load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := openWrapDeps(loaded.Config, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := d.watch(ctx, load, slog.New(slog.DiscardHandler))
+	if w == nil {
+		t.Fatal("not watched")
+	}
+	defer w.Close()
+	masked := func(s string) bool { return !strings.Contains(d.mask(s), s) }
+	if !masked("Zephyrine") || !masked("Quillmark") {
+		t.Fatal("the user's and the workspace's terms are not masked at start")
+	}
+	if masked("Borealix") {
+		t.Fatal("an unconfigured word is masked")
+	}
+	if err := os.WriteFile(cfg, []byte("identifiers:\n  terms: [Zephyrine, Borealix]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !masked("Borealix"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a term added to the config is not masked after the reload")
+		}
 	}
 }
