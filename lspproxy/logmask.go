@@ -2,13 +2,13 @@ package lspproxy
 
 import (
 	"context"
-
-	"github.com/veil-dev/veil/audit"
 	"log/slog"
 	"net/url"
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/veil-dev/veil/audit"
 )
 
 // Side channels: what veil logs must carry no document content. Absolute
@@ -19,12 +19,19 @@ import (
 // absPath finds absolute slash paths in log text.
 var absPath = regexp.MustCompile(`(?:^|[\s"'=(\[])(/[^\s"'()\[\]:,]+)`)
 
-// pathMaskingHandler rewrites string attributes (and errors) so that every
-// absolute path in them is a masked relative name.
+// pathMaskingHandler rewrites the message and string attributes (and
+// errors) so that every absolute path in them is a masked name (and, for a
+// session, every workspace rule id its alias).
 type pathMaskingHandler struct {
 	inner slog.Handler
-	s     *Server
+	s     *Server // nil: paths become their base names, unmasked
 }
+
+// PathMaskingHandler wraps h so that every absolute path in a log line is
+// written as "…/" and its base name: for veil's own lines outside a session
+// (configuration warnings at start). A session's logger also masks the
+// names like document names.
+func PathMaskingHandler(h slog.Handler) slog.Handler { return &pathMaskingHandler{inner: h} }
 
 func (h *pathMaskingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.inner.Enabled(ctx, l)
@@ -96,9 +103,9 @@ func aliasText(text string, alias map[string]string) string {
 }
 
 // maskPaths replaces every absolute path in text by its masked name, and
-// each workspace rule id by its alias.
+// each workspace rule id by its alias. A nil session writes base names.
 func (s *Server) maskPaths(text string) string {
-	if s.ai != nil {
+	if s != nil && s.ai != nil {
 		text = aliasText(text, s.ai.settings().ruleAlias)
 	}
 	if !strings.Contains(text, "/") {
@@ -114,6 +121,9 @@ func (s *Server) maskPaths(text string) string {
 // (else its base name), masked.
 func (s *Server) logName(p string) string {
 	name := path.Base(p)
+	if s == nil {
+		return "…/" + name
+	}
 	if root := strings.TrimSuffix(s.workspaceRoot(p), "/"); root != "" {
 		if rel, ok := strings.CutPrefix(p, root+"/"); ok {
 			name = rel

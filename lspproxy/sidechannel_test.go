@@ -1,6 +1,8 @@
 package lspproxy
 
 import (
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +108,15 @@ func TestWorkspaceRuleIDsAliased(t *testing.T) {
 	}
 	if !strings.Contains(string(auditText), `"workspace-rule-1":1`) {
 		t.Fatalf("the audit record does not count the workspace rule by index:\n%s", auditText)
+	}
+}
+
+func TestPathMaskingHandler(t *testing.T) {
+	var b lockedBuffer
+	l := slog.New(PathMaskingHandler(slog.NewTextHandler(&b, nil)))
+	l.Warn("config /home/noor/.config/veil/veil.yaml: bad", "file", "/home/noor/Zephyrine/.veil.yaml", "err", errors.New("open /srv/noor/x: denied"))
+	out := b.String()
+	if strings.Contains(out, "noor") || strings.Contains(out, "Zephyrine") || !strings.Contains(out, "…/veil.yaml") {
+		t.Fatalf("logged %q", out)
 	}
 }

@@ -96,3 +96,38 @@ func TestLeakTypingThroughBinary(t *testing.T) {
 		}
 	}
 }
+
+// A configuration warning at start names its file by base name only: the
+// home directory and a codename folder stay out of the log.
+func TestLSPLogMasksAbsolutePaths(t *testing.T) {
+	home := t.TempDir()
+	dir := filepath.Join(home, "Zephyrine-cfg")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg, logPath := filepath.Join(dir, "veil.yaml"), filepath.Join(home, "veil.log")
+	if err := os.WriteFile(cfg, []byte("model:\n  endpoint: http://192.0.2.10:11434/v1\n  name: m\naudit:\n  enabled: false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"XDG_STATE_HOME": filepath.Join(home, "state"), "XDG_CONFIG_HOME": filepath.Join(home, "config"), "HOME": home}
+	p := startLSP(t, vars, "--config", cfg, "--log-level", "debug", "--log-file", logPath)
+	if _, err := p.Call("initialize", map[string]any{"capabilities": map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Call("shutdown", nil); err != nil {
+		t.Fatal(err)
+	}
+	p.Notify("exit", nil)
+	select {
+	case <-p.code:
+	case <-time.After(20 * time.Second):
+		t.Fatal("veil lsp did not exit")
+	}
+	logs, _ := os.ReadFile(logPath)
+	if !strings.Contains(string(logs), "veil.yaml") {
+		t.Fatalf("the test did not log a config warning:\n%s", logs)
+	}
+	if strings.Contains(string(logs), "Zephyrine") || strings.Contains(string(logs), home) {
+		t.Fatalf("the log holds an absolute path:\n%s", logs)
+	}
+}

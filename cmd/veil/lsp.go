@@ -48,6 +48,8 @@ func runLSP(e *env, args []string) int {
 		return fail("%v", err)
 	}
 	defer closeLog()
+	// Absolute paths (a home directory, a codename folder) never reach the log.
+	logger = slog.New(lspproxy.PathMaskingHandler(logger.Handler()))
 	for _, w := range loaded.Warnings {
 		logger.Warn("config", "warning", w.Error())
 	}
