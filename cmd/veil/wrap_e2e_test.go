@@ -550,6 +550,11 @@ func checkAuditAndLog(t *testing.T, mock *copilotMock, w *plantedWorkspace, logD
 		t.Errorf("%d audit records of sent requests, %d requests reached the mock", sent, n)
 	}
 	logText, _ := os.ReadFile(filepath.Join(logDir, "veil.log"))
+	for _, tok := range []string{"gho_mmmmmmmm", "tid=mock", "dc-123"} {
+		if strings.Contains(string(b), tok) || strings.Contains(string(logText), tok) {
+			t.Errorf("a sign-in credential (%s…) reached the audit or the log", tok[:4])
+		}
+	}
 	for _, v := range w.planted() {
 		if strings.Contains(string(b), v) || strings.Contains(string(logText), v) {
 			t.Errorf("planted value %s in the audit or the log", previewOf(v))
