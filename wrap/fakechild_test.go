@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/veil-dev/veil/lspconn"
 )
 
@@ -19,7 +21,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("WRAP_FAKE_CHILD") == "1" {
 		os.Exit(fakeChild())
 	}
-	os.Exit(m.Run())
+	// Every goroutine a session starts (child readers, fetches, the local
+	// server, the refusing proxy) has ended when the tests do.
+	goleak.VerifyTestMain(m)
 }
 
 // fakeChild reads requests from stdin and answers on stdout. Besides the
