@@ -119,9 +119,13 @@ func newPlantedWorkspace(t *testing.T) *plantedWorkspace {
 	w.phone = "+1 415 555 0" + randString(t, "123456789", 3)
 	w.envPassword = "Hx" + randString(t, testBase62, 14) + "!q"
 	w.envKey = "sk_live_" + randString(t, testBase62, 24)
-	os.MkdirAll(filepath.Join(w.root, ".git"), 0o755)
-	os.WriteFile(filepath.Join(w.root, ".git", "HEAD"), []byte("ref: refs/heads/main\n"), 0o644)
-	os.WriteFile(filepath.Join(w.root, ".git", "config"), []byte("[core]\n\trepositoryformatversion = 0\n[remote \"origin\"]\n\turl = https://github.com/acme/zephyrine-billing.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"), 0o644)
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"remote", "add", "origin", "https://github.com/acme/zephyrine-billing.git"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = w.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
 	w.mainText = "package main\n\nimport \"fmt\"\n\n// ZephyrineClient talks to the ledger; owner " + w.email + "\nconst token = \"" + w.pat + "\"\n\nfunc main() {\n\tfmt.Println(token)\n\t\n}\n"
 	w.main = writeFile(t, filepath.Join(w.root, "main.go"), w.mainText)
 	w.notes = writeFile(t, filepath.Join(w.root, "notes.go"), "package main\n\n// Zephyrine on-call: "+w.phone+"\nconst awsKeyID = \""+w.aws+"\"\n")
@@ -471,6 +475,26 @@ func checkNothingPlantedReachedMock(t *testing.T, mock *copilotMock, w *plantedW
 		refusals += strings.Count(r.Body, "withheld by policy")
 	}
 	t.Logf("mock saw %v; refusals in bodies: %d", kinds, refusals)
+	nwos := map[string]int{}
+	for _, r := range reqs {
+		if strings.Contains(r.URL, "/engines/") {
+			var body struct {
+				Nwo string `json:"nwo"`
+			}
+			_ = json.Unmarshal([]byte(r.Body), &body)
+			nwos[body.Nwo]++
+		}
+	}
+	t.Logf("completion requests by nwo: %v", nwos)
+	masked := 0
+	for nwo, n := range nwos {
+		if strings.HasPrefix(nwo, "acme/veil_name_") {
+			masked += n
+		}
+	}
+	if masked == 0 {
+		t.Errorf("no completion carried the repository (nwo) masked: %v", nwos)
+	}
 	if kinds["tool result"] == 0 || refusals < 2 {
 		t.Errorf("want the .env attachment and the read_file result replaced by refusals: %d refusals, %d tool results", refusals, kinds["tool result"])
 	}
