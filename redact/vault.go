@@ -239,6 +239,20 @@ func (m Masked) ToMasked(orig int) int {
 	return orig + delta
 }
 
+// OriginalRange maps a span of the masked text to the original text,
+// rounding outward: a start inside a token maps to the start of the value it
+// stands for and an end inside a token to the end of that value, so a range
+// that touches part of a token covers the whole value (an edit or a
+// diagnostic never cuts one in two).
+func (m Masked) OriginalRange(start, end int) (int, int) {
+	os := m.ToOriginal(start)
+	i := sort.Search(len(m.Spans), func(i int) bool { return m.Spans[i].MaskEnd > end })
+	if i < len(m.Spans) && m.Spans[i].MaskStart < end {
+		return os, max(os, m.Spans[i].End)
+	}
+	return os, max(os, m.ToOriginal(end))
+}
+
 // ToOriginal maps an offset in the masked text to the original text. An
 // offset inside a token maps to the start of the value it stands for.
 func (m Masked) ToOriginal(masked int) int {

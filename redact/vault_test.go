@@ -419,3 +419,35 @@ func BenchmarkMaskRestore(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(fs)), "findings")
 }
+
+// TestOriginalRange: a masked range maps back rounding outward: any part of
+// a token in it brings the whole value; ranges outside tokens map exactly.
+func TestOriginalRange(t *testing.T) {
+	v := NewVault(testKey, 10)
+	text := "ab SECRET1xyz cd SECRET2 ef"
+	fs := []Finding{{RuleID: "x", Category: Secret, Start: 3, End: 13}, {RuleID: "x", Category: Secret, Start: 17, End: 24}}
+	m := mustMask(t, v, text, fs)
+	tok1 := m.Spans[0]
+	for ms := 0; ms <= len(m.Text); ms++ {
+		for me := ms; me <= len(m.Text); me++ {
+			os, oe := m.OriginalRange(ms, me)
+			if os > oe || os < 0 || oe > len(text) {
+				t.Fatalf("OriginalRange(%d, %d) = %d, %d", ms, me, os, oe)
+			}
+			for _, sp := range m.Spans { // a range touching a token's inside covers its value
+				if ms < sp.MaskEnd && me > sp.MaskStart && (ms > sp.MaskStart || me < sp.MaskEnd) && (os > sp.Start || oe < sp.End) {
+					t.Fatalf("OriginalRange(%d, %d) = %d, %d cuts the value at %d..%d", ms, me, os, oe, sp.Start, sp.End)
+				}
+			}
+		}
+	}
+	if os, oe := m.OriginalRange(tok1.MaskStart+2, tok1.MaskEnd-1); os != 3 || oe != 13 {
+		t.Errorf("inside the first token: %d, %d; want the whole value 3, 13", os, oe)
+	}
+	if os, oe := m.OriginalRange(0, 2); os != 0 || oe != 2 {
+		t.Errorf("before any token: %d, %d", os, oe)
+	}
+	if os, oe := m.OriginalRange(len(m.Text)-2, len(m.Text)); os != len(text)-2 || oe != len(text) {
+		t.Errorf("after the tokens: %d, %d", os, oe)
+	}
+}
