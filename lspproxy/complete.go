@@ -251,41 +251,6 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 // (within its line); longer than any token format.
 const typingLookback = 4096
 
-// textWindow is the bytes [base, base+len(text)) of a document: the only
-// part of it a request materialises.
-type textWindow struct {
-	base int
-	text []byte
-}
-
-func (w textWindow) end() int { return w.base + len(w.text) }
-
-// slice returns the document's bytes [start, end), which must lie in w.
-func (w textWindow) slice(start, end int) []byte { return w.text[start-w.base : end-w.base] }
-
-// findingsWindow returns the window of doc around [start, end) widened so
-// it cuts no finding in two, and the findings (sorted by Start) inside it.
-func findingsWindow(doc *Document, start, end int) (textWindow, []redact.Finding) {
-	start, end = doc.Text.RuneStart(start), doc.Text.RuneStart(end)
-	near := doc.Findings(start, end)
-	for _, f := range near {
-		if f.Start < start && f.End > start {
-			start = f.Start
-		}
-		if f.Start < end && f.End > end {
-			end = f.End
-		}
-	}
-	// Room for the typing-safe scan's few findings that window appends.
-	in := make([]redact.Finding, 0, len(near)+typingRoom)
-	for _, f := range near {
-		if f.Start >= start && f.End <= end {
-			in = append(in, f)
-		}
-	}
-	return textWindow{base: start, text: doc.Text.Slice(start, end)}, in
-}
-
 // window picks the span of text around cursor that may be sent: ContextBytes
 // on each side (BuildContext cuts it further), widened so no cached finding
 // is cut in two, and the findings in it: the cached ones plus a typing-safe
