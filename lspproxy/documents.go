@@ -34,8 +34,8 @@ type Document struct {
 	// findings are the detector's findings, offsets into Text; anchors
 	// the spans whose findings depend on all of them (see
 	// redact.Anchor), kept so an edit near one rescans it whole.
-	findings *spanset.Set[redact.Finding]
-	anchors  *spanset.Set[redact.Anchor]
+	findings *spanset.Set[*redact.Finding] // values shared, never modified
+	anchors  *spanset.Set[struct{}]
 	// FindingsGen changes whenever the findings change other than by
 	// moving with the text around them: what the user is shown and the
 	// document's policy decision only need refreshing then.
@@ -60,7 +60,7 @@ func (d *Document) FindingCount() int { return d.findings.Len() }
 func (d *Document) Findings(lo, hi int) []redact.Finding {
 	var out []redact.Finding
 	for sp := range d.findings.Overlapping(lo, hi) {
-		f := sp.Value
+		f := *sp.Value
 		f.Start, f.End = sp.Start, sp.End
 		out = append(out, f)
 	}
@@ -123,18 +123,18 @@ func newDocument(base Document, text []byte, sc scanner) *Document {
 	return &doc
 }
 
-func findingSet(fs []redact.Finding) *spanset.Set[redact.Finding] {
-	spans := make([]spanset.Span[redact.Finding], len(fs))
-	for i, f := range fs {
-		spans[i] = spanset.Span[redact.Finding]{Start: f.Start, End: f.End, Value: f}
+func findingSet(fs []redact.Finding) *spanset.Set[*redact.Finding] {
+	spans := make([]spanset.Span[*redact.Finding], len(fs))
+	for i := range fs {
+		spans[i] = spanset.Span[*redact.Finding]{Start: fs[i].Start, End: fs[i].End, Value: &fs[i]}
 	}
 	return spanset.New(spans)
 }
 
-func anchorSet(as []redact.Anchor) *spanset.Set[redact.Anchor] {
-	spans := make([]spanset.Span[redact.Anchor], len(as))
+func anchorSet(as []redact.Anchor) *spanset.Set[struct{}] {
+	spans := make([]spanset.Span[struct{}], len(as))
 	for i, a := range as {
-		spans[i] = spanset.Span[redact.Anchor]{Start: a.Start, End: a.End, Value: a}
+		spans[i] = spanset.Span[struct{}]{Start: a.Start, End: a.End}
 	}
 	return spanset.New(spans)
 }

@@ -88,22 +88,26 @@ func rescan(old, next *Document, sc scanner, e editSpan) {
 		lo, hi = nlo, nhi
 	}
 	olo, ohi := e.oldLo(lo), e.oldHi(hi)
-	var fs []spanset.Span[redact.Finding]
-	for _, f := range fresh {
+	var fs []spanset.Span[*redact.Finding]
+	for i, f := range fresh {
 		if f.Start >= lo && f.Start < hi {
-			fs = append(fs, spanset.Span[redact.Finding]{Start: f.Start, End: f.End, Value: f})
+			fs = append(fs, spanset.Span[*redact.Finding]{Start: f.Start, End: f.End, Value: &fresh[i]})
 		}
 	}
-	var as []spanset.Span[redact.Anchor]
+	var as []spanset.Span[struct{}]
 	for _, a := range anchors {
 		if a.Start >= lo && a.Start < hi {
-			as = append(as, spanset.Span[redact.Anchor]{Start: a.Start, End: a.End, Value: a})
+			as = append(as, spanset.Span[struct{}]{Start: a.Start, End: a.End})
 		}
 	}
-	if !sameFindings(old.findings, e, olo, ohi, fs) {
+	if sameFindings(old.findings, e, olo, ohi, fs) {
+		// Nothing changed but the offsets after the edit (most
+		// keystrokes): no finding starts inside the edit.
+		next.findings = old.findings.Shift(e.b, e.delta())
+	} else {
 		next.FindingsGen++
+		next.findings = old.findings.Edit(olo, ohi, e.delta(), fs)
 	}
-	next.findings = old.findings.Edit(olo, ohi, e.delta(), fs)
 	next.anchors = old.anchors.Edit(olo, ohi, e.delta(), as)
 }
 
@@ -146,7 +150,7 @@ func widenByFresh(next *Document, fresh []redact.Finding, anchors []redact.Ancho
 
 // sameFindings reports whether the old findings starting in [olo, ohi),
 // moved to the new text, are exactly fresh.
-func sameFindings(old *spanset.Set[redact.Finding], e editSpan, olo, ohi int, fresh []spanset.Span[redact.Finding]) bool {
+func sameFindings(old *spanset.Set[*redact.Finding], e editSpan, olo, ohi int, fresh []spanset.Span[*redact.Finding]) bool {
 	i := 0
 	for sp := range old.Overlapping(olo, ohi) {
 		if sp.Start < olo || sp.Start >= ohi {

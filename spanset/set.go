@@ -157,10 +157,64 @@ func (s *Set[T]) Slice() []Span[T] {
 // the new text, each starting in [lo, hi+n-(b-a))) are put in. s is
 // unchanged. O(log n + len(fresh)).
 func (s *Set[T]) Edit(lo, hi, delta int, fresh []Span[T]) *Set[T] {
+	if len(fresh) == 0 && !startsIn(s.tree(), 0, lo, hi) {
+		// Nothing dropped or added (most keystrokes): one path copy.
+		return &Set[T]{root: shiftFrom(s.tree(), 0, hi, delta)}
+	}
 	before, rest := split(s.tree(), lo)
 	_, after := split(rest, hi)
 	mid := New(fresh).root
 	return &Set[T]{root: concat(concat(before, mid), shifted(after, delta))}
+}
+
+// startsIn reports whether a span of n (shifted by d) starts in [lo, hi).
+func startsIn[T any](n *node[T], d, lo, hi int) bool {
+	for n != nil {
+		d += n.add
+		switch st := n.span.Start + d; {
+		case st < lo:
+			n = n.right
+		case st >= hi:
+			n = n.left
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// shiftFrom returns n (whose ancestors shift it by d) with every span
+// starting at or after at moved by delta: the nodes on one path are
+// copied, and each subtree wholly after at is shifted lazily.
+func shiftFrom[T any](n *node[T], d, at, delta int) *node[T] {
+	if n == nil || delta == 0 {
+		return n
+	}
+	c := *n
+	d += n.add
+	if n.span.Start+d >= at {
+		c.span.Start += delta
+		c.span.End += delta
+		c.right = shifted(n.right, delta)
+		c.left = shiftFrom(n.left, d, at, delta)
+	} else {
+		c.right = shiftFrom(n.right, d, at, delta)
+	}
+	c.maxEnd = c.span.End
+	if c.left != nil {
+		c.maxEnd = max(c.maxEnd, c.left.end())
+	}
+	if c.right != nil {
+		c.maxEnd = max(c.maxEnd, c.right.end())
+	}
+	return &c
+}
+
+// Shift returns the set with every span starting at or after at moved by
+// delta (an edit before them that changed no span). s is unchanged.
+// O(log n).
+func (s *Set[T]) Shift(at, delta int) *Set[T] {
+	return &Set[T]{root: shiftFrom(s.tree(), 0, at, delta)}
 }
 
 // split returns the spans with Start < at and those with Start >= at.

@@ -123,3 +123,20 @@ func BenchmarkEdit(b *testing.B) {
 		s = s.Edit(at, at+1, 1, nil)
 	}
 }
+
+func TestShift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	s := New(randSpans(rng, 500, 0, 5000))
+	m := model(slices.Clone(s.Slice()))
+	for range 200 {
+		at, delta := rng.IntN(5200), rng.IntN(40)-20
+		s = s.Shift(at, delta)
+		for i := range m {
+			if m[i].Start >= at {
+				m[i].Start += delta
+				m[i].End += delta
+			}
+		}
+		check(t, s, m)
+	}
+}
