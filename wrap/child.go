@@ -83,6 +83,9 @@ func (s *Session) childAnswer(m *message, body []byte) {
 	s.mu.Unlock()
 	switch {
 	case method == "initialize" && len(m.Result) > 0:
+		s.mu.Lock()
+		s.encoding = positionEncoding(m.Result)
+		s.mu.Unlock()
 		if refusal := s.checkVersion(m.Result); refusal != "" {
 			s.toEditor(encodeReply(m.ID, nil, &rpcError{Code: -32002, Message: refusal}))
 			s.toEditor(encodeNotification("window/showMessage", map[string]any{"type": 1, "message": refusal}))
@@ -154,9 +157,13 @@ func (s *Session) wrapInfo() map[string]any {
 // status answers veil/status {uri}: the document's route and wrap mode.
 func (s *Session) status(uri string) map[string]any {
 	s.mu.Lock()
-	d, known := s.docs[uri]
+	doc := s.docs[uri]
+	var d policy.Decision
+	if doc != nil {
+		d = doc.decision
+	}
 	s.mu.Unlock()
-	if !known {
+	if doc == nil {
 		d = s.o.Route(policy.Inline, uri, "", "")
 	}
 	return map[string]any{"uri": uri, "route": d.Route, "reason": d.Reason, "rule": d.Rule, "wrap": s.wrapInfo()}

@@ -12,13 +12,15 @@
 // to veil as copilot/fetch, which the session answers through the egress
 // gate and never shows the editor. Redirected telemetry is dropped.
 //
-// Documents are routed by policy when opened: a document routed local or
-// block never reaches the child; it is opened in, and its AI requests are
-// answered by, Options.Local (veil's own server, run in process) or, with
-// none, get an empty answer and one message. The child's version is checked at initialize
+// Documents are routed by policy when opened and again after every change
+// (veil mirrors their text): a document routed local or block never
+// reaches the child; it is opened in, and its AI requests are answered by,
+// Options.Local (veil's own server, run in process) or, with none, get an
+// empty answer and one message. A document whose route changes is closed
+// on one side and opened, whole, on the other. The child's version is checked at initialize
 // against TestedVersions. Its stderr goes to veil's log, masked; a crash
 // is reported to the editor and pending calls answered with an error; it
 // is never restarted.
 //
-// May import: egress, policy, lspconn.
+// May import: egress, policy, lspconn, textbuf.
 package wrap

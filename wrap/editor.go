@@ -70,8 +70,7 @@ func (s *Session) fromEditor(m *message, body []byte) bool {
 		s.toEditor(encodeReply(m.ID, s.status(docURI(m.Params)), nil))
 		return false
 	case slices.Contains(docNotifications, m.Method):
-		if s.documentNotification(m) {
-			s.toLocal(body)
+		if s.documentNotification(m, body) {
 			return false
 		}
 	case aiMethods[m.Method] != "" && s.blockedRequest(m, body):
@@ -155,49 +154,19 @@ func (s *Session) editorAnswer(m *message, body []byte) {
 	s.toChild(body)
 }
 
-// documentNotification routes a document notification: didOpen decides
-// the document's route; a blocked document never reaches the child. It
-// reports whether the notification was consumed.
-func (s *Session) documentNotification(m *message) bool {
-	uri := docURI(m.Params)
-	if m.Method == "textDocument/didOpen" {
-		var p struct {
-			TextDocument struct {
-				URI        string `json:"uri"`
-				LanguageID string `json:"languageId"`
-				Text       string `json:"text"`
-			} `json:"textDocument"`
-		}
-		_ = json.Unmarshal(m.Params, &p)
-		d := s.o.Route(policy.Inline, uri, p.TextDocument.LanguageID, p.TextDocument.Text)
-		s.mu.Lock()
-		s.docs[uri] = d
-		s.mu.Unlock()
-		switch {
-		case d.Route == policy.Upstream:
-			s.toEditor(encodeNotification("veil/status", map[string]any{"uri": uri, "route": d.Route, "reason": d.Reason, "rule": d.Rule}))
-		case s.local == nil:
-			s.tellBlocked(uri, d)
-		}
-	}
-	s.mu.Lock()
-	d, known := s.docs[uri]
-	if m.Method == "textDocument/didClose" {
-		delete(s.docs, uri)
-	}
-	s.mu.Unlock()
-	return known && d.Route != policy.Upstream
-}
-
 // blockedRequest keeps an AI request for a document that may not go
 // upstream from the child: the local server answers it, or without one it
 // gets the method's empty answer. False lets it through.
 func (s *Session) blockedRequest(m *message, body []byte) bool {
 	uri := docURI(m.Params)
 	s.mu.Lock()
-	d, known := s.docs[uri]
+	doc := s.docs[uri]
+	var d policy.Decision
+	if doc != nil {
+		d = doc.decision
+	}
 	s.mu.Unlock()
-	if !known {
+	if doc == nil {
 		d = s.o.Route(policy.Inline, uri, "", "")
 	}
 	if d.Route == policy.Upstream {

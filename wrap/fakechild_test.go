@@ -55,6 +55,8 @@ type fake struct {
 		Init     json.RawMessage   `json:"init"`
 		Settings []json.RawMessage `json:"settings"`
 		Opened   []string          `json:"opened"`
+		Texts    []string          `json:"texts"` // of didOpen
+		Closed   []string          `json:"closed"`
 		Methods  []string          `json:"methods"`
 	}
 	waiting  map[string]chan message
@@ -85,8 +87,15 @@ func (f *fake) handle(m *message) (int, bool) {
 		f.seen.Settings = append(f.seen.Settings, m.Params)
 		f.mu.Unlock()
 	case m.Method == "textDocument/didOpen":
+		var p openParams
+		_ = json.Unmarshal(m.Params, &p)
 		f.mu.Lock()
 		f.seen.Opened = append(f.seen.Opened, docURI(m.Params))
+		f.seen.Texts = append(f.seen.Texts, p.TextDocument.Text)
+		f.mu.Unlock()
+	case m.Method == "textDocument/didClose":
+		f.mu.Lock()
+		f.seen.Closed = append(f.seen.Closed, docURI(m.Params))
 		f.mu.Unlock()
 	case m.Method == "$/progress":
 		var p struct {

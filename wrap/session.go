@@ -14,6 +14,7 @@ import (
 	"github.com/veil-dev/veil/egress"
 	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/textbuf"
 )
 
 // TestedVersions are the copilot-language-server versions veil was tested
@@ -72,11 +73,12 @@ type Session struct {
 	pending      map[string]string          // editor calls sent to the child: id → method
 	childCalls   map[string]json.RawMessage // child's workspace/configuration calls: id → params
 	fetches      map[string]context.CancelFunc
-	docs         map[string]policy.Decision // routes of open documents by URI
-	told         map[string]bool            // documents whose block was shown
-	upstream     string                     // child's serverInfo "name version"
-	childErr     error                      // why the child is not running; nil while it runs
-	refused      string                     // version refusal, once set the child is stopped
+	docs         map[string]*document // open documents by URI
+	encoding     textbuf.Encoding     // positions between the editor and the child
+	told         map[string]bool      // documents whose block was shown
+	upstream     string               // child's serverInfo "name version"
+	childErr     error                // why the child is not running; nil while it runs
+	refused      string               // version refusal, once set the child is stopped
 	shutdown     bool
 	exiting      bool
 	pushedConfig bool
@@ -97,7 +99,7 @@ func New(o Options) (*Session, error) {
 		o.ExitWait = 3 * time.Second
 	}
 	return &Session{o: o, log: o.Logger, pending: map[string]string{}, childCalls: map[string]json.RawMessage{},
-		fetches: map[string]context.CancelFunc{}, docs: map[string]policy.Decision{}, told: map[string]bool{}}, nil
+		fetches: map[string]context.CancelFunc{}, docs: map[string]*document{}, told: map[string]bool{}}, nil
 }
 
 // Serve runs the session: it starts the child, forwards the editor's

@@ -56,6 +56,9 @@ func startEditor(t *testing.T, o editorOpts) *editor {
 		Env:     append(os.Environ(), "WRAP_FAKE_CHILD=1", "WRAP_FAKE_VERSION="+o.version, "NODE_TLS_REJECT_UNAUTHORIZED=0", "HTTPS_PROXY=http://corp:8080"),
 		Gate:    o.gate,
 		Route: func(kind policy.Kind, uri, lang, text string) policy.Decision {
+			if strings.Contains(text, "PRIVATE KEY") {
+				return policy.Decision{Route: policy.Block, Rule: "default policy rule 32", Reason: "blocked: private-key material"}
+			}
 			if strings.HasSuffix(uri, "/local.go") {
 				return policy.Decision{Route: policy.Local, Reason: "local: findings masked, path matches local.go (user policy rule 1)"}
 			}
@@ -129,6 +132,8 @@ func (e *editor) state() (s struct {
 	Init     json.RawMessage   `json:"init"`
 	Settings []json.RawMessage `json:"settings"`
 	Opened   []string          `json:"opened"`
+	Texts    []string          `json:"texts"`
+	Closed   []string          `json:"closed"`
 	Methods  []string          `json:"methods"`
 }) {
 	e.t.Helper()
@@ -365,6 +370,7 @@ func TestUntestedVersionRefused(t *testing.T) {
 type fakeLocal struct {
 	mu      sync.Mutex
 	methods []string
+	opened  []string // texts of didOpen
 	config  json.RawMessage
 }
 
@@ -374,6 +380,11 @@ func (f *fakeLocal) serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	return conn.Run(func(m *lspconn.Message) error {
 		f.mu.Lock()
 		f.methods = append(f.methods, m.Method)
+		if m.Method == "textDocument/didOpen" {
+			var p openParams
+			_ = json.Unmarshal(m.Params, &p)
+			f.opened = append(f.opened, p.TextDocument.Text)
+		}
 		f.mu.Unlock()
 		switch m.Method {
 		case "initialize":
@@ -471,5 +482,57 @@ func TestFetchCancelledByChild(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the child's fetch never ended")
+	}
+}
+
+// TestDocumentMovesWhenItsRouteChanges: a private key typed into a
+// document the child has makes veil close it in the child and open it,
+// whole, in the local server; removing it moves it back.
+func TestDocumentMovesWhenItsRouteChanges(t *testing.T) {
+	fl := &fakeLocal{}
+	e := startEditor(t, editorOpts{local: fl.serve})
+	e.initialize()
+	uri := "file:///w/main.go"
+	text := "package main\n\n// héllo 𝄞\nfunc main() {}\n"
+	_ = e.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "go", "version": 1, "text": text}})
+	// Incremental change after non-ASCII text: line 2, after "// héllo 𝄞" (UTF-16: 3+5+1+2 = 11).
+	key := "\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n"
+	_ = e.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2},
+		"contentChanges": []any{map[string]any{"range": map[string]any{"start": map[string]any{"line": 2, "character": 11}, "end": map[string]any{"line": 2, "character": 11}}, "text": key}}})
+	raw, err := e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": 0, "character": 0}})
+	if err != nil || !strings.Contains(string(raw), "from the local model") {
+		t.Errorf("completion in the moved document = %s, %v", raw, err)
+	}
+	st := e.state()
+	if len(st.Closed) != 1 || st.Closed[0] != uri {
+		t.Errorf("child closed %v, want the document with the key", st.Closed)
+	}
+	for _, m := range st.Methods {
+		if m == "textDocument/didChange" {
+			t.Error("the change with the key reached the child")
+		}
+	}
+	want := "package main\n\n// héllo 𝄞" + key + "\nfunc main() {}\n"
+	fl.mu.Lock()
+	opened := append([]string(nil), fl.opened...)
+	fl.mu.Unlock()
+	if len(opened) != 1 || opened[0] != want {
+		t.Errorf("local server opened %q, want the whole new text %q", opened, want)
+	}
+	// A full-text change without the key moves it back.
+	_ = e.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 3},
+		"contentChanges": []any{map[string]any{"text": "package main\n"}}})
+	st = e.state()
+	if len(st.Opened) != 2 || st.Texts[1] != "package main\n" {
+		t.Errorf("child reopened %v with %q", st.Opened, st.Texts)
+	}
+	var methods string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(methods, "textDocument/didClose"); time.Sleep(10 * time.Millisecond) {
+		fl.mu.Lock()
+		methods = strings.Join(fl.methods, " ")
+		fl.mu.Unlock()
+	}
+	if !strings.Contains(methods, "textDocument/didClose") {
+		t.Errorf("local server never closed the document: %s", methods)
 	}
 }

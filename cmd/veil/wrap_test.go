@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veil-dev/veil/config"
+	"github.com/veil-dev/veil/policy"
 )
 
 func TestLSPWrapUsage(t *testing.T) {
@@ -113,5 +115,27 @@ func TestWrapBoundaryReloads(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("a term added to the config is not masked after the reload")
 		}
+	}
+}
+
+// BenchmarkWrapRouteOnChange is what wrap mode spends per didChange to
+// decide the document's route again: a scan of the whole 20 KB document
+// and the policy.
+func BenchmarkWrapRouteOnChange(b *testing.B) {
+	c := config.Defaults()
+	c.Identifiers.Terms = []string{"Zephyrine"}
+	d, err := openWrapDeps(c, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var doc strings.Builder
+	doc.WriteString("package billing\n\n")
+	for i := 0; doc.Len() < 20000; i++ {
+		fmt.Fprintf(&doc, "// step%d asks the ledger for owner noor@acmecorp.io\nfunc (c *ZephyrineClient) step%d(ctx context.Context) error { return c.do(ctx, %d) }\n\n", i, i, i)
+	}
+	text := doc.String()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		d.route(policy.Inline, "file:///w/internal/billing/client.go", "go", text)
 	}
 }
