@@ -108,6 +108,7 @@ type plantedWorkspace struct {
 	mainText               string
 	pat, email, aws, phone string
 	envPassword, envKey    string
+	key                    string // a private key pasted during the session
 }
 
 func newPlantedWorkspace(t *testing.T) *plantedWorkspace {
@@ -134,7 +135,11 @@ func newPlantedWorkspace(t *testing.T) *plantedWorkspace {
 }
 
 func (w *plantedWorkspace) planted() []string {
-	return []string{w.pat, w.email, w.aws, w.phone, w.envPassword, w.envKey, "DB_PASSWORD", "STRIPE_KEY"}
+	out := []string{w.pat, w.email, w.aws, w.phone, w.envPassword, w.envKey, "DB_PASSWORD", "STRIPE_KEY"}
+	if w.key != "" {
+		out = append(out, w.key[36:80]) // a line of the key's body
+	}
+	return out
 }
 
 // copilotPlugin is a test editor that talks like copilot.lua: it never
@@ -297,6 +302,7 @@ func wrapE2EInside(t *testing.T) {
 		t.Logf("mock got %s %s%s (%d bytes)", r.Method, r.Host, r.URL, len(r.Body))
 	}
 	wrapE2ELatency(t, p, w, mock, filepath.Join(logDir, "audit.jsonl"))
+	wrapE2EPasteKey(t, p, w, mock)
 	logMemory(t)
 	p.call(t, "shutdown", nil)
 	_ = p.conn.Notify("exit", nil)
@@ -679,4 +685,28 @@ func rssKB(pid int) int {
 		}
 	}
 	return 0
+}
+
+// wrapE2EPasteKey pastes a private key into the open file: veil moves the
+// document out of the child, so the key never reaches it or the mock, and
+// its completions are answered by veil's own server.
+func wrapE2EPasteKey(t *testing.T, p *copilotPlugin, w *plantedWorkspace, mock *copilotMock) {
+	key := genPrivateKey(t)
+	w.key = key
+	before := len(mock.all())
+	_ = p.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.main), "version": 2},
+		"contentChanges": []any{map[string]any{"range": map[string]any{"start": map[string]any{"line": 3, "character": 0}, "end": map[string]any{"line": 3, "character": 0}},
+			"text": "const k = `" + key + "`\n"}}})
+	raw := p.call(t, "textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.main), "version": 2},
+		"position": map[string]any{"line": 2, "character": 0}, "context": map[string]any{"triggerKind": 1}})
+	if strings.Contains(string(raw), "insertText") {
+		t.Errorf("a document holding a private key got a suggestion: %s", raw)
+	}
+	if n := len(mock.all()) - before; n != 0 {
+		t.Errorf("%d upstream requests after the key was pasted", n)
+	}
+	raw = p.call(t, "veil/status", map[string]any{"textDocument": map[string]any{"uri": fileURI(w.main)}})
+	if !strings.Contains(string(raw), `"route":"block"`) {
+		t.Errorf("veil/status after the paste: %s", raw)
+	}
 }
