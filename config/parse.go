@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/veil-dev/veil/redact"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -118,7 +119,7 @@ func (p *fileParser) section(fields []*field, n *yaml.Node, prefix string, out m
 		path := join(prefix, k.Value)
 		f := findField(fields, k.Value)
 		if f == nil {
-			p.problem(path, k.Line, "unknown key%s", suggest(fields, k.Value))
+			p.problem(join(prefix, shownKey(k.Value)), k.Line, "unknown key%s", suggest(fields, k.Value))
 			continue
 		}
 		if seen[k.Value] {
@@ -329,6 +330,19 @@ func findField(fs []*field, name string) *field {
 }
 
 // suggest names the known keys at this level, or the closest one.
+// shownKey is an unknown key as a problem names it: as written when it has
+// the shape of a config key (lower-case letters, digits, '_' and '-', up to
+// 32 bytes), else a preview, so a value written where a key belongs (a token
+// pasted at the wrong indentation) reaches no error message or log.
+func shownKey(k string) string {
+	if len(k) <= 32 && k != "" && k[0] >= 'a' && k[0] <= 'z' && strings.IndexFunc(k, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) < 0 {
+		return k
+	}
+	return redact.Preview(k)
+}
+
 func suggest(fs []*field, name string) string {
 	best, bestD := "", 3
 	for _, f := range fs {
