@@ -43,7 +43,7 @@ func (s *Server) initialize(msg *message) (any, error) {
 	copilot := s.copilot
 	s.stateMu.Unlock()
 	s.setRoots(roots)
-	s.logger.Info("initialize", "client", client, "position_encoding", encName, "roots", len(roots))
+	s.logger.Info("initialize", "client", logClientName(client), "position_encoding", encName, "roots", len(roots))
 	s.ai.workspaceRoots(s.ctx, roots)
 
 	return map[string]any{
@@ -64,7 +64,7 @@ func (s *Server) setTrace(msg *message) {
 		Value string `json:"value"`
 	}
 	if json.Unmarshal(msg.Params, &p) == nil {
-		s.logger.Debug("trace", "value", p.Value)
+		s.logger.Debug("trace", "value", logTrace(p.Value))
 	}
 }
 

@@ -261,7 +261,7 @@ func (s *Server) notification(msg *message) {
 		}
 	}
 	if m == nil || m.notify == nil {
-		s.logger.Debug("notification ignored", "method", msg.Method)
+		s.logger.Debug("notification ignored", "method", s.logMethod(msg.Method))
 		return
 	}
 	m.notify(s, msg)
