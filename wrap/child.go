@@ -91,6 +91,11 @@ func (s *Session) childAnswer(m *message, body []byte) {
 			s.toEditor(encodeNotification("window/showMessage", map[string]any{"type": 1, "message": refusal}))
 			return
 		}
+		// The editor can tell veil is in front: serverInfo names it.
+		s.mu.Lock()
+		name := "veil wrapping " + s.upstream
+		s.mu.Unlock()
+		body = encodeReply(m.ID, setPath(m.Result, []string{"serverInfo", "name"}, name), nil)
 	case method == "checkStatus" && len(m.Result) > 0:
 		body = encodeReply(m.ID, setPath(m.Result, []string{"veil"}, s.wrapInfo()), nil)
 	}

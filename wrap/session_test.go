@@ -118,9 +118,13 @@ func (e *editor) call(method string, params any) (json.RawMessage, error) {
 
 func (e *editor) initialize() {
 	e.t.Helper()
-	if _, err := e.call("initialize", map[string]any{"capabilities": map[string]any{},
-		"initializationOptions": map[string]any{"copilotCapabilities": map[string]any{"fetch": false}, "editorInfo": map[string]any{"name": "vim"}}}); err != nil {
+	raw, err := e.call("initialize", map[string]any{"capabilities": map[string]any{},
+		"initializationOptions": map[string]any{"copilotCapabilities": map[string]any{"fetch": false}, "editorInfo": map[string]any{"name": "vim"}}})
+	if err != nil {
 		e.t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"name":"veil wrapping Fake Copilot 1.539.0"`) || !strings.Contains(string(raw), `"version":"1.539.0"`) {
+		e.t.Errorf("initialize result %s: want serverInfo naming veil and the child's version", raw)
 	}
 	if err := e.conn.Notify("initialized", map[string]any{}); err != nil {
 		e.t.Fatal(err)

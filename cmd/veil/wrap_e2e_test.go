@@ -332,11 +332,14 @@ func fileURI(p string) string { return "file://" + filepath.ToSlash(p) }
 // wrapE2ESession is the plugin's session: sign-in, completion, panel,
 // chat with a reference, an agent round.
 func wrapE2ESession(t *testing.T, p *copilotPlugin, w *plantedWorkspace, mock *copilotMock) {
-	p.call(t, "initialize", map[string]any{"processId": os.Getpid(), "rootUri": fileURI(w.root),
+	init := p.call(t, "initialize", map[string]any{"processId": os.Getpid(), "rootUri": fileURI(w.root),
 		"workspaceFolders": []any{map[string]any{"uri": fileURI(w.root), "name": "billing"}},
 		"capabilities":     map[string]any{"workspace": map[string]any{"configuration": true}, "window": map[string]any{"workDoneProgress": true}},
 		"initializationOptions": map[string]any{"editorInfo": map[string]any{"name": "Neovim", "version": "0.12.4"},
 			"editorPluginInfo": map[string]any{"name": "copilot.lua", "version": "3.0.0"}}})
+	if !strings.Contains(string(init), `"name":"veil wrapping GitHub Copilot Language Server 1.539.0"`) {
+		t.Errorf("serverInfo does not say veil wraps Copilot: %.300s", init)
+	}
 	_ = p.conn.Notify("initialized", map[string]any{})
 	_ = p.conn.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{}})
 

@@ -14,4 +14,5 @@ require('copilot').setup({
 -- "GitHub Copilot Language Server").
 -- Wrap form (keep GitHub Copilot; veil masks everything at its network):
 -- custom_server_filepath = vim.fn.expand('~/.local/bin/veil-copilot-wrap'),
--- which runs `veil lsp --wrap -- copilot-language-server --stdio`.
+-- which runs `veil lsp --wrap -- copilot-language-server --stdio`; server_info
+-- then says `name = "veil wrapping GitHub Copilot Language Server 1.539.0"`.

@@ -12,4 +12,5 @@ let g:copilot_agent_command = g:copilot_command
 " Wrap form (keep GitHub Copilot; veil masks everything at its network):
 " let g:copilot_command = expand('~/.local/bin/veil-copilot-wrap')
 " let g:copilot_agent_command = g:copilot_command
-" which runs `veil lsp --wrap -- copilot-language-server --stdio`.
+" which runs `veil lsp --wrap -- copilot-language-server --stdio`; the
+" server then names itself "veil wrapping GitHub Copilot Language Server".
