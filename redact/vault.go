@@ -145,14 +145,16 @@ const typingKnownMinLen = 10
 // typed for their shape or in a config file), sorted by Start, overlapping
 // occurrences joined. Each finding carries the rule that first masked the
 // value, so masking it again gives the same token while the vault holds
-// it. Values stay known after the vault evicts their tokens.
-func (v *Vault) Known(text []byte) []Finding { return v.known.findings(text) }
+// it. Values stay known after the vault evicts their tokens. Encoded forms
+// count too (percent, escapes, entities, invisible characters inside; see
+// knownviews.go): the finding covers the encoded span.
+func (v *Vault) Known(text []byte) []Finding { return v.known.findingsAll(text) }
 
 // Leak reports whether text still holds a value this vault has masked, with
 // a masked preview of the first one (never the value): the leak guard's
 // check of every outgoing part against every known value.
 func (v *Vault) Leak(text string) (preview string, leaked bool) {
-	val, ok := v.known.first(text)
+	val, ok := v.known.firstAll(text)
 	if !ok {
 		return "", false
 	}

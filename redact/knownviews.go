@@ -1,0 +1,97 @@
+package redact
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+)
+
+// Known values in encoded forms: a line holding a percent-encoded,
+// \x/\u/\NNN-escaped, HTML-entity or invisible-character form of a known
+// value (a password URL-encoded in a query, escaped by a JSON encoder as
+// \u0026, split by a zero-width space) is viewed decoded, as the decoding
+// pass views it for the detectors, and a known value found there masks the
+// encoded span it came from. Lines without such a sequence cost one
+// IndexByte pass per escape byte.
+
+// escapedLines returns the sorted starts of text's lines holding a
+// sequence that decodes (an escape, an entity, an invisible character).
+func escapedLines(text []byte) []int {
+	var lines []int
+	for _, t := range []byte{'%', '\\', '&'} {
+		for i := 0; i < len(text); {
+			k := bytes.IndexByte(text[i:], t)
+			if k < 0 {
+				break
+			}
+			k += i
+			i = k + 1
+			if _, _, ok := decodeAt(text, k); ok {
+				lines = append(lines, lineStart(text, k))
+				i = max(i, lineEnd(text, k))
+			}
+		}
+	}
+	lines = appendInvisibleLines(text, lines)
+	slices.Sort(lines)
+	return slices.Compact(lines)
+}
+
+// knownInViews appends to out the known values found in the decoded views
+// of text's escaped lines, mapped to the encoded spans in text.
+func (k *knownIndex) knownInViews(text []byte, out []Finding) []Finding {
+	if k.len() == 0 {
+		return out
+	}
+	var v view
+	for _, ls := range escapedLines(text) {
+		if !decodeLine(&v, text, ls, lineEnd(text, ls)) {
+			continue
+		}
+		for _, f := range k.findings(v.text) {
+			f.Start, f.End = int(v.start[f.Start]), int(v.end[f.End-1])
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// findingsAll is findings plus the known values in decoded views, sorted
+// by Start, overlapping findings joined.
+func (k *knownIndex) findingsAll(text []byte) []Finding {
+	plain := k.findings(text)
+	all := k.knownInViews(text, plain)
+	if len(all) == len(plain) {
+		return plain
+	}
+	slices.SortFunc(all, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
+	out := all[:1]
+	for _, f := range all[1:] {
+		if last := &out[len(out)-1]; f.Start < last.End {
+			last.End = max(last.End, f.End)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// firstAll is first, also looking in decoded views.
+func (k *knownIndex) firstAll(text string) (string, bool) {
+	if v, ok := k.first(text); ok {
+		return v, true
+	}
+	if k.len() == 0 {
+		return "", false
+	}
+	var v view
+	b := []byte(text)
+	for _, ls := range escapedLines(b) {
+		if decodeLine(&v, b, ls, lineEnd(b, ls)) {
+			if val, ok := k.first(string(v.text)); ok {
+				return val, true
+			}
+		}
+	}
+	return "", false
+}
