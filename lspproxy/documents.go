@@ -41,8 +41,9 @@ type Document struct {
 	// document's policy decision only need refreshing then.
 	FindingsGen uint64
 	// Typed are the places the user typed last: the offset just after
-	// each of the last maxTypedSites incremental edits (a run of
-	// keystrokes is one place), oldest first, kept in step with later
+	// each of the last maxTypedSites edits (a run of keystrokes is one
+	// place; a whole-document change counts where it differs, fullsync.go),
+	// oldest first, kept in step with later
 	// edits. A request's typing-safe scan covers them as well as the
 	// cursor, so a secret left half typed stays masked after the cursor
 	// moves on, in this document and when it is a neighbour.
@@ -282,7 +283,9 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 	sc := d.scanner()
 	for _, c := range p.ContentChanges {
 		if c.Range == nil {
+			prev := doc
 			doc = newDocument(*doc, []byte(c.Text), sc)
+			doc.Typed = replacedSites(prev.Typed, prev.Text.Slice(0, prev.Text.Len()), []byte(c.Text))
 			doc.Version = p.TextDocument.Version
 			continue
 		}
