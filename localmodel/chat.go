@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/veil-dev/veil/chatlog"
 )
 
 // systemPrompt tells the model about the placeholders: veil restores them in
@@ -34,8 +36,8 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 	sent := []string{user}
 	history := req.History
 	if history == nil {
-		for _, t := range c.sessions.history(req.SessionID) {
-			history = append(history, Turn{User: t.user, Assistant: t.assistant})
+		for _, t := range c.sessions.Turns(req.SessionID) {
+			history = append(history, Turn{User: t.User, Assistant: t.Assistant})
 		}
 	}
 	for _, t := range history {
@@ -97,7 +99,7 @@ func (c *client) Chat(ctx context.Context, req ChatRequest, onChunk func(string)
 		return "", &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
 	}
 	if req.History == nil {
-		c.sessions.add(req.SessionID, turn{user: user, assistant: reply.String()})
+		c.sessions.Add(req.SessionID, chatlog.Turn{User: user, Assistant: reply.String()})
 	}
 	c.done(cl, op, totalLen(sent), reply.Len())
 	return reply.String(), nil

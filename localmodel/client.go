@@ -16,6 +16,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/veil-dev/veil/chatlog"
 	"github.com/veil-dev/veil/config"
 )
 
@@ -37,7 +38,7 @@ type client struct {
 	pins        []pin
 	key         string // the API key; only ever sent in the Authorization header and checked against server messages
 	log         *slog.Logger
-	sessions    *sessions
+	sessions    *chatlog.Log
 
 	// verify serialises the digest check; verified is set once it passed.
 	// Only needed when a pin carries a digest.
@@ -63,6 +64,13 @@ var (
 // (often 0.8) in force.
 const minTemperature = 1e-4
 
+// Limits of the chat history the client keeps itself (when its caller
+// sends none): turns redacted as they were sent.
+const (
+	historyBudget = 24 << 10 // bytes of past turns resent per session
+	maxSessions   = 32       // least recently used sessions beyond this are forgotten
+)
+
 func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) (*client, error) {
 	d := DefaultConfig()
 	u, err := url.Parse(c.Endpoint)
@@ -79,7 +87,7 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 		timeout:     c.Timeout,
 		firstToken:  c.FirstTokenTimeout,
 		log:         logger,
-		sessions:    newSessions(historyBudget, maxSessions),
+		sessions:    chatlog.New(historyBudget, maxSessions),
 		verify:      make(chan struct{}, 1),
 	}
 	if cl.name == "" {

@@ -206,7 +206,7 @@ func TestChatChunkErrorAborts(t *testing.T) {
 	if !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("err = %v after %d chunks, want %v after 1", err, n, stop)
 	}
-	if h := c.sessions.history("s"); len(h) != 0 {
+	if h := c.sessions.Turns("s"); len(h) != 0 {
 		t.Errorf("a failed turn entered the history: %d turns", len(h))
 	}
 }
@@ -429,7 +429,7 @@ func TestChatErrors(t *testing.T) {
 	if !errors.Is(err, ErrStreamError) || !strings.HasSuffix(err.Error(), ": context window exceeded") {
 		t.Fatalf("err = %v, want ErrStreamError with the server's message", err)
 	}
-	if len(c.sessions.history("s")) != 0 {
+	if len(c.sessions.Turns("s")) != 0 {
 		t.Error("a failed turn entered the history")
 	}
 }
@@ -616,7 +616,7 @@ func TestChatCallerHistory(t *testing.T) {
 	if len(msgs) != 4 || content(msgs[1]) != hist[0].User || content(msgs[2]) != hist[0].Assistant || content(msgs[3]) != "next" {
 		t.Fatalf("messages %v", msgs)
 	}
-	if h := c.sessions.history("s"); len(h) != 0 {
+	if h := c.sessions.Turns("s"); len(h) != 0 {
 		t.Fatalf("the client kept %d turns of a caller-kept session", len(h))
 	}
 }

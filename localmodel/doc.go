@@ -50,5 +50,5 @@
 // number of placeholders matching [ChatRequest].TokenPattern). It is
 // deterministic and does no I/O.
 //
-// May import: config.
+// May import: config, chatlog.
 package localmodel

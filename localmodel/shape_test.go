@@ -220,32 +220,6 @@ func TestBuildContextNeighbors(t *testing.T) {
 	}
 }
 
-func TestSessionsBudget(t *testing.T) {
-	s := newSessions(100, 2)
-	s.add("a", turn{user: strings.Repeat("u", 30), assistant: strings.Repeat("a", 30)})
-	s.add("a", turn{user: "second", assistant: "reply"})
-	s.add("a", turn{user: strings.Repeat("x", 40), assistant: strings.Repeat("y", 20)})
-	h := s.history("a")
-	if len(h) != 2 || h[0].user != "second" {
-		t.Errorf("history after budget = %d turns starting %q, want 2 starting \"second\"", len(h), h[0].user)
-	}
-	s.add("a", turn{user: strings.Repeat("z", 200)})
-	if h := s.history("a"); len(h) != 0 {
-		t.Errorf("a turn over the budget left %d turns", len(h))
-	}
-	s.add("b", turn{user: "b"})
-	s.add("c", turn{user: "c"})
-	s.history("b") // b is now more recent than a and c
-	s.add("d", turn{user: "d"})
-	if len(s.history("c")) != 0 || len(s.history("b")) != 1 || len(s.history("d")) != 1 {
-		t.Error("the least recently used session was not the one forgotten")
-	}
-	s.add("", turn{user: "x"})
-	if s.history("") != nil {
-		t.Error("an empty session id kept history")
-	}
-}
-
 func TestScrubServerMessage(t *testing.T) {
 	sent := "const apiBase = TOKEN_URL_1 // the service"
 	if got := scrubServerMessage("invalid prompt near 'TOKEN_URL_1 // the service'", sent); !strings.Contains(got, "withheld") {

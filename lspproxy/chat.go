@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/chatlog"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/policy"
 	"github.com/veil-dev/veil/redact"
@@ -142,7 +143,7 @@ func (p *pipeline) chat(ctx context.Context, id string, cp ChatParams, refs []ch
 		return nil, fmt.Errorf("lspproxy: chat: %w", err)
 	}
 	res.Reply = reply
-	p.chats.add(cp.SessionID, chatTurn{user: cp.Message, assistant: reply})
+	p.chats.Add(cp.SessionID, chatlog.Turn{User: cp.Message, Assistant: reply})
 	tr.finish(audit.OutcomeOK)
 	return res, nil
 }

@@ -1,9 +1,6 @@
 package lspproxy
 
-import (
-	"container/list"
-	"sync"
-)
+import "github.com/veil-dev/veil/chatlog"
 
 // Chat history is kept here, per session (one editor connection), as the
 // user wrote it and as the reply read after restore: every turn re-masks
@@ -17,73 +14,9 @@ const (
 	chatSessionsMax   = 32       // least recently used sessions beyond this are forgotten
 )
 
-// chatTurn is one finished exchange, unredacted. It never leaves the
-// process unmasked and is never logged.
-type chatTurn struct {
-	user, assistant string
-}
-
-func (t chatTurn) size() int { return len(t.user) + len(t.assistant) }
-
-// chatHistory holds the turns of each chat session within a byte budget.
-type chatHistory struct {
-	// mu guards everything below.
-	mu    sync.Mutex
-	byID  map[string]*list.Element // of *chatSession
-	order *list.List               // front = most recently used
-}
-
-type chatSession struct {
-	id    string
-	turns []chatTurn
-	bytes int
-}
-
-func newChatHistory() *chatHistory {
-	return &chatHistory{byID: map[string]*list.Element{}, order: list.New()}
-}
-
-// turns returns a copy of the session's turns, oldest first ("" has none).
-func (h *chatHistory) turns(id string) []chatTurn {
-	if id == "" {
-		return nil
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	el, ok := h.byID[id]
-	if !ok {
-		return nil
-	}
-	h.order.MoveToFront(el)
-	return append([]chatTurn(nil), el.Value.(*chatSession).turns...)
-}
-
-// add appends a finished turn and drops the oldest beyond the budget.
-func (h *chatHistory) add(id string, t chatTurn) {
-	if id == "" {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	el, ok := h.byID[id]
-	if !ok {
-		el = h.order.PushFront(&chatSession{id: id})
-		h.byID[id] = el
-		for h.order.Len() > chatSessionsMax {
-			old := h.order.Back()
-			h.order.Remove(old)
-			delete(h.byID, old.Value.(*chatSession).id)
-		}
-	}
-	h.order.MoveToFront(el)
-	cs := el.Value.(*chatSession)
-	cs.turns = append(cs.turns, t)
-	cs.bytes += t.size()
-	for len(cs.turns) > 0 && cs.bytes > chatHistoryBudget {
-		cs.bytes -= cs.turns[0].size()
-		cs.turns = cs.turns[1:]
-	}
-}
+// newChatHistory holds the session's finished chat turns, unredacted. They
+// never leave the process unmasked and are never logged.
+func newChatHistory() *chatlog.Log { return chatlog.New(chatHistoryBudget, chatSessionsMax) }
 
 // maskedHistory is the session's history masked under st now, and the
 // values masked in it (for the leak guard). It is never nil, so the model
@@ -91,12 +24,12 @@ func (h *chatHistory) add(id string, t chatTurn) {
 func (p *pipeline) maskedHistory(st *settings, id string) ([]redactedTurn, []string, error) {
 	out := []redactedTurn{}
 	var values []string
-	for _, t := range p.chats.turns(id) {
-		u, uv, err := p.maskText(st, t.user)
+	for _, t := range p.chats.Turns(id) {
+		u, uv, err := p.maskText(st, t.User)
 		if err != nil {
 			return nil, nil, err
 		}
-		a, av, err := p.maskText(st, t.assistant)
+		a, av, err := p.maskText(st, t.Assistant)
 		if err != nil {
 			return nil, nil, err
 		}

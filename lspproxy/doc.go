@@ -13,5 +13,5 @@
 // masked workspace-relative path), "rule", "reason", "error", "token" (a
 // vault token, never a value), "client" and "position_encoding".
 //
-// May import: lspconn, textbuf, spanset, config, policy, redact, localmodel, audit.
+// May import: lspconn, textbuf, spanset, config, policy, redact, localmodel, audit, chatlog.
 package lspproxy

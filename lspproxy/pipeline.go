@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/veil-dev/veil/audit"
+	"github.com/veil-dev/veil/chatlog"
 	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/policy"
@@ -147,7 +148,7 @@ type pipeline struct {
 	// under (see freshFindings).
 	scannedBy atomic.Pointer[detectorFuture]
 	vault     *redact.Vault
-	chats     *chatHistory // this session's chat turns, unredacted
+	chats     *chatlog.Log // this session's chat turns, unredacted
 	files     configFiles  // the workspace files in force (see configfiles.go)
 
 	// watcherMu guards watcher, started at initialize when Options.Load is set.
