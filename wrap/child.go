@@ -2,34 +2,18 @@ package wrap
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"slices"
 
-	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
 )
 
 // readChild handles the child's stream until it ends.
 func (s *Session) readChild(r io.Reader) {
-	fr := lspconn.NewFrameReader(r, maxFrame)
-	for {
-		body, err := fr.Read()
-		var fe *lspconn.FrameError
-		if errors.As(err, &fe) {
-			s.log.Warn("wrap: bad frame from the child, skipped", "err", fe.Err.Error())
-			continue
-		}
-		if err != nil {
-			return
-		}
-		var m message
-		if err := json.Unmarshal(body, &m); err != nil {
-			s.log.Warn("wrap: unreadable frame from the child, dropped", "bytes", len(body))
-			continue
-		}
-		s.fromChild(&m, body)
-	}
+	_ = s.readMessages(r, "the child", func(m *message, body []byte) bool {
+		s.fromChild(m, body)
+		return false
+	})
 }
 
 // droppedNotifications are the child's telemetry, redirected to veil so it

@@ -6,36 +6,17 @@ import (
 	"io"
 	"slices"
 
-	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
 )
 
 // readEditor forwards the editor's stream until it ends or exit arrives.
 // It returns nil after exit, the read error otherwise (io.EOF included).
 func (s *Session) readEditor(r io.Reader) error {
-	fr := lspconn.NewFrameReader(r, maxFrame)
-	for {
-		body, err := fr.Read()
-		var fe *lspconn.FrameError
-		if errors.As(err, &fe) {
-			s.log.Warn("wrap: bad frame from the editor, skipped", "err", fe.Err.Error())
-			continue
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				s.log.Warn("wrap: editor stream", "err", err.Error())
-			}
-			return err
-		}
-		var m message
-		if err := json.Unmarshal(body, &m); err != nil {
-			s.log.Warn("wrap: unreadable frame from the editor, dropped", "bytes", len(body))
-			continue
-		}
-		if s.fromEditor(&m, body) {
-			return nil
-		}
+	err := s.readMessages(r, "the editor", s.fromEditor)
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.log.Warn("wrap: editor stream", "err", err.Error())
 	}
+	return err
 }
 
 // aiMethods are the editor requests that send a document to the model;

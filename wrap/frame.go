@@ -2,6 +2,10 @@ package wrap
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
+
+	"github.com/veil-dev/veil/lspconn"
 )
 
 // maxFrame bounds one LSP frame (documents and chat bodies included).
@@ -18,6 +22,33 @@ type message struct {
 
 func (m *message) isCall() bool     { return m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null" }
 func (m *message) isResponse() bool { return m.Method == "" && len(m.ID) > 0 }
+
+// readMessages reads r's frames and hands each message to handle until r
+// ends or handle returns true (then it returns nil); otherwise it returns
+// the read error, io.EOF included. A bad frame or one that is not JSON is
+// logged as coming from `from` (its size only) and skipped.
+func (s *Session) readMessages(r io.Reader, from string, handle func(m *message, body []byte) (stop bool)) error {
+	fr := lspconn.NewFrameReader(r, maxFrame)
+	for {
+		body, err := fr.Read()
+		var fe *lspconn.FrameError
+		if errors.As(err, &fe) {
+			s.log.Warn("wrap: bad frame from "+from+", skipped", "err", fe.Err.Error())
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var m message
+		if err := json.Unmarshal(body, &m); err != nil {
+			s.log.Warn("wrap: unreadable frame from "+from+", dropped", "bytes", len(body))
+			continue
+		}
+		if handle(&m, body) {
+			return nil
+		}
+	}
+}
 
 // idKey is a map key for an id (its raw JSON).
 func idKey(id json.RawMessage) string { return string(id) }

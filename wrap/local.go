@@ -88,20 +88,7 @@ func (s *Session) localCall(method string, params json.RawMessage) {
 // veil's own calls are dropped, its calls get ids of veil's so the
 // editor's answers find their way back.
 func (s *Session) readLocal(l *local, r io.Reader) {
-	fr := lspconn.NewFrameReader(r, maxFrame)
-	for {
-		body, err := fr.Read()
-		var fe *lspconn.FrameError
-		if errors.As(err, &fe) {
-			continue
-		}
-		if err != nil {
-			return
-		}
-		var m message
-		if json.Unmarshal(body, &m) != nil {
-			continue
-		}
+	_ = s.readMessages(r, "the local server", func(m *message, body []byte) bool {
 		switch {
 		case m.isResponse() && strings.HasPrefix(string(m.ID), localPrefix):
 		case m.isCall():
@@ -114,7 +101,8 @@ func (s *Session) readLocal(l *local, r io.Reader) {
 		default:
 			s.toEditor(body)
 		}
-	}
+		return false
+	})
 }
 
 // localAnswer routes the editor's answer to a local server's call; false
