@@ -3,7 +3,6 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"slices"
 	"unicode/utf8"
 )
@@ -85,22 +84,9 @@ func (d *Detector) scanDecoded(path string, text []byte, sc *scratch, depth int)
 }
 
 // appendInvisibleLines appends the starts of the lines holding an
-// invisible character, skipping ASCII 32 bytes at a time.
+// invisible character.
 func appendInvisibleLines(text []byte, lines []int) []int {
-	const hi = 0x8080808080808080
-	for i := 0; i < len(text); {
-		if i+32 <= len(text) {
-			b := text[i : i+32]
-			if (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[8:])|
-				binary.LittleEndian.Uint64(b[16:])|binary.LittleEndian.Uint64(b[24:]))&hi == 0 {
-				i += 32
-				continue
-			}
-		}
-		if text[i] < 0x80 {
-			i++
-			continue
-		}
+	for i := nextNonASCII(text, 0); i < len(text); i = nextNonASCII(text, i) {
 		if invisibleAt(text, i) > 0 {
 			lines = append(lines, lineStart(text, i))
 			i = lineEnd(text, i)

@@ -968,37 +968,39 @@ func (k *keywordIndex) find(text []byte, hits []keywordHit) []keywordHit {
 }
 
 // findWide appends the hits of the keywords starting with a non-ASCII
-// byte, skipping ASCII text eight bytes at a time.
+// byte.
 func (k *keywordIndex) findWide(text []byte, hits []keywordHit) []keywordHit {
-	const hi = 0x8080808080808080
-	for i := 0; i < len(text); {
-		if i+32 <= len(text) {
-			b := text[i : i+32]
-			if (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[8:])|
-				binary.LittleEndian.Uint64(b[16:])|binary.LittleEndian.Uint64(b[24:]))&hi == 0 {
-				i += 32
-				continue
-			}
-		}
-		if i+8 <= len(text) {
-			m := binary.LittleEndian.Uint64(text[i:]) & hi
-			if m == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(m) / 8
-		} else if text[i] < 0x80 {
-			i++
-			continue
-		}
+	for i := nextNonASCII(text, 0); i < len(text); i = nextNonASCII(text, i+1) {
 		for _, id := range k.wide {
 			if w := k.words[id]; text[i] == w[0] && hasPrefixFold(text[i:], w) {
 				hits = append(hits, keywordHit{start: i, id: id})
 			}
 		}
-		i++
 	}
 	return hits
+}
+
+// nextNonASCII returns the index of the first byte at or after i that is
+// not ASCII (len(text) when there is none), reading ASCII text 32 and then
+// 8 bytes at a time.
+func nextNonASCII(text []byte, i int) int {
+	const hi = 0x8080808080808080
+	for ; i+32 <= len(text); i += 32 {
+		b := text[i : i+32]
+		if (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[8:])|
+			binary.LittleEndian.Uint64(b[16:])|binary.LittleEndian.Uint64(b[24:]))&hi != 0 {
+			break
+		}
+	}
+	for ; i+8 <= len(text); i += 8 {
+		if m := binary.LittleEndian.Uint64(text[i:]) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(text) && text[i] < 0x80 {
+		i++
+	}
+	return i
 }
 
 // caseVariants returns the bytes whose ASCII lower case is c.

@@ -102,3 +102,25 @@ func BenchmarkKeywordIndex(b *testing.B) {
 		hits = d.keywords.find(mix, hits[:0])
 	}
 }
+
+// nextNonASCII agrees with a byte-by-byte search from every start, for a
+// non-ASCII byte at every place in and around its 32- and 8-byte steps.
+func TestNextNonASCII(t *testing.T) {
+	for n := range 80 {
+		for at := -1; at < n; at++ {
+			text := bytes.Repeat([]byte("a"), n)
+			if at >= 0 {
+				text[at] = 0xc3
+			}
+			for i := 0; i <= n; i++ {
+				want := i
+				for want < n && text[want] < 0x80 {
+					want++
+				}
+				if got := nextNonASCII(text, i); got != want {
+					t.Fatalf("len %d, non-ASCII at %d, from %d: got %d, want %d", n, at, i, got, want)
+				}
+			}
+		}
+	}
+}
