@@ -801,13 +801,8 @@ func isReference(v []byte) bool {
 		return false
 	}
 	for _, seg := range bytes.Split(v, []byte{'.'}) {
-		if len(seg) == 0 || len(seg) > 40 || isDigit(seg[0]) {
+		if len(seg) > 40 || !isIdentBytes(seg) || isDigit(seg[0]) {
 			return false
-		}
-		for _, c := range seg {
-			if !isAlnum(c) && c != '_' {
-				return false
-			}
 		}
 	}
 	return true

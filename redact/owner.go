@@ -205,13 +205,7 @@ func prose(v []byte) bool {
 // mysql, -u user:X, --user user:X, Bearer X, token X, password X.
 func flagValue(text []byte, ls, le, at int) (int, int, float64) {
 	isSep := func(c byte) bool { return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '`' }
-	ws, we := at, at
-	for ws > ls && !isSep(text[ws-1]) {
-		ws--
-	}
-	for we < le && !isSep(text[we]) {
-		we++
-	}
+	ws, we := spanAround(text, ls, le, at, isSep)
 	word := text[ws:we]
 	if len(word) == 0 {
 		return 0, 0, 0
@@ -233,6 +227,19 @@ func flagValue(text []byte, ls, le, at int) (int, int, float64) {
 		ps--
 	}
 	return flagAfter(text[ls:le], text[ps:pe], word, ws, we)
+}
+
+// spanAround returns the run of bytes around at, within [lo, hi), that
+// holds no separator.
+func spanAround(text []byte, lo, hi, at int, sep func(byte) bool) (int, int) {
+	s, e := at, at
+	for s > lo && !sep(text[s-1]) {
+		s--
+	}
+	for e < hi && !sep(text[e]) {
+		e++
+	}
+	return s, e
 }
 
 // flagAfter decides for the word [ws, we) given the word before it.
@@ -272,13 +279,7 @@ func isNameByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c ==
 // or the password of URL credentials (scheme://user:X before the @).
 func pairValue(text []byte, ws, we, at int) (int, int, bool) {
 	isPairSep := func(c byte) bool { return c == ';' || c == '&' || c == '?' || c == ',' }
-	ss, se := at, at
-	for ss > ws && !isPairSep(text[ss-1]) {
-		ss--
-	}
-	for se < we && !isPairSep(text[se]) {
-		se++
-	}
+	ss, se := spanAround(text, ws, we, at, isPairSep)
 	seg := text[ss:se]
 	if eq := bytes.IndexAny(seg, "=:"); eq > 0 && ss+eq < at && secretName(seg[:eq]) && bytes.IndexByte(seg[:eq], '/') < 0 {
 		return ss + eq + 1, se, true
