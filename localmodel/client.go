@@ -243,6 +243,13 @@ func isLoopback(host string) bool {
 
 func redactURL(s string) string {
 	if u, err := url.Parse(s); err == nil {
+		// A query or fragment may carry a key (?key=…): named, not shown.
+		if u.RawQuery != "" {
+			u.RawQuery = "…"
+		}
+		if u.Fragment != "" || u.RawFragment != "" {
+			u.Fragment, u.RawFragment = "…", ""
+		}
 		return u.Redacted()
 	}
 	return "(unparsable URL)"
