@@ -3,7 +3,6 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
-	"slices"
 	"unicode/utf8"
 )
 
@@ -55,28 +54,7 @@ func (d *Detector) scanDecoded(path string, text []byte, sc *scratch, depth int)
 	// Lines holding an escape that decodes to something printable, each
 	// scanned once as a view.
 	var buf [16]int
-	lines := buf[:0]
-	for _, t := range []byte{'%', '\\', '&'} {
-		for i := 0; i < len(text); {
-			k := bytes.IndexByte(text[i:], t)
-			if k < 0 {
-				break
-			}
-			k += i
-			i = k + 1
-			if _, _, ok := decodeAt(text, k); ok {
-				lines = append(lines, lineStart(text, k))
-				i = max(i, lineEnd(text, k))
-			}
-		}
-	}
-	lines = appendInvisibleLines(text, lines)
-	if len(lines) == 0 {
-		return
-	}
-	slices.Sort(lines)
-	lines = slices.Compact(lines)
-	for _, ls := range lines {
+	for _, ls := range escapedLines(text, buf[:0]) {
 		if decodeLine(&sc.view, text, ls, lineEnd(text, ls)) {
 			d.scanView(path, &sc.view, sc, depth, false)
 		}

@@ -14,10 +14,10 @@ import (
 // encoded span it came from. Lines without such a sequence cost one
 // IndexByte pass per escape byte.
 
-// escapedLines returns the sorted starts of text's lines holding a
-// sequence that decodes (an escape, an entity, an invisible character).
-func escapedLines(text []byte) []int {
-	var lines []int
+// escapedLines appends to lines the starts of text's lines holding a
+// sequence that decodes (an escape, an entity, an invisible character) and
+// returns them sorted, each once.
+func escapedLines(text []byte, lines []int) []int {
 	for _, t := range []byte{'%', '\\', '&'} {
 		for i := 0; i < len(text); {
 			k := bytes.IndexByte(text[i:], t)
@@ -44,7 +44,7 @@ func (k *knownIndex) knownInViews(text []byte, out []Finding) []Finding {
 		return out
 	}
 	var v view
-	for _, ls := range escapedLines(text) {
+	for _, ls := range escapedLines(text, nil) {
 		if !decodeLine(&v, text, ls, lineEnd(text, ls)) {
 			continue
 		}
@@ -86,7 +86,7 @@ func (k *knownIndex) firstAll(text string) (string, bool) {
 	}
 	var v view
 	b := []byte(text)
-	for _, ls := range escapedLines(b) {
+	for _, ls := range escapedLines(b, nil) {
 		if decodeLine(&v, b, ls, lineEnd(b, ls)) {
 			if val, ok := k.first(string(v.text)); ok {
 				return val, true
