@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"slices"
-
-	"github.com/veil-dev/veil/policy"
 )
 
 // readChild handles the child's stream until it ends.
@@ -145,15 +143,6 @@ func (s *Session) wrapInfo() map[string]any {
 
 // status answers veil/status {uri}: the document's route and wrap mode.
 func (s *Session) status(uri string) map[string]any {
-	s.mu.Lock()
-	doc := s.docs[uri]
-	var d policy.Decision
-	if doc != nil {
-		d = doc.decision
-	}
-	s.mu.Unlock()
-	if doc == nil {
-		d = s.o.Route(policy.Inline, uri, "", "")
-	}
+	d := s.decision(uri)
 	return map[string]any{"uri": uri, "route": d.Route, "reason": d.Reason, "rule": d.Rule, "wrap": s.wrapInfo()}
 }

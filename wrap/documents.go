@@ -19,6 +19,22 @@ type document struct {
 // upstream reports whether the document lives in the child.
 func (d *document) upstream() bool { return d.decision.Route == policy.Upstream }
 
+// decision is the route of the document at uri: the open document's
+// current one, else policy's for the path alone.
+func (s *Session) decision(uri string) policy.Decision {
+	s.mu.Lock()
+	doc := s.docs[uri]
+	var d policy.Decision
+	if doc != nil {
+		d = doc.decision
+	}
+	s.mu.Unlock()
+	if doc == nil {
+		d = s.o.Route(policy.Inline, uri, "", "")
+	}
+	return d
+}
+
 // openParams is what didOpen carries.
 type openParams struct {
 	TextDocument struct {

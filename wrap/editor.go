@@ -140,16 +140,7 @@ func (s *Session) editorAnswer(m *message, body []byte) {
 // gets the method's empty answer. False lets it through.
 func (s *Session) blockedRequest(m *message, body []byte) bool {
 	uri := docURI(m.Params)
-	s.mu.Lock()
-	doc := s.docs[uri]
-	var d policy.Decision
-	if doc != nil {
-		d = doc.decision
-	}
-	s.mu.Unlock()
-	if doc == nil {
-		d = s.o.Route(policy.Inline, uri, "", "")
-	}
+	d := s.decision(uri)
 	if d.Route == policy.Upstream {
 		return false
 	}
