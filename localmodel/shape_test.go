@@ -34,19 +34,23 @@ func TestShaper(t *testing.T) {
 		{name: "CRLF text", req: FIMRequest{Prefix: "a := 1\r\nb := ", Suffix: "\r\n", Trigger: Automatic}, out: "2\r\nc := 3", want: "2", partial: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sh := newShaper(tt.req, tt.stops)
-			text, _ := sh.cut(tt.out, true)
-			if got := sh.finish(text); got != tt.want {
-				t.Errorf("shaped %q = %q, want %q", tt.out, got, tt.want)
-			}
-			if tt.partial {
-				text, done := sh.cut(tt.out, false)
-				if got := sh.finish(text); !done || got != tt.want {
-					t.Errorf("streaming: cut = %q done %v, want %q done", got, done, tt.want)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkShaped(t, newShaper(tt.req, tt.stops), tt.out, tt.want, tt.partial) })
+	}
+}
+
+// checkShaped checks that sh shapes the whole output out to want and, when
+// partial, that a stream cut at out is done with the same text.
+func checkShaped(t *testing.T, sh shaper, out, want string, partial bool) {
+	t.Helper()
+	text, _ := sh.cut(out, true)
+	if got := sh.finish(text); got != want {
+		t.Errorf("shaped %q = %q, want %q", out, got, want)
+	}
+	if partial {
+		text, done := sh.cut(out, false)
+		if got := sh.finish(text); !done || got != want {
+			t.Errorf("streaming: cut = %q done %v, want %q done", got, done, want)
+		}
 	}
 }
 
@@ -73,19 +77,7 @@ func TestShaperMultiline(t *testing.T) {
 		{name: "without Multiline an opener gets one line", req: FIMRequest{Prefix: "func f() {", Suffix: "\n}\n", Trigger: Automatic}, out: "\n\tx := 1\n\treturn x\n}", want: "\n\tx := 1", partial: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sh := newShaper(tt.req, nil)
-			text, _ := sh.cut(tt.out, true)
-			if got := sh.finish(text); got != tt.want {
-				t.Errorf("shaped %q = %q, want %q", tt.out, got, tt.want)
-			}
-			if tt.partial {
-				text, done := sh.cut(tt.out, false)
-				if got := sh.finish(text); !done || got != tt.want {
-					t.Errorf("streaming: cut = %q done %v, want %q done", got, done, tt.want)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkShaped(t, newShaper(tt.req, nil), tt.out, tt.want, tt.partial) })
 	}
 	sh := newShaper(ml("func f() {", ""), nil)
 	text, done := sh.cut("\n"+strings.Repeat("\tx++\n", 100), false)
