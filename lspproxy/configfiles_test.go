@@ -23,22 +23,14 @@ func TestWorkspaceFilesDiscovered(t *testing.T) {
 	if err := os.MkdirAll(pkg, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write := func(path, s string) {
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(filepath.Join(repo, config.WorkspaceFile), "identifiers:\n  terms: [Krakenvale]\n")
-	write(filepath.Join(pkg, config.WorkspaceFile), "identifiers:\n  terms: [Hydrastone]\n")
+	writeFile(t, filepath.Join(repo, config.WorkspaceFile), "identifiers:\n  terms: [Krakenvale]\n")
+	writeFile(t, filepath.Join(pkg, config.WorkspaceFile), "identifiers:\n  terms: [Hydrastone]\n")
 	userFile := filepath.Join(t.TempDir(), "veil.yaml")
-	write(userFile, "audit:\n  enabled: false\n")
+	writeFile(t, userFile, "audit:\n  enabled: false\n")
 
 	m := &fakeModel{}
 	opts := pipelineOptions(m)
-	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
-	c := startClient(t, opts)
-	c.call(0, "initialize", map[string]any{"rootUri": "file://" + sub, "capabilities": map[string]any{}})
-	c.result(0)
+	c := startWithUserFile(t, opts, userFile, sub)
 	c.notify("initialized", map[string]any{})
 	uri := "file://" + filepath.Join(pkg, "a.go")
 	c.open(uri, "go", "package pkg\n\n// Krakenvale and Hydrastone clients.\nfunc f() {\n\t\n}\n")

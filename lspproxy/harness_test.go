@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/lspconn"
 )
 
@@ -194,6 +196,26 @@ func (c *testClient) initialize(caps map[string]any) map[string]any {
 	r := c.result(0).(map[string]any)
 	c.notify("initialized", map[string]any{})
 	return r
+}
+
+// startWithUserFile starts a session on opts that reads its user
+// configuration from userFile (and nothing from the environment) and
+// initializes it with root as its workspace; initialized is not sent.
+func startWithUserFile(t *testing.T, opts Options, userFile, root string) *testClient {
+	t.Helper()
+	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
+	c := startClient(t, opts)
+	c.call(0, "initialize", map[string]any{"rootUri": "file://" + root, "capabilities": map[string]any{}})
+	c.result(0)
+	return c
+}
+
+// writeFile writes text to path (mode 0600) or fails the test.
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (c *testClient) open(uri, lang, text string) {

@@ -262,20 +262,13 @@ func TestLeakRefusalIsTold(t *testing.T) {
 func TestLeakChatHistoryAfterReload(t *testing.T) {
 	dir := t.TempDir()
 	userFile := filepath.Join(dir, "veil.yaml")
-	write := func(s string) {
-		if err := os.WriteFile(userFile, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(s string) { writeFile(t, userFile, s) }
 	write("audit:\n  enabled: false\n")
 	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
 		return "noted", onChunk("noted")
 	}}
 	opts := pipelineOptions(m)
-	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
-	c := startClient(t, opts)
-	c.call(0, "initialize", map[string]any{"rootUri": "file://" + dir, "capabilities": map[string]any{}})
-	c.result(0)
+	c := startWithUserFile(t, opts, userFile, dir)
 	c.call(1, "veil/chat", map[string]any{"sessionId": "s1", "message": "How does Quillfeather billing work?"})
 	c.result(1)
 	write("audit:\n  enabled: false\nidentifiers:\n  terms: [Quillfeather]\n")

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/redact"
@@ -374,17 +373,10 @@ func TestRequestSeesPrecedingChange(t *testing.T) {
 func TestConfigReload(t *testing.T) {
 	dir := t.TempDir()
 	userFile := filepath.Join(dir, "veil.yaml")
-	write := func(s string) {
-		if err := os.WriteFile(userFile, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(s string) { writeFile(t, userFile, s) }
 	write("audit:\n  enabled: false\n")
 	opts := pipelineOptions(&fakeModel{})
-	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
-	c := startClient(t, opts)
-	c.call(0, "initialize", map[string]any{"rootUri": "file://" + dir, "capabilities": map[string]any{}})
-	c.result(0)
+	c := startWithUserFile(t, opts, userFile, dir)
 	c.open("file://"+dir+"/a.go", "go", "package a\n\n// Owned by the Quillfeather team.\n")
 	c.noMessage("a diagnostic before the term is configured", func(m map[string]any) bool {
 		return m["method"] == "textDocument/publishDiagnostics"

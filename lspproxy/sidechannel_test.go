@@ -23,15 +23,10 @@ func TestSideChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	userFile := filepath.Join(base, "veil.yaml")
-	if err := os.WriteFile(userFile, []byte("audit:\n  enabled: false\nidentifiers:\n  terms: [Zephyrine]\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, userFile, "audit:\n  enabled: false\nidentifiers:\n  terms: [Zephyrine]\n")
 	m := &fakeModel{}
 	opts, sk := redteamOptions(t, m)
-	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
-	c := startClient(t, opts)
-	c.call(0, "initialize", map[string]any{"rootUri": "file://" + base, "capabilities": map[string]any{}})
-	c.result(0)
+	c := startWithUserFile(t, opts, userFile, base)
 	c.notify("initialized", map[string]any{})
 
 	// A header holding a value, and a body that is not JSON.
@@ -46,9 +41,7 @@ func TestSideChannels(t *testing.T) {
 	c.call(10, "veil/barrier", nil)
 	c.response(10)
 	// A save of the config file: the watcher logs the event (with its path).
-	if err := os.WriteFile(userFile, []byte("audit:\n  enabled: false\nidentifiers:\n  terms: [Zephyrine]\n# saved\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, userFile, "audit:\n  enabled: false\nidentifiers:\n  terms: [Zephyrine]\n# saved\n")
 	deadline := time.Now().Add(testTimeout)
 	for !strings.Contains(sk.logs.String(), "config: file event") {
 		if time.Now().After(deadline) {
@@ -83,20 +76,13 @@ func hexByte(b byte) string {
 // its index.
 func TestWorkspaceRuleIDsAliased(t *testing.T) {
 	root := t.TempDir()
-	if err := os.WriteFile(filepath.Join(root, config.WorkspaceFile), []byte(
-		"rules:\n  - id: quillfeather-license\n    category: secret\n    keywords: [qflic-]\n    regex: 'qflic-[0-9a-f]{24}'\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(root, config.WorkspaceFile),
+		"rules:\n  - id: quillfeather-license\n    category: secret\n    keywords: [qflic-]\n    regex: 'qflic-[0-9a-f]{24}'\n")
 	userFile := filepath.Join(t.TempDir(), "veil.yaml")
-	if err := os.WriteFile(userFile, []byte("audit:\n  enabled: false\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, userFile, "audit:\n  enabled: false\n")
 	m := &fakeModel{}
 	opts, sk := redteamOptions(t, m)
-	opts.Load = &config.LoadOptions{UserFile: userFile, Getenv: func(string) string { return "" }}
-	c := startClient(t, opts)
-	c.call(0, "initialize", map[string]any{"rootUri": "file://" + root, "capabilities": map[string]any{}})
-	c.result(0)
+	c := startWithUserFile(t, opts, userFile, root)
 	c.notify("initialized", map[string]any{})
 	uri := "file://" + filepath.Join(root, "a.go")
 	c.open(uri, "go", "package a\n\nconst lic = \"qflic-0123456789abcdef01234567\"\n\nfunc f() {\n\t\n}\n")
