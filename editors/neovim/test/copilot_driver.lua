@@ -46,25 +46,18 @@ end
 
 -- The notifications the plugins listen to, recorded in arrival order.
 local seen = { status = {}, did_change_status = {}, log = {}, show = {}, panel = {}, panel_done = {} }
+local function record(list)
+  return function(_, r)
+    table.insert(list, r)
+  end
+end
 local handlers = {
-  statusNotification = function(_, r)
-    table.insert(seen.status, r)
-  end,
-  didChangeStatus = function(_, r)
-    table.insert(seen.did_change_status, r)
-  end,
-  ['window/logMessage'] = function(_, r)
-    table.insert(seen.log, r)
-  end,
-  ['window/showMessage'] = function(_, r)
-    table.insert(seen.show, r)
-  end,
-  PanelSolution = function(_, r)
-    table.insert(seen.panel, r)
-  end,
-  PanelSolutionsDone = function(_, r)
-    table.insert(seen.panel_done, r)
-  end,
+  statusNotification = record(seen.status),
+  didChangeStatus = record(seen.did_change_status),
+  ['window/logMessage'] = record(seen.log),
+  ['window/showMessage'] = record(seen.show),
+  PanelSolution = record(seen.panel),
+  PanelSolutionsDone = record(seen.panel_done),
   featureFlagsNotification = function() end,
 }
 
