@@ -248,13 +248,7 @@ func TestGenericShapesFP(t *testing.T) {
 		{"mlkem.go", `"encryptionKey": "encryptionKey1024",`},
 		{"group.go", `// 	groupname:password:GID:user_list`},
 	}
-	for _, c := range fps {
-		for _, f := range d.Scan(c.path, []byte(c.text)) {
-			if strings.HasPrefix(f.RuleID, "generic-") {
-				t.Errorf("%s: %q: false positive %s on %s", c.path, c.text, f.RuleID, Preview(c.text[f.Start:f.End]))
-			}
-		}
-	}
+	checkNoGeneric(t, d, fps)
 }
 
 // TestEnvMachineValues: in env files, values under keys that say nothing
