@@ -126,6 +126,8 @@ func unfinishedAt(sx *syntax, text []byte, at int) (int, int, float64) {
 		t.add(kvValue(sx, text, ls, le, at))
 		t.add(blockScalarValue(sx, text, ls, le, at))
 	}
+	t.add(elementValue(sx, text, ls, le, at))
+	t.add(longBracketValue(sx, text, ls, le, at))
 	return t.s, t.e, t.conf
 }
 
