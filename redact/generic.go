@@ -602,6 +602,9 @@ func (d *Detector) readAndDecide(text []byte, sc *scratch, k keyName, rel relati
 		}
 	default:
 		lit, ok := readLiteral(text, vi, fam)
+		if !ok {
+			lit, ok = unclosedLiteral(text, vi)
+		}
 		if ok {
 			pieces = concatenated(text, lit, fam, pieces)
 			break
