@@ -13,21 +13,6 @@ import (
 	"github.com/veil-dev/veil/policy"
 )
 
-const testBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-func randString(t *testing.T, alphabet string, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	for i := range b {
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b[i] = alphabet[k.Int64()]
-	}
-	return string(b)
-}
-
 // randSecrets is a secret generator with a random seed.
 func randSecrets(t *testing.T) *lsptest.Secrets {
 	t.Helper()
@@ -37,8 +22,6 @@ func randSecrets(t *testing.T) *lsptest.Secrets {
 	}
 	return lsptest.NewSecrets(k.Uint64())
 }
-
-func genGitHubPAT(t *testing.T) string { return randSecrets(t).GitHubPAT() }
 
 func genPrivateKey(t *testing.T) string { return randSecrets(t).OpenSSHPrivateKey() }
 
@@ -56,11 +39,12 @@ func writeFile(t *testing.T, name, content string) string {
 func TestPolicyExplain(t *testing.T) {
 	ws := t.TempDir()
 	os.Mkdir(filepath.Join(ws, ".git"), 0o755)
-	pat := genGitHubPAT(t)
-	email := "jane.q." + strings.ToLower(randString(t, testBase62, 8)) + "@acme-payments.io"
-	term := "Zephyr" + randString(t, "abcdefghijklmnopqrstuvwxyz", 6)
-	key := genPrivateKey(t)
-	password := randString(t, testBase62, 24)
+	sec := randSecrets(t)
+	pat := sec.GitHubPAT()
+	email := "jane.q." + strings.ToLower(sec.Pick(lsptest.Base62, 8)) + "@acme-payments.io"
+	term := "Zephyr" + sec.Pick("abcdefghijklmnopqrstuvwxyz", 6)
+	key := sec.OpenSSHPrivateKey()
+	password := sec.Pick(lsptest.Base62, 24)
 	planted := []string{pat, email, key, password, strings.TrimSpace(strings.Split(key, "\n")[1])}
 
 	user := writeFile(t, filepath.Join(t.TempDir(), "veil.yaml"), "identifiers:\n  terms: ["+term+"]\n"+

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/lspconn"
 )
 
@@ -114,12 +115,13 @@ type plantedWorkspace struct {
 func newPlantedWorkspace(t *testing.T) *plantedWorkspace {
 	t.Helper()
 	w := &plantedWorkspace{root: t.TempDir()}
-	w.pat = genGitHubPAT(t)
-	w.email = "noor." + strings.ToLower(randString(t, testBase62, 6)) + "@zephyrine-pay.io"
-	w.aws = "AKIA" + randString(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
-	w.phone = "+1 415 555 0" + randString(t, "123456789", 3)
-	w.envPassword = "Hx" + randString(t, testBase62, 14) + "!q"
-	w.envKey = "sk_live_" + randString(t, testBase62, 24)
+	sec := randSecrets(t)
+	w.pat = sec.GitHubPAT()
+	w.email = "noor." + strings.ToLower(sec.Pick(lsptest.Base62, 6)) + "@zephyrine-pay.io"
+	w.aws = sec.AWSAccessKeyID()
+	w.phone = "+1 415 555 0" + sec.Pick("123456789", 3)
+	w.envPassword = "Hx" + sec.Pick(lsptest.Base62, 14) + "!q"
+	w.envKey = "sk_live_" + sec.Pick(lsptest.Base62, 24)
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"remote", "add", "origin", "https://github.com/acme/zephyrine-billing.git"}} {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = w.root
