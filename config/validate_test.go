@@ -1,9 +1,7 @@
 package config
 
 import (
-	"crypto/rand"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/redact"
 )
 
@@ -422,20 +421,8 @@ func TestUntrustedInputBounds(t *testing.T) {
 	}
 }
 
-// genToken builds a fake credential-shaped value at test time: a prefix
-// and random base62, so no real secret is ever in the source.
-func genToken(prefix string, n int) string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := []byte(prefix)
-	for range n {
-		i, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		b = append(b, alphabet[i.Int64()])
-	}
-	return string(b)
-}
-
 func TestProblemsNeverShowValues(t *testing.T) {
-	tok := genToken("ghp_", 36)
+	tok := lsptest.NewSecrets(7).GitHubPAT()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "veil.yaml")
 	writeFile(t, path, fmt.Sprintf(`model:
