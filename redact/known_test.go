@@ -132,11 +132,7 @@ func BenchmarkKnown(b *testing.B) {
 	v := NewVault(testKey, 0)
 	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	for range 10000 {
-		buf := make([]byte, 12+r.IntN(30))
-		for i := range buf {
-			buf[i] = alpha[r.IntN(len(alpha))]
-		}
-		s := string(buf)
+		s := randString(r, alpha, 12+r.IntN(30))
 		mustMask(b, v, s, []Finding{{RuleID: "r", Category: Secret, Start: 0, End: len(s)}})
 	}
 	src := []byte(strings.Repeat("func f(a, b int) int { return a + b } // ordinary code here\n", 20000))

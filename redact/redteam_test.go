@@ -14,16 +14,9 @@ import (
 // "+" across lines is found by no rule.
 func TestRedteamShapes(t *testing.T) {
 	r := rand.New(rand.NewPCG(301, 302))
-	pick := func(alpha string, n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = alpha[r.IntN(len(alpha))]
-		}
-		return string(b)
-	}
-	aws := "AKIA" + pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+	aws := "AKIA" + randString(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
 	b64 := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	body := pick(b64, 64) + "\\n" + pick(b64, 64)
+	body := randString(r, b64, 64) + "\\n" + randString(r, b64, 64)
 	d, err := NewDetector(Options{Terms: []string{"Zephyrine"}})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,22 +103,15 @@ func maskedParses(t *testing.T, name, text string, fs []Finding) {
 // key (a machine-made key), tok (a token piece); an encoding wraps it:
 // b64json, b64url, b64docker (base64 of JSON, of a URL, of a
 // .dockerconfigjson).
-func shapeValue(r interface{ IntN(int) int }, kind, inner string) string {
-	pick := func(alpha string, n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = alpha[r.IntN(len(alpha))]
-		}
-		return string(b)
-	}
+func shapeValue(r *rand.Rand, kind, inner string) string {
 	plain := func(k string) string {
 		switch k {
 		case "pw":
-			return pick(pwAlphabet, 10) + pick("0123456789", 2) + pick("!#%+", 1)
+			return randString(r, pwAlphabet, 10) + randString(r, "0123456789", 2) + randString(r, "!#%+", 1)
 		case "key":
-			return "k" + pick(base62Digits, 30) + "Q9"
+			return "k" + randString(r, base62Digits, 30) + "Q9"
 		default:
-			return "t" + pick(base62Digits, 22) + "7"
+			return "t" + randString(r, base62Digits, 22) + "7"
 		}
 	}
 	enc := base64.StdEncoding.EncodeToString
