@@ -142,6 +142,9 @@ func (g *Gate) build(ctx context.Context, req Request, u *url.URL, kind Kind, m 
 			continue
 		}
 		if !kind.passes() {
+			if err = m.plain(k); err != nil {
+				return nil, err
+			}
 			if v, err = m.header(k, v); err != nil {
 				return nil, err
 			}

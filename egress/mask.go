@@ -127,12 +127,29 @@ func (m *masker) jsonBody(body string, kind Kind) (string, error) {
 	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
-// walk masks every string value (object keys are kept).
+// ErrUnmaskable is the error for a request holding a value veil would mask
+// where masking would change what the request means (a JSON object key or
+// number, a header name); it is not sent.
+var ErrUnmaskable = errors.New("egress: a value veil would mask is in a JSON key, a JSON number or a header name; not sent")
+
+// plain checks text that is sent as it is: it must hold nothing the
+// detector finds and no value the session has masked.
+func (m *masker) plain(s string) error {
+	if len(m.det.Scan("", []byte(s))) > 0 || len(m.vault.Known([]byte(s))) > 0 {
+		return ErrUnmaskable
+	}
+	return nil
+}
+
+// walk masks every string value; object keys and numbers are sent as they
+// are, so one that holds anything veil would mask refuses the request.
 func (m *masker) walk(v any) (any, error) {
 	var err error
 	switch x := v.(type) {
 	case string:
 		return m.text(x)
+	case json.Number:
+		return v, m.plain(string(x))
 	case []any:
 		for i := range x {
 			if x[i], err = m.walk(x[i]); err != nil {
@@ -141,6 +158,9 @@ func (m *masker) walk(v any) (any, error) {
 		}
 	case map[string]any:
 		for k := range x {
+			if err := m.plain(k); err != nil {
+				return nil, err
+			}
 			if x[k], err = m.walk(x[k]); err != nil {
 				return nil, err
 			}
