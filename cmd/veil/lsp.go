@@ -81,7 +81,7 @@ func runLSP(e *env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	switch err := srv.Serve(context.Background(), e.stdin, e.stdout); {
+	switch err := srv.Serve(context.Background(), pollableStdin(e.stdin), e.stdout); {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, lspproxy.ErrExitWithoutShutdown):
