@@ -111,6 +111,11 @@ func decodeLine(v *view, text []byte, ls, le int) bool {
 			i += n
 			continue
 		}
+		if b, ok := pctAlnum(text[:le], i); ok {
+			v.add([]byte{b}, i, i+3)
+			i += 3
+			continue
+		}
 		one[0] = text[i]
 		v.add(one[:1], i, i+1)
 		i++

@@ -1,0 +1,14 @@
+package redact
+
+// pctAlnum decodes a percent-encoded letter or digit (%41 is A) in a line
+// that is already viewed decoded: encoders that escape every byte write
+// them, while on their own they do not make a line worth a view (see
+// decodeAt). The format-verb exception is decodeAt's.
+func pctAlnum(text []byte, i int) (byte, bool) {
+	if text[i] != '%' || i+2 >= len(text) || !upperHex(text[i+1]) || !upperHex(text[i+2]) ||
+		i+3 < len(text) && isDigit(text[i+2]) && isVerb(text[i+3]) {
+		return 0, false
+	}
+	b := hexVal(text[i+1])<<4 | hexVal(text[i+2])
+	return b, isAlnum(b)
+}
