@@ -18,13 +18,16 @@ const Timeout = 20 * time.Second
 // Client is an LSP client over any reader/writer (a process's pipes, a TCP
 // connection, an in-process pipe to a Server), built on lspconn.Conn. Its
 // read loop runs until the server's output ends; requests from the server
-// are answered by Answer (null by default); notifications are kept in
-// order. The test's cleanup closes the connection and waits for the loop.
+// are answered by Answer (null by default), off the read loop;
+// notifications are kept in order. The test's cleanup closes the
+// connection and waits for the loop and the answers.
 type Client struct {
 	t    testing.TB
 	conn *lspconn.Conn
 	done chan struct{}
 	err  error // Run's result, set before done closes
+
+	replies sync.WaitGroup // answers being written
 
 	// mu guards notes, received and answer.
 	mu       sync.Mutex
@@ -57,6 +60,13 @@ func NewClient(t testing.TB, r io.Reader, w io.Writer) *Client {
 		case <-time.After(Timeout):
 			t.Errorf("lsptest: the client's read loop did not end after Close")
 		}
+		answered := make(chan struct{})
+		go func() { c.replies.Wait(); close(answered) }()
+		select {
+		case <-answered:
+		case <-time.After(Timeout):
+			t.Errorf("lsptest: an answer was still being written after Close")
+		}
 	})
 	return c
 }
@@ -68,6 +78,9 @@ func (c *Client) record(frame []byte) {
 	c.mu.Unlock()
 }
 
+// handle keeps a notification, or answers a call off the read loop, as
+// editors do: a reply written from the read loop on unbuffered pipes would
+// deadlock against a server that writes more before it reads.
 func (c *Client) handle(msg *lspconn.Message) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -77,7 +90,11 @@ func (c *Client) handle(msg *lspconn.Message) error {
 		if c.answer != nil {
 			result, err = c.answer(msg.Method, json.RawMessage(msg.Params))
 		}
-		_ = c.conn.Reply(msg.ID, result, err)
+		c.replies.Add(1)
+		go func() {
+			defer c.replies.Done()
+			_ = c.conn.Reply(msg.ID, result, err)
+		}()
 		return nil
 	}
 	c.notes = append(c.notes, Notification{Method: msg.Method, Params: json.RawMessage(msg.Params)})

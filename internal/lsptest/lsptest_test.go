@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/lspconn"
@@ -104,6 +105,43 @@ func TestClientOverPipes(t *testing.T) {
 	}
 	cw.Close()
 	<-srvDone
+}
+
+// A server that writes a call and then keeps writing before it reads
+// anything (as a server does when it calls the editor while publishing)
+// must not deadlock the client on unbuffered pipes: the client answers
+// off its read loop, as editors do.
+func TestClientAnswersOffTheReadLoop(t *testing.T) {
+	cr, sw := io.Pipe()
+	sr, cw := io.Pipe()
+	srvW := lspconn.NewFrameWriter(sw)
+	c := lsptest.NewClient(t, cr, cw)
+	c.Answer(func(string, json.RawMessage) (any, error) { return "ok", nil })
+	wrote := make(chan error, 1)
+	go func() {
+		err := srvW.Write([]byte(`{"jsonrpc":"2.0","id":1,"method":"workspace/configuration","params":{}}`))
+		for i := 0; err == nil && i < 3; i++ {
+			err = srvW.Write([]byte(`{"jsonrpc":"2.0","method":"note","params":{}}`))
+		}
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(lsptest.Timeout):
+		t.Fatal("the server could not write while the client's answer waited: deadlock")
+	}
+	reply, err := lspconn.NewFrameReader(sr, 1<<20).Read()
+	if err != nil || !strings.Contains(string(reply), `"result":"ok"`) {
+		t.Fatalf("answer %s, %v", reply, err)
+	}
+	if n, ok := c.WaitNotification("note"); !ok || n.Method != "note" {
+		t.Fatal("notifications after the call were not read")
+	}
+	sw.Close()
+	sr.Close()
 }
 
 func TestModelServer(t *testing.T) {
