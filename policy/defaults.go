@@ -48,6 +48,22 @@ func defaultDenyPaths() []string {
 		"**/.*history",
 		"**/*.tfvars*",
 		"**/*.keystore",
+		// Token and password files of command-line clients: Vault, GitHub
+		// CLI, Docker (legacy), s3cmd, boto/gsutil, RubyGems, Cargo,
+		// Terraform Cloud; Apache password hashes; Azure Functions' local
+		// secrets.
+		"**/.vault-token",
+		"**/.config/gh/hosts.yml",
+		"**/.dockercfg",
+		"**/.s3cfg",
+		"**/.boto",
+		"**/.gem/credentials",
+		"**/.cargo/credentials",
+		"**/.cargo/credentials.toml",
+		"**/.terraformrc",
+		"**/credentials.tfrc.json",
+		"**/.htpasswd",
+		"**/local.settings.json",
 	}
 }
 

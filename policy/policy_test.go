@@ -57,6 +57,18 @@ func TestDefaultDenyList(t *testing.T) {
 		{"**/.*history", "/home/dev/.bash_history", root + "/history.go"},
 		{"**/*.tfvars*", root + "/infra/prod.tfvars", root + "/infra/variables.tf"},
 		{"**/*.keystore", root + "/android/release.keystore", root + "/keystore.kt"},
+		{"**/.vault-token", "/home/dev/.vault-token", root + "/vault_token.go"},
+		{"**/.config/gh/hosts.yml", "/home/dev/.config/gh/hosts.yml", "/home/dev/.config/gh/config.yml"},
+		{"**/.dockercfg", "/home/dev/.dockercfg", root + "/dockercfg.md"},
+		{"**/.s3cfg", "/home/dev/.s3cfg", root + "/s3cfg.go"},
+		{"**/.boto", "/home/dev/.boto", root + "/boto.py"},
+		{"**/.gem/credentials", "/home/dev/.gem/credentials", root + "/gem/credentials.rb"},
+		{"**/.cargo/credentials", "/home/dev/.cargo/credentials", "/home/dev/.cargo/config"},
+		{"**/.cargo/credentials.toml", "/home/dev/.cargo/credentials.toml", "/home/dev/.cargo/config.toml"},
+		{"**/.terraformrc", "/home/dev/.terraformrc", root + "/terraformrc.md"},
+		{"**/credentials.tfrc.json", "/home/dev/.terraform.d/credentials.tfrc.json", root + "/credentials.tf"},
+		{"**/.htpasswd", root + "/web/.htpasswd", root + "/web/htpasswd.go"},
+		{"**/local.settings.json", root + "/api/local.settings.json", root + "/api/settings.json"},
 	}
 	if got, want := len(cases)+1, len(DefaultRules()); got != want {
 		t.Fatalf("test covers %d default rules, DefaultRules has %d", got, want)
