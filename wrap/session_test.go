@@ -18,6 +18,7 @@ import (
 
 	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/egress"
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/lspconn"
 	"github.com/veil-dev/veil/policy"
 	"github.com/veil-dev/veil/redact"
@@ -26,14 +27,13 @@ import (
 // editor is a test editor connected to a wrap session whose child is the
 // fake server (this test binary).
 type editor struct {
+	*lsptest.Client
 	t      *testing.T
-	conn   *lspconn.Conn
 	sess   *Session
 	served chan error
-	run    chan error
 
 	mu    sync.Mutex
-	notes []lspconn.Message
+	calls []string // methods of the session's calls to the editor
 }
 
 type editorOpts struct {
@@ -77,26 +77,18 @@ func startEditor(t *testing.T, o editorOpts) *editor {
 	}
 	edR, vW := io.Pipe()
 	vR, edW := io.Pipe()
-	e := &editor{t: t, sess: sess, served: make(chan error, 1), run: make(chan error, 1)}
+	e := &editor{t: t, sess: sess, served: make(chan error, 1)}
+	e.Client = lsptest.NewClient(t, edR, edW)
+	e.Answer(func(method string, _ json.RawMessage) (any, error) {
+		e.mu.Lock()
+		e.calls = append(e.calls, method)
+		e.mu.Unlock()
+		if method == "workspace/configuration" {
+			return []any{map[string]any{"enable": true}, map[string]any{"editor": map[string]any{"x": 1}}, nil}, nil
+		}
+		return nil, nil
+	})
 	go func() { e.served <- sess.Serve(context.Background(), vR, vW); vW.Close() }()
-	e.conn = lspconn.New(edR, edW, lspconn.Options{})
-	go func() {
-		e.run <- e.conn.Run(func(m *lspconn.Message) error {
-			if m.IsCall() && m.Method == "workspace/configuration" {
-				// Answer off the read loop, as editors do: a write from
-				// the read loop on these unbuffered pipes could deadlock
-				// against a Call blocked writing to the session.
-				go func() {
-					_ = e.conn.Reply(m.ID, []any{map[string]any{"enable": true}, map[string]any{"editor": map[string]any{"x": 1}}, nil}, nil)
-				}()
-				return nil
-			}
-			e.mu.Lock()
-			e.notes = append(e.notes, *m)
-			e.mu.Unlock()
-			return nil
-		})
-	}()
 	t.Cleanup(func() {
 		edW.Close()
 		select {
@@ -104,21 +96,13 @@ func startEditor(t *testing.T, o editorOpts) *editor {
 		case <-time.After(10 * time.Second):
 			t.Error("the session did not end after the editor left")
 		}
-		<-e.run
 	})
 	return e
 }
 
-func (e *editor) call(method string, params any) (json.RawMessage, error) {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return e.conn.Call(ctx, method, params)
-}
-
 func (e *editor) initialize() {
 	e.t.Helper()
-	raw, err := e.call("initialize", map[string]any{"capabilities": map[string]any{},
+	raw, err := e.Call("initialize", map[string]any{"capabilities": map[string]any{},
 		"initializationOptions": map[string]any{"copilotCapabilities": map[string]any{"fetch": false}, "editorInfo": map[string]any{"name": "vim"}}})
 	if err != nil {
 		e.t.Fatal(err)
@@ -126,7 +110,7 @@ func (e *editor) initialize() {
 	if !strings.Contains(string(raw), `"name":"veil wrapping Fake Copilot 1.539.0"`) || !strings.Contains(string(raw), `"version":"1.539.0"`) {
 		e.t.Errorf("initialize result %s: want serverInfo naming veil and the child's version", raw)
 	}
-	if err := e.conn.Notify("initialized", map[string]any{}); err != nil {
+	if err := e.Notify("initialized", map[string]any{}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -141,7 +125,7 @@ func (e *editor) state() (s struct {
 	Methods  []string          `json:"methods"`
 }) {
 	e.t.Helper()
-	raw, err := e.call("test/state", nil)
+	raw, err := e.Call("test/state", nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -149,13 +133,20 @@ func (e *editor) state() (s struct {
 	return s
 }
 
+// notifications are the params of the session's notifications of method,
+// and its calls of method (by name only).
 func (e *editor) notifications(method string) []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var out []string
-	for _, n := range e.notes {
+	for _, n := range e.Notifications() {
 		if n.Method == method {
 			out = append(out, string(n.Params))
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, m := range e.calls {
+		if m == method {
+			out = append(out, "a call of "+m)
 		}
 	}
 	return out
@@ -191,14 +182,14 @@ func TestClientFetchForcedAndShutdownClean(t *testing.T) {
 		t.Fatalf("first didChangeConfiguration = %s", st.Settings)
 	}
 	// The editor's own settings cannot turn it off.
-	_ = e.conn.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"github": map[string]any{"copilot": map[string]any{"fetchStrategy": "native"}}, "http": map[string]any{"proxy": "x"}}})
+	_ = e.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"github": map[string]any{"copilot": map[string]any{"fetchStrategy": "native"}}, "http": map[string]any{"proxy": "x"}}})
 	st = e.state()
 	last := string(st.Settings[len(st.Settings)-1])
 	if !strings.Contains(last, `"fetchStrategy":"client"`) || !strings.Contains(last, `"proxy":"x"`) {
 		t.Errorf("editor's didChangeConfiguration reached the child as %s", last)
 	}
 	// Every workspace/configuration answer carries the forced values.
-	raw, err := e.call("test/config", nil)
+	raw, err := e.Call("test/config", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,16 +202,16 @@ func TestClientFetchForcedAndShutdownClean(t *testing.T) {
 		t.Errorf("whole-config section = %v", items[1])
 	}
 	// The child's proxy refuses; its environment points there.
-	if raw, _ := e.call("test/net", nil); string(raw) != `"true"` {
+	if raw, _ := e.Call("test/net", nil); string(raw) != `"true"` {
 		t.Errorf("the child reached the network on its own: %s", raw)
 	}
 	if n := e.sess.ProxyAttempts(); n != 1 {
 		t.Errorf("refusing proxy saw %d attempts, want 1", n)
 	}
-	if _, err := e.call("shutdown", nil); err != nil {
+	if _, err := e.Call("shutdown", nil); err != nil {
 		t.Fatal(err)
 	}
-	_ = e.conn.Notify("exit", nil)
+	_ = e.Notify("exit", nil)
 	select {
 	case err := <-e.served:
 		if err != nil {
@@ -282,7 +273,7 @@ func TestFetchAnsweredByVeilNeverShownToEditor(t *testing.T) {
 	e := startEditor(t, editorOpts{gate: testGate(t, client)})
 	e.initialize()
 	body := `{"prompt":"zephyrine ` + pat + `","nwo":"acme/zephyrine"}`
-	raw, err := e.call("test/fetch", map[string]any{"url": "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", "method": "POST", "body": body})
+	raw, err := e.Call("test/fetch", map[string]any{"url": "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", "method": "POST", "body": body})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +288,7 @@ func TestFetchAnsweredByVeilNeverShownToEditor(t *testing.T) {
 	if res.Head.Status != 200 || !strings.Contains(res.Body, `"text":"zephyrine ü"`) {
 		t.Errorf("child got head %d body %q", res.Head.Status, res.Body)
 	}
-	raw, _ = e.call("test/fetch", map[string]any{"url": "https://evil.example.com/x", "method": "POST", "body": "x"})
+	raw, _ = e.Call("test/fetch", map[string]any{"url": "https://evil.example.com/x", "method": "POST", "body": "x"})
 	if !strings.Contains(string(raw), "allowlist") {
 		t.Errorf("a request off the allowlist got %s", raw)
 	}
@@ -312,10 +303,10 @@ func TestBlockedDocumentNeverReachesChild(t *testing.T) {
 	e := startEditor(t, editorOpts{})
 	e.initialize()
 	for _, u := range []string{"file:///w/.env", "file:///w/main.go"} {
-		_ = e.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "x", "version": 1, "text": "A=1"}})
+		_ = e.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "x", "version": 1, "text": "A=1"}})
 	}
-	_ = e.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": "file:///w/.env", "version": 2}, "contentChanges": []any{map[string]any{"text": "B=2"}}})
-	raw, err := e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/.env"}, "position": map[string]any{"line": 0, "character": 0}})
+	_ = e.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": "file:///w/.env", "version": 2}, "contentChanges": []any{map[string]any{"text": "B=2"}}})
+	raw, err := e.Call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/.env"}, "position": map[string]any{"line": 0, "character": 0}})
 	if err != nil || string(raw) != `{"items":[]}` {
 		t.Errorf("inline completion on .env = %s, %v", raw, err)
 	}
@@ -334,7 +325,7 @@ func TestBlockedDocumentNeverReachesChild(t *testing.T) {
 	if n := strings.Join(e.notifications("veil/status"), "\n"); !strings.Contains(n, `"route":"upstream"`) || !strings.Contains(n, `"route":"block"`) {
 		t.Errorf("veil/status notifications = %s", n)
 	}
-	raw, _ = e.call("veil/status", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}})
+	raw, _ = e.Call("veil/status", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}})
 	if !strings.Contains(string(raw), `"route":"upstream"`) || !strings.Contains(string(raw), `"wraps":"Fake Copilot 1.539.0"`) {
 		t.Errorf("veil/status = %s", raw)
 	}
@@ -343,28 +334,28 @@ func TestBlockedDocumentNeverReachesChild(t *testing.T) {
 func TestCrashReportedNotRestarted(t *testing.T) {
 	e := startEditor(t, editorOpts{})
 	e.initialize()
-	if _, err := e.call("test/crash", nil); err == nil || !strings.Contains(err.Error(), "exited unexpectedly") {
+	if _, err := e.Call("test/crash", nil); err == nil || !strings.Contains(err.Error(), "exited unexpectedly") {
 		t.Errorf("pending call after a crash: %v", err)
 	}
 	if n := e.notifications("window/showMessage"); len(n) != 1 || !strings.Contains(n[0], "does not restart") {
 		t.Errorf("showMessage = %v", n)
 	}
-	if _, err := e.call("textDocument/hover", map[string]any{}); err == nil || !strings.Contains(err.Error(), "not running") {
+	if _, err := e.Call("textDocument/hover", map[string]any{}); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Errorf("call after the crash: %v", err)
 	}
 }
 
 func TestUntestedVersionRefused(t *testing.T) {
 	e := startEditor(t, editorOpts{version: "9.9.9"})
-	_, err := e.call("initialize", map[string]any{"capabilities": map[string]any{}})
+	_, err := e.Call("initialize", map[string]any{"capabilities": map[string]any{}})
 	if err == nil || !strings.Contains(err.Error(), "9.9.9") || !strings.Contains(err.Error(), "upstream.allow_version") {
 		t.Fatalf("initialize with an untested child = %v", err)
 	}
-	if _, err := e.call("test/state", nil); err == nil {
+	if _, err := e.Call("test/state", nil); err == nil {
 		t.Error("the refused child still gets requests")
 	}
 	ok := startEditor(t, editorOpts{version: "9.9.9", allow: "9.9.9"})
-	if _, err := ok.call("initialize", map[string]any{"capabilities": map[string]any{}}); err != nil {
+	if _, err := ok.Call("initialize", map[string]any{"capabilities": map[string]any{}}); err != nil {
 		t.Errorf("explicitly allowed version refused: %v", err)
 	}
 }
@@ -416,13 +407,13 @@ func TestLocalRouteServedInProcess(t *testing.T) {
 	e := startEditor(t, editorOpts{local: fl.serve})
 	e.initialize()
 	for _, u := range []string{"file:///w/local.go", "file:///w/.env", "file:///w/main.go"} {
-		_ = e.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "go", "version": 1, "text": "x"}})
+		_ = e.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": u, "languageId": "go", "version": 1, "text": "x"}})
 	}
-	raw, err := e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/local.go"}, "position": map[string]any{"line": 0, "character": 0}})
+	raw, err := e.Call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/local.go"}, "position": map[string]any{"line": 0, "character": 0}})
 	if err != nil || !strings.Contains(string(raw), "from the local model") {
 		t.Errorf("local document's completion = %s, %v", raw, err)
 	}
-	raw, _ = e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}, "position": map[string]any{"line": 0, "character": 0}})
+	raw, _ = e.Call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": "file:///w/main.go"}, "position": map[string]any{"line": 0, "character": 0}})
 	if strings.Contains(string(raw), "from the local model") {
 		t.Error("an upstream document was answered locally")
 	}
@@ -467,11 +458,11 @@ func TestFetchCancelledByChild(t *testing.T) {
 	e.initialize()
 	done := make(chan json.RawMessage, 1)
 	go func() {
-		raw, _ := e.call("test/fetch", map[string]any{"url": "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", "method": "POST", "body": "{}", "cancelAfter": true})
+		raw, _ := e.Call("test/fetch", map[string]any{"url": "https://proxy.individual.githubcopilot.com/v1/engines/x/completions", "method": "POST", "body": "{}", "cancelAfter": true})
 		done <- raw
 	}()
 	<-gotRequest
-	if _, err := e.call("test/cancelAll", nil); err != nil {
+	if _, err := e.Call("test/cancelAll", nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -498,12 +489,12 @@ func TestDocumentMovesWhenItsRouteChanges(t *testing.T) {
 	e.initialize()
 	uri := "file:///w/main.go"
 	text := "package main\n\n// héllo 𝄞\nfunc main() {}\n"
-	_ = e.conn.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "go", "version": 1, "text": text}})
+	_ = e.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "go", "version": 1, "text": text}})
 	// Incremental change after non-ASCII text: line 2, after "// héllo 𝄞" (UTF-16: 3+5+1+2 = 11).
 	key := "\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n"
-	_ = e.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2},
+	_ = e.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2},
 		"contentChanges": []any{map[string]any{"range": map[string]any{"start": map[string]any{"line": 2, "character": 11}, "end": map[string]any{"line": 2, "character": 11}}, "text": key}}})
-	raw, err := e.call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": 0, "character": 0}})
+	raw, err := e.Call("textDocument/inlineCompletion", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": 0, "character": 0}})
 	if err != nil || !strings.Contains(string(raw), "from the local model") {
 		t.Errorf("completion in the moved document = %s, %v", raw, err)
 	}
@@ -524,7 +515,7 @@ func TestDocumentMovesWhenItsRouteChanges(t *testing.T) {
 		t.Errorf("local server opened %q, want the whole new text %q", opened, want)
 	}
 	// A full-text change without the key moves it back.
-	_ = e.conn.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 3},
+	_ = e.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 3},
 		"contentChanges": []any{map[string]any{"text": "package main\n"}}})
 	st = e.state()
 	if len(st.Opened) != 2 || st.Texts[1] != "package main\n" {
