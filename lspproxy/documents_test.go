@@ -314,3 +314,54 @@ func TestTextMeter(t *testing.T) {
 		t.Fatalf("reports %v", reports)
 	}
 }
+
+// FuzzIncrementalFindings builds a text from fragments that detections
+// depend on (tokens, key names, quotes, private key lines, veil:allow,
+// raw-string quotes, line breaks), applies a sequence of edits made of the
+// same fragments, and checks after each that the incrementally maintained
+// findings equal a full scan.
+func FuzzIncrementalFindings(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, []byte{0, 3, 2, 9, 7, 1, 200, 5, 4})
+	f.Add([]byte{6, 6, 6, 1, 8, 8, 2}, []byte{4, 0, 6, 30, 1, 8})
+	det := testDetector(f)
+	sec := newSecrets(31)
+	frags := []string{"\n", "x := 1\n", "\"", "password = ", sec.github(), sec.aws(), "-----BEGIN RSA PRIVATE KEY-----\n",
+		"MIIEowIBAAKCAQEA7bq9xQ2vZ8\n", "-----END RSA PRIVATE KEY-----\n", " // veil:allow", "`", "\r\n",
+		"ops@orchard-mail.net", "token: ", strings.Repeat("filler code line\n", 20), "é😀", " ", "\"private_key\": \""}
+	build := func(b []byte) string {
+		var sb strings.Builder
+		for _, c := range b {
+			sb.WriteString(frags[int(c)%len(frags)])
+		}
+		return sb.String()
+	}
+	f.Fuzz(func(t *testing.T, text, edits []byte) {
+		if len(text) > 200 || len(edits) > 60 {
+			return
+		}
+		docs := newDocuments(testScanner(det), nil)
+		uri := "file:///work/ws/fuzz.go"
+		docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: build(text)})
+		for i := 0; i+2 < len(edits); i += 3 {
+			doc := docs.get(uri)
+			s := doc.Text.String()
+			a, b := clampEdit(s, int(edits[i])*len(s)/255, int(edits[i])*len(s)/255+int(edits[i+1]%64))
+			rng := doc.Text.Range(a, b, UTF16)
+			ins := build(edits[i+2 : i+3])
+			if edits[i+1]%3 == 0 {
+				ins = ""
+			}
+			if _, err := docs.change(DidChangeTextDocumentParams{
+				TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: int32(i + 2)},
+				ContentChanges: []TextDocumentContentChangeEvent{{Range: &rng, Text: ins}},
+			}, UTF16); err != nil {
+				t.Fatal(err)
+			}
+			next := docs.get(uri)
+			want := det.Scan(next.Path, []byte(next.Text.String()))
+			if got := next.AllFindings(); !slices.Equal(spans(got), spans(want)) {
+				t.Fatalf("edit %d (%d..%d += %d bytes): incremental %v, full scan %v\nbefore: %q\nafter: %q", i/3, a, b, len(ins), spans(got), spans(want), s, next.Text.String())
+			}
+		}
+	})
+}

@@ -34,10 +34,10 @@ func (e editSpan) oldLo(x int) int {
 
 func (e editSpan) oldHi(x int) int {
 	switch {
+	case x >= e.a+e.n: // first: a deletion's point a maps to b, past what it removed
+		return x - e.delta()
 	case x <= e.a:
 		return x
-	case x >= e.a+e.n:
-		return x - e.delta()
 	}
 	return e.b
 }
