@@ -454,6 +454,7 @@ func (d *Detector) collectDepth(path string, text []byte, sc *scratch, depth int
 	if depth == 0 && pgpassFile(path) {
 		d.pgpassValues(text, sc)
 	}
+	d.scanJoined(path, text, sc, depth)
 	d.scanDecoded(path, text, sc, depth)
 }
 
