@@ -19,6 +19,13 @@ func (d *Detector) scanJoined(path string, text []byte, sc *scratch, depth int) 
 	if depth > 0 || fam != famCLike && fam != famPython && fam != famRuby && fam != famLua {
 		return
 	}
+	joinedViews(text, fam, true, &sc.view, func() { d.scanView(path, &sc.view, sc, depth, false) })
+}
+
+// joinedViews builds in v, one after the other, the joined view of each
+// literal chain in text (with cutOnly, each chain that cuts a word), and
+// calls fn for each.
+func joinedViews(text []byte, fam family, cutOnly bool, v *view, fn func()) {
 	op := byte('+')
 	if fam == famLua {
 		op = '.'
@@ -39,16 +46,16 @@ func (d *Detector) scanJoined(path string, text []byte, sc *scratch, depth int) 
 			continue
 		}
 		pieces := concatenated(text, lit, fam, buf[:0])
-		if len(pieces) < 2 || !splitsAWord(text, pieces) {
+		if len(pieces) < 2 || cutOnly && !splitsAWord(text, pieces) {
 			continue
 		}
-		sc.view.reset()
+		v.reset()
 		for _, pc := range pieces {
 			for j := pc.vs; j < pc.ve; j++ {
-				sc.view.add(text[j:j+1], j, j+1)
+				v.add(text[j:j+1], j, j+1)
 			}
 		}
-		d.scanView(path, &sc.view, sc, depth, false)
+		fn()
 		i = max(i, pieces[len(pieces)-1].end)
 	}
 }

@@ -44,15 +44,20 @@ func (k *knownIndex) knownInViews(text []byte, out []Finding) []Finding {
 		return out
 	}
 	var v view
-	for _, ls := range escapedLines(text, nil) {
-		if !decodeLine(&v, text, ls, lineEnd(text, ls)) {
-			continue
-		}
+	mapped := func() {
 		for _, f := range k.findings(v.text) {
 			f.Start, f.End = int(v.start[f.Start]), int(v.end[f.End-1])
 			out = append(out, f)
 		}
 	}
+	for _, ls := range escapedLines(text, nil) {
+		if decodeLine(&v, text, ls, lineEnd(text, ls)) {
+			mapped()
+		}
+	}
+	// Literals joined by + (a value split over a concatenation), read as
+	// C-like code whatever the file: known values carry no path.
+	joinedViews(text, famCLike, false, &v, mapped)
 	return out
 }
 
@@ -93,5 +98,11 @@ func (k *knownIndex) firstAll(text string) (string, bool) {
 			}
 		}
 	}
-	return "", false
+	found := ""
+	joinedViews(b, famCLike, false, &v, func() {
+		if val, ok := k.first(string(v.text)); ok && found == "" {
+			found = val
+		}
+	})
+	return found, found != ""
 }

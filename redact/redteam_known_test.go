@@ -20,6 +20,8 @@ func TestRedteamKnownValueEncoded(t *testing.T) {
 		"json":    `Quill#Lantern-moss\u0026Brook`,
 		"html":    "Quill#Lantern-moss&amp;Brook",
 		"zwsp":    "Quill#Lan\u200btern-moss&Brook",
+		"concat":  "Quill#Lantern-\" + \"moss&Brook",
+		"concat2": "Quill#\" +\n\t\"Lantern-moss&Brook",
 	} {
 		text := "x = greet(\"" + enc + "\")\nok := 1\n"
 		fs := v.Known([]byte(text))

@@ -6,8 +6,8 @@ import (
 
 // TestRedteamKnownValueEncodedThroughBinary: a password masked in one file
 // shows up in another encoded as code writes it (percent-encoded,
-// \x-escaped, JSON's \u0026, an HTML entity, split by a zero-width space)
-// where no rule recognises it. No 10-character piece of it reaches the
+// \x-escaped, JSON's \u0026, an HTML entity, split by a zero-width space or
+// over a + concatenation) where no rule recognises it. No 10-character piece of it reaches the
 // model, the log file, stderr or the audit file.
 func TestRedteamKnownValueEncodedThroughBinary(t *testing.T) {
 	const pw = "Quill#Lantern-moss&Brook"
@@ -17,6 +17,7 @@ func TestRedteamKnownValueEncodedThroughBinary(t *testing.T) {
 		"json":    "x = json.loads('{\"k\": \"Quill#Lantern-moss\\u0026Brook\"}')\n",
 		"html":    "x = '<p title=\"Quill#Lantern-moss&amp;Brook\"></p>'\n",
 		"zwsp":    "x = greet(\"Quill#Lantern\u200b-moss&Brook\")\n",
+		"concat":  "x = greet(\"Quill#Lantern-\" +\n    \"moss&Brook\")\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := rtStart(t, "", nil)
