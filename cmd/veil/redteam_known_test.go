@@ -7,8 +7,8 @@ import (
 // TestRedteamKnownValueEncodedThroughBinary: a password masked in one file
 // shows up in another encoded as code writes it (percent-encoded,
 // \x-escaped, JSON's \u0026, an HTML entity, split by a zero-width space or
-// over a + concatenation) where no rule recognises it. No 10-character piece of it reaches the
-// model, the log file, stderr or the audit file.
+// over a + concatenation) where no rule recognises it. No 10-character
+// piece of it reaches the model, the log file, stderr or the audit file.
 func TestRedteamKnownValueEncodedThroughBinary(t *testing.T) {
 	const pw = "Quill#Lantern-moss&Brook"
 	for name, line := range map[string]string{
