@@ -174,9 +174,10 @@ func (d *wrapDeps) blocked(p string) (string, bool) {
 	return dec.Reason, dec.Route != policy.Upstream
 }
 
-// mask masks text for the log.
+// mask masks text for the log: what the detector finds and every value
+// the session has masked before.
 func (d *wrapDeps) mask(s string) string {
-	fs := d.cur.Load().det.Scan("", []byte(s))
+	fs := append(d.cur.Load().det.Scan("", []byte(s)), d.vault.Known([]byte(s))...)
 	if len(fs) == 0 {
 		return s
 	}
