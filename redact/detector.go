@@ -113,7 +113,7 @@ const (
 var genericKeywords = []string{
 	"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
 	"accesskey", "access_key", "access-key", "privatekey", "private_key", "auth", "credential",
-	"pass", "_pin", "-pin", "pincode", "pin_code", // db_pass, card_pin: secretWord decides by the whole name
+	"pass", "pw", "pswd", "_pin", "-pin", "pincode", "pin_code", // db_pass, card_pin, pw: secretWord and shortPasswordKey decide
 	"passwort", "kennwort", "trasen", "traseñ", "motdepasse", "mot_de_passe", "mdp", "senha", "wachtwoord", "losenord",
 	"senord", "passord", "adgangskode", "salasana", "haslo", "ło", "heslo", "jelsz", "sifre", "şifre",
 	"пароль", "密码", "密碼", "パスワード", "비밀번호", "sandi", "parol",

@@ -145,6 +145,25 @@ func secretWord(name []byte) string {
 	return ""
 }
 
+// shortPasswordKey reports a short form of "password" standing alone (pw,
+// pass, pword, pswd). In code these words mean other things (a pass of a
+// compiler, Python's pass), so they are keys only in a sentence.
+func shortPasswordKey(name []byte) bool {
+	if len(name) < 2 || len(name) > 5 {
+		return false
+	}
+	var buf [5]byte
+	lowerASCII(buf[:len(name)], name)
+	switch string(buf[:len(name)]) {
+	case "pw", "pass", "pword", "pswd":
+		return true
+	}
+	return false
+}
+
+// testVerdict reports "PASS" as a test run prints it (--- PASS: TestX).
+func testVerdict(name []byte) bool { return string(name) == "PASS" }
+
 // leafVerbs start names that hold no value: getPassword, isPassword,
 // hashedPassword, resetPassword.
 var leafVerbs = map[string]bool{"get": true, "is": true, "has": true, "check": true, "validate": true, "verify": true,
@@ -229,6 +248,9 @@ func (d *Detector) genericAt(text []byte, sc *scratch, hs, he int, fam family) {
 		k.ne--
 	}
 	k.id = secretWord(text[k.ns:k.ne])
+	if k.id == "" && shortPasswordKey(text[k.ns:k.ne]) && proseContext(text, k.ns, fam) && !testVerdict(text[k.ns:k.ne]) {
+		k.id = RuleGenericPassword // "# pw: value" in a comment or a chat line
+	}
 	if k.id == "" {
 		d.parentKey(text, sc, k, fam)
 		return

@@ -10,7 +10,7 @@ import (
 // an owner of credentials.
 var secretWords = map[string]bool{
 	"password": true, "passwd": true, "passwort": true, "passcode": true, "passphrase": true, "pass": true,
-	"pwd": true, "pw": true, "pin": true, "secret": true, "secrets": true, "token": true, "tokens": true,
+	"pwd": true, "pw": true, "pword": true, "pswd": true, "pin": true, "secret": true, "secrets": true, "token": true, "tokens": true,
 	"apikey": true, "apitoken": true, "auth": true, "authorization": true, "bearer": true, "credential": true,
 	"credentials": true, "cred": true, "creds": true, "privatekey": true, "secretkey": true, "accesskey": true,
 	"salt": true, "cookie": true, "jwt": true, "dsn": true, "otp": true, "totp": true, "passwords": true,
