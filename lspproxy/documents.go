@@ -114,7 +114,7 @@ func newDocument(base Document, text []byte, sc scanner) *Document {
 	doc := base
 	doc.Text = textbuf.New(text)
 	doc.findings, doc.anchors = nil, nil
-	doc.Typed = nil
+	doc.Typed = openSites(text, sc, doc.Path) // a value left open in the text: see opensites.go
 	doc.FindingsGen++
 	if sc.det != nil {
 		doc.findings = findingSet(sc.det.ScanRange(sc.path(doc.Path), text, 0))
@@ -285,7 +285,7 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 		if c.Range == nil {
 			prev := doc
 			doc = newDocument(*doc, []byte(c.Text), sc)
-			doc.Typed = replacedSites(prev.Typed, prev.Text.Slice(0, prev.Text.Len()), []byte(c.Text))
+			doc.Typed = mergeSites(doc.Typed, replacedSites(prev.Typed, prev.Text.Slice(0, prev.Text.Len()), []byte(c.Text)))
 			doc.Version = p.TextDocument.Version
 			continue
 		}
@@ -328,7 +328,7 @@ func edited(doc *Document, e textbuf.Edit, sc scanner) *Document {
 		return doc
 	}
 	next.Text = text
-	next.Typed = typed(doc.Typed, e.Start, e.End, len(e.Text))
+	next.Typed = typedKeeping(doc.Typed, e.Start, e.End, len(e.Text), openCheck(text, sc, doc.Path))
 	next.rescanned = 0
 	if sc.det != nil {
 		rescan(doc, &next, sc, editSpan{a: e.Start, b: e.End, n: len(e.Text)})
