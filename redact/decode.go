@@ -315,6 +315,13 @@ func invisibleAt(text []byte, i int) int {
 // text. It looks at one byte in minBlob where no run is: a run that long
 // must cover the byte looked at.
 func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int) {
+	blobRuns(text, func(s, e int, dec []byte) { d.scanBlobView(path, dec, s, e, sc, depth) })
+}
+
+// blobRuns calls fn with each base64 or base64url run of text that stands
+// as a value and decodes to printable text (see scanBlobs), and what it
+// says.
+func blobRuns(text []byte, fn func(s, e int, dec []byte)) {
 	prevEnd := 0
 	for p := minBlob - 1; p < len(text); {
 		// A run of minBlob bytes covering p covers all of [p-minBlob/2, p]
@@ -346,7 +353,7 @@ func (d *Detector) scanBlobs(path string, text []byte, sc *scratch, depth int) {
 			continue
 		}
 		if dec := decodeBlob(text[s:e]); dec != nil {
-			d.scanBlobView(path, dec, s, e, sc, depth)
+			fn(s, e, dec)
 		}
 	}
 }

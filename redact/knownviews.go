@@ -58,7 +58,8 @@ func (k *knownIndex) knownInViews(text []byte, out []Finding) []Finding {
 	// Literals joined by + (a value split over a concatenation), read as
 	// C-like code whatever the file: known values carry no path.
 	joinedViews(text, famCLike, false, &v, mapped)
-	return out
+	out = k.knownInBlobs(text, out)
+	return k.knownWrapped(text, out)
 }
 
 // findingsAll is findings plus the known values in decoded views, sorted
@@ -100,6 +101,16 @@ func (k *knownIndex) firstAll(text string) (string, bool) {
 	}
 	found := ""
 	joinedViews(b, famCLike, false, &v, func() {
+		if val, ok := k.first(string(v.text)); ok && found == "" {
+			found = val
+		}
+	})
+	blobRuns(b, func(_, _ int, dec []byte) {
+		if val, ok := k.first(string(dec)); ok && found == "" {
+			found = val
+		}
+	})
+	k.wrappedEach(b, &v, func(int) {
 		if val, ok := k.first(string(v.text)); ok && found == "" {
 			found = val
 		}
