@@ -101,6 +101,17 @@ func (t *Text) Slice(start, end int) []byte {
 	return appendRange(make([]byte, 0, end-start), t.tree(), start, end)
 }
 
+// AppendSlice appends the bytes [start, end), clamped like Slice, to dst
+// and returns the extended slice: a caller that reuses dst materialises a
+// window without allocating.
+func (t *Text) AppendSlice(dst []byte, start, end int) []byte {
+	start, end = max(0, start), min(end, t.Len())
+	if start >= end {
+		return dst
+	}
+	return appendRange(dst, t.tree(), start, end)
+}
+
 // String returns the whole text. It materialises everything: for tests and
 // small texts only.
 func (t *Text) String() string { return string(t.Slice(0, t.Len())) }

@@ -357,3 +357,22 @@ func TestRuneStart(t *testing.T) {
 		}
 	}
 }
+
+// AppendSlice extends dst with exactly what Slice returns, across chunk
+// seams, clamped, and leaves dst alone for an empty or inverted span.
+func TestAppendSlice(t *testing.T) {
+	text := strings.Repeat("héllo wörld\n", 20)
+	m := newText([]byte(text), 8)
+	for _, sp := range [][2]int{{0, len(text)}, {3, 41}, {7, 9}, {-5, 12}, {len(text) - 4, len(text) + 10}, {30, 30}, {40, 20}} {
+		dst := []byte("prefix:")
+		got := m.AppendSlice(dst, sp[0], sp[1])
+		want := "prefix:" + string(m.Slice(sp[0], sp[1]))
+		if string(got) != want {
+			t.Errorf("AppendSlice(%d, %d) = %q, want %q", sp[0], sp[1], got, want)
+		}
+	}
+	buf := make([]byte, 0, 64)
+	if got := m.AppendSlice(buf, 12, 24); &got[0] != &buf[:1][0] {
+		t.Error("AppendSlice allocated although dst had room")
+	}
+}
