@@ -35,6 +35,10 @@ type knownIndex struct {
 	bytes    int
 	longest  int    // the longest value's length
 	added    uint64 // values ever added; never decreases
+
+	// scratch holds *[]byte buffers for firstAll's byte copy of the text
+	// (the leak guard runs it on every part of every request).
+	scratch sync.Pool
 }
 
 type knownValue struct {

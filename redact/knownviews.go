@@ -82,7 +82,11 @@ func (k *knownIndex) findingsAll(text []byte) []Finding {
 	return out
 }
 
-// firstAll is first, also looking in decoded views.
+// maxScratch bounds the buffers firstAll keeps for reuse.
+const maxScratch = 1 << 20
+
+// firstAll is first, also looking in decoded views. The views are decoded
+// from a reused byte copy of text: nothing found keeps a reference to it.
 func (k *knownIndex) firstAll(text string) (string, bool) {
 	if v, ok := k.first(text); ok {
 		return v, true
@@ -90,8 +94,18 @@ func (k *knownIndex) firstAll(text string) (string, bool) {
 	if k.len() == 0 {
 		return "", false
 	}
+	bp, _ := k.scratch.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	b := append((*bp)[:0], text...)
+	defer func() {
+		if cap(b) <= maxScratch {
+			*bp = b[:0]
+			k.scratch.Put(bp)
+		}
+	}()
 	var v view
-	b := []byte(text)
 	for _, ls := range escapedLines(b, nil) {
 		if decodeLine(&v, b, ls, lineEnd(b, ls)) {
 			if val, ok := k.first(string(v.text)); ok {
