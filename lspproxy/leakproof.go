@@ -40,7 +40,7 @@ func unfinishedAt(st *settings, w textWindow, scanPath string, at int, fs *[]red
 func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, cursor int) (textWindow, []redact.Finding, error) {
 	margin := min(knownMargin, p.vault.KnownMaxLen())
 	lo, hi := max(0, w.base-margin), min(doc.Text.Len(), w.end()+margin)
-	known := p.vault.Known(doc.Text.Slice(lo, hi))
+	known := p.knownAround(doc, lo, hi)
 	if len(known) == 0 {
 		return w, fs, nil
 	}
@@ -69,6 +69,26 @@ func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, c
 	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
 	return w, dedupe(fs), nil
 }
+
+// knownAround is the vault's known values in doc's text [lo, hi), offsets
+// relative to lo. The text is copied into a reused buffer: the findings
+// hold no reference to it.
+func (p *pipeline) knownAround(doc *Document, lo, hi int) []redact.Finding {
+	bp, _ := p.knownBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	b := doc.Text.AppendSlice((*bp)[:0], lo, hi)
+	known := p.vault.Known(b)
+	if cap(b) <= maxKnownBuf {
+		*bp = b[:0]
+		p.knownBufs.Put(bp)
+	}
+	return known
+}
+
+// maxKnownBuf bounds the buffers knownAround keeps for reuse.
+const maxKnownBuf = 1 << 20
 
 // cutBefore returns end moved back so that no finding crosses it (a
 // neighbour's start is sent, never a value cut in two), with the findings

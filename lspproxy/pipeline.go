@@ -155,6 +155,10 @@ type pipeline struct {
 	watcherMu sync.Mutex
 	watcher   *config.Watcher
 
+	// knownBufs holds *[]byte buffers for withKnown's copy of the text
+	// around a window (see knownMargin), reused across requests.
+	knownBufs sync.Pool
+
 	// nbMu guards nbCache: redacted neighbour documents by URI.
 	nbMu    sync.Mutex
 	nbCache map[string]neighbourEntry
