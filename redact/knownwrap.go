@@ -69,32 +69,14 @@ func (k *knownIndex) wrapBreaks(text []byte) []int {
 		return nil
 	}
 	var ends []int
-	var buf [2 * knownMinLen]byte
 	ls := 0
 	for nl := bytes.IndexByte(text, '\n'); nl >= 0 && nl+1 < len(text); {
 		le := nl
 		if le > ls && text[le-1] == '\r' {
 			le--
 		}
-		ws := lastWord(text, le, k.longest)
-		if cs := continuation(text, ls, nl); ws < le && cs >= 0 {
-			// The six bytes from each start in the word, joined.
-			n := copy(buf[:], text[max(ws, le-knownMinLen+1):le])
-			n += copy(buf[n:], wordAt(text, cs))
-			for j := ws; j < le; j++ {
-				var x uint64
-				if j+knownMinLen <= le {
-					x = anchor(text, j)
-				} else if o := j - max(ws, le-knownMinLen+1); o+knownMinLen <= n {
-					x = anchor(buf[:n], o)
-				} else {
-					break
-				}
-				if bit := anchorBit(x); k.filter[bit/64]&(1<<(bit%64)) != 0 {
-					ends = append(ends, le)
-					break
-				}
-			}
+		if ws := lastWord(text, le, k.longest); ws < le && k.mayCross(text, ls, ws, le, nl) {
+			ends = append(ends, le)
 		}
 		next := bytes.IndexByte(text[nl+1:], '\n')
 		if next < 0 {
@@ -103,6 +85,34 @@ func (k *knownIndex) wrapBreaks(text []byte) []int {
 		ls, nl = nl+1, nl+1+next
 	}
 	return ends
+}
+
+// mayCross reports whether a known value's first six bytes (the filter)
+// may start in the word [ws, le) ending the line that starts at ls, and the
+// next line continues it. k.mu is held.
+func (k *knownIndex) mayCross(text []byte, ls, ws, le, nl int) bool {
+	filter := k.filter
+	hit := func(x uint64) bool { bit := anchorBit(x); return filter[bit/64]&(1<<(bit%64)) != 0 }
+	j := ws
+	for ; j+knownMinLen <= le; j++ {
+		if hit(anchor(text, j)) {
+			return continuation(text, ls, nl) >= 0
+		}
+	}
+	cs := continuation(text, ls, nl)
+	if cs < 0 {
+		return false
+	}
+	// The last few bytes joined with the next line's first word.
+	var buf [2 * knownMinLen]byte
+	n := copy(buf[:], text[j:le])
+	n += copy(buf[n:], wordAt(text, cs))
+	for o := 0; o+knownMinLen <= n && o < le-j; o++ {
+		if hit(anchor(buf[:n], o)) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastWord returns where the last word of the line ending at le starts (at
@@ -132,7 +142,9 @@ func continuation(text []byte, ls, nl int) int {
 	if cs >= len(text) || text[cs] == '\n' || text[cs] == '\r' {
 		return -1
 	}
-	if bytes.IndexByte([]byte("/#-;*>"), text[cs]) < 0 {
+	switch text[cs] {
+	case '/', '#', '-', ';', '*', '>':
+	default:
 		return cs
 	}
 	prev := text[skipBlanks(text, ls):]
