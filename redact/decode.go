@@ -113,6 +113,7 @@ func decodeLine(v *view, text []byte, ls, le int) bool {
 		}
 		if b, ok := pctAlnum(text[:le], i); ok {
 			v.add([]byte{b}, i, i+3)
+			changed = true
 			i += 3
 			continue
 		}

@@ -12,3 +12,22 @@ func pctAlnum(text []byte, i int) (byte, bool) {
 	b := hexVal(text[i+1])<<4 | hexVal(text[i+2])
 	return b, isAlnum(b)
 }
+
+// minPctRun is how many percent-encoded letters or digits in a row make a
+// line worth a view on their own: a value with every byte escaped
+// (%41%4B%49%41...), not a lone %4A.
+const minPctRun = 4
+
+// pctAlnumRun reports minPctRun percent-encoded letters or digits in a row
+// at i.
+func pctAlnumRun(text []byte, i int) bool {
+	for n := 0; n < minPctRun; n, i = n+1, i+3 {
+		if i >= len(text) {
+			return false
+		}
+		if _, ok := pctAlnum(text, i); !ok {
+			return false
+		}
+	}
+	return true
+}

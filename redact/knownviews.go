@@ -15,8 +15,9 @@ import (
 // IndexByte pass per escape byte.
 
 // escapedLines appends to lines the starts of text's lines holding a
-// sequence that decodes (an escape, an entity, an invisible character) and
-// returns them sorted, each once.
+// sequence that decodes (an escape, an entity, an invisible character, a
+// run of percent-encoded letters and digits) and returns them sorted, each
+// once.
 func escapedLines(text []byte, lines []int) []int {
 	for _, t := range []byte{'%', '\\', '&'} {
 		for i := 0; i < len(text); {
@@ -26,7 +27,7 @@ func escapedLines(text []byte, lines []int) []int {
 			}
 			k += i
 			i = k + 1
-			if _, _, ok := decodeAt(text, k); ok {
+			if _, _, ok := decodeAt(text, k); ok || t == '%' && pctAlnumRun(text, k) {
 				lines = append(lines, lineStart(text, k))
 				i = max(i, lineEnd(text, k))
 			}
