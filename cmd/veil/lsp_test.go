@@ -69,3 +69,26 @@ func TestLSPListenRefusesNonLoopback(t *testing.T) {
 		t.Fatalf("--listen 0.0.0.0: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// veil lsp runs on one processor unless GOMAXPROCS says otherwise; every
+// other command keeps the runtime's default.
+func TestProcsFor(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	for _, tc := range []struct {
+		args []string
+		vars map[string]string
+		want int
+	}{
+		{[]string{"lsp"}, nil, 1},
+		{[]string{"lsp", "--stdio"}, nil, 1},
+		{[]string{"lsp", "--wrap", "--", "copilot-language-server", "--stdio"}, nil, 1},
+		{[]string{"lsp"}, map[string]string{"GOMAXPROCS": "4"}, 0},
+		{[]string{"scan", "."}, nil, 0},
+		{[]string{"demo"}, nil, 0},
+		{nil, nil, 0},
+	} {
+		if got := procsFor(tc.args, env(tc.vars)); got != tc.want {
+			t.Errorf("procsFor(%q, %v) = %d, want %d", tc.args, tc.vars, got, tc.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 )
 
 // Exit codes shared by every subcommand.
@@ -49,6 +50,9 @@ func commands() []command {
 
 func main() {
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	if n := procsFor(os.Args[1:], e.getenv); n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
 	os.Exit(run(e, os.Args[1:]))
 }
 
