@@ -424,8 +424,12 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 	p.nbMu.Lock()
 	e, hit := p.nbCache[d.URI]
 	p.nbMu.Unlock()
-	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root && !p.knownIn(e) {
-		return e, nil
+	if hit && e.doc == d && e.st == st && e.kind == kind && e.root == root {
+		if v, leaks := p.knownIn(e); !leaks {
+			p.checkedAt(d.URI, e, v)
+			e.known = v
+			return e, nil
+		}
 	}
 	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
 	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))

@@ -241,14 +241,32 @@ func refusalDiagnostic(reason string) Diagnostic {
 }
 
 // knownIn reports that a cached neighbour holds a value the vault came to
-// know after it was masked: it must be masked again.
-func (p *pipeline) knownIn(e neighbourEntry) bool {
-	if !e.ok || p.vault.KnownVersion() == e.known {
-		return false // no value became known since
+// know after it was masked (it must be masked again), and the vault's
+// version it was checked against.
+func (p *pipeline) knownIn(e neighbourEntry) (version uint64, leaks bool) {
+	v := p.vault.KnownVersion() // before the check: a value known later bumps it
+	if !e.ok || v == e.known {
+		return e.known, false // no value became known since
 	}
 	_, inText := p.vault.Leak(e.snip.text.String())
 	_, inPath := p.vault.Leak(e.snip.path.String())
-	return inText || inPath
+	return v, inText || inPath
+}
+
+// checkedAt records that the cached neighbour e of uri holds no value known
+// at version v, so the next request checks it again only after values
+// become known later (each check reads the whole snippet). An entry
+// replaced meanwhile is left alone.
+func (p *pipeline) checkedAt(uri string, e neighbourEntry, v uint64) {
+	if v == e.known {
+		return
+	}
+	p.nbMu.Lock()
+	defer p.nbMu.Unlock()
+	if cur, ok := p.nbCache[uri]; ok && cur.doc == e.doc && cur.st == e.st && cur.known == e.known {
+		cur.known = v
+		p.nbCache[uri] = cur
+	}
 }
 
 // freshFindings adds to fs what st's detector finds in w when the
