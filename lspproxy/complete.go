@@ -472,7 +472,15 @@ func (p *pipeline) leakCheck(pr *prompt) error {
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
-	return p.guard("prompt", pr.values, parts)
+	if err := leakGuard("prompt", pr.values, parts); err != nil {
+		return err
+	}
+	for i, part := range parts {
+		if err := p.leakFree("prompt", part, i >= 3); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // leakGuard fails when a masked value (of 4 bytes or more) is still in any

@@ -141,9 +141,27 @@ func (p *pipeline) guard(what string, values, parts []string) error {
 		return err
 	}
 	for _, part := range parts {
-		if pv, leaked := p.vault.Leak(part); leaked {
-			return fmt.Errorf("lspproxy: leak guard: a known value (%s) is still in the %s", pv, what)
+		if err := p.leakFree(what, part, false); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// leakFree fails when part holds a value the vault has ever masked. With
+// memo, a clean verdict is remembered for the exact text and the vault's
+// version, and reused only for the same text at the same version (parts
+// sent unchanged on every request: the neighbour snippets).
+func (p *pipeline) leakFree(what, part string, memo bool) error {
+	v := p.vault.KnownVersion() // before the check: a value known later bumps it
+	if memo && p.leakMemo.clean(part, v) {
+		return nil
+	}
+	if pv, leaked := p.vault.Leak(part); leaked {
+		return fmt.Errorf("lspproxy: leak guard: a known value (%s) is still in the %s", pv, what)
+	}
+	if memo {
+		p.leakMemo.remember(part, v)
 	}
 	return nil
 }

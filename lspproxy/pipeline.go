@@ -163,6 +163,9 @@ type pipeline struct {
 	nbMu    sync.Mutex
 	nbCache map[string]neighbourEntry
 
+	// leakMemo holds the leak check's clean verdicts on neighbour parts.
+	leakMemo cleanMemo
+
 	probe modelCheck
 }
 
