@@ -54,3 +54,41 @@ func TestLeakCheckMemoStaysStrict(t *testing.T) {
 		t.Error("the clean neighbour's verdict was not remembered: it is read on every request")
 	}
 }
+
+// The values remembered as absent from a neighbour never excuse a value
+// not checked against it before, nor a neighbour whose bytes differ.
+func TestLeakGuardMemoStaysStrict(t *testing.T) {
+	sec := newSecrets(22)
+	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.ai
+	in := sec.github()
+	other := sec.github()
+	holds := "package a\n\nvar token = \"" + in + "\"\n"
+	clean := strings.Replace(holds, in, strings.Repeat("y", len(in)), 1)
+	check := func(text string, values ...string) error {
+		return p.leakCheck(&prompt{values: values, fim: localmodel.FIMRequest{Prefix: "func main() {\n", Suffix: "}\n",
+			Path: "main.go", Neighbors: []localmodel.Snippet{{Path: "n.go", Text: text}}}})
+	}
+	if err := check(holds, other); err != nil {
+		t.Fatalf("a value not in the neighbour was refused: %v", err)
+	}
+	err = check(holds, other, in)
+	if err == nil {
+		t.Fatal("a value first looked for after the neighbour was checked passed")
+	}
+	if strings.Contains(err.Error(), in) {
+		t.Fatal("the refusal shows the value")
+	}
+	if err := check(clean, in); err != nil {
+		t.Fatalf("a neighbour without the value was refused: %v", err)
+	}
+	if err := check(holds, in); err == nil {
+		t.Fatal("a neighbour holding the value passed on the verdict for another text of the same length")
+	}
+	if err := check(clean, in, in, other); err != nil {
+		t.Fatalf("repeated values: %v", err)
+	}
+}

@@ -472,8 +472,14 @@ func (p *pipeline) leakCheck(pr *prompt) error {
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
-	if err := leakGuard("prompt", pr.values, parts); err != nil {
+	values := checkedValues(pr.values)
+	if err := leakGuard("prompt", values, parts[:3]); err != nil {
 		return err
+	}
+	for _, part := range parts[3:] {
+		if v, found := p.leakMemo.containsAny(part, values); found {
+			return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+		}
 	}
 	for i, part := range parts {
 		if err := p.leakFree("prompt", part, i >= 3); err != nil {
@@ -481,6 +487,19 @@ func (p *pipeline) leakCheck(pr *prompt) error {
 		}
 	}
 	return nil
+}
+
+// checkedValues is the values the leak guard looks for: each one of 4
+// bytes or more, once.
+func checkedValues(values []string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // leakGuard fails when a masked value (of 4 bytes or more) is still in any
