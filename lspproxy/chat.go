@@ -293,7 +293,7 @@ func (p *pipeline) reference(st *settings, r chatRef) (snip redactedSnippet, fs 
 	if dec.Route != policy.Local {
 		return snip, nil, nil, fmt.Sprintf("%s: %s", p.s.relPath(doc), why(dec.Reason))
 	}
-	m, err := p.vault.Mask(string(w.text), rebase(fs, start))
+	m, err := p.vault.MaskBytes(w.text, rebase(fs, start))
 	if err != nil {
 		return snip, nil, nil, fmt.Sprintf("%s: redaction failed", p.s.relPath(doc))
 	}

@@ -218,7 +218,7 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 			return pr, nil
 		}
 	}
-	m, err := p.vault.Mask(string(w.text), rebase(fs, w.base))
+	m, err := p.vault.MaskBytes(w.text, rebase(fs, w.base))
 	if err != nil {
 		return pr, err
 	}
@@ -439,7 +439,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 	end, fs := cutBefore(all, w.end()) // never cut a value in two
 	dec := p.s.decide(st.policy, policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs}, d.Target)
 	if dec.Route == policy.Local {
-		m, err := p.vault.Mask(string(w.slice(0, end)), fs)
+		m, err := p.vault.MaskBytes(w.slice(0, end), fs)
 		if err != nil {
 			return e, err
 		}

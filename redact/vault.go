@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"cmp"
 	"container/list"
 	"fmt"
@@ -87,7 +88,16 @@ type Masked struct {
 // never one that already occurs in text. Overlapping findings are merged.
 // The error reports a finding outside text (its rule id and span, never
 // the value).
-func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
+func (v *Vault) Mask(text string, findings []Finding) (Masked, error) { return mask(v, text, findings) }
+
+// MaskBytes is Mask of a text held as bytes, without a string copy of the
+// whole text first. The vault keeps copies of the values, never text.
+func (v *Vault) MaskBytes(text []byte, findings []Finding) (Masked, error) {
+	return mask(v, text, findings)
+}
+
+// mask is Mask over either form of text.
+func mask[T string | []byte](v *Vault, text T, findings []Finding) (Masked, error) {
 	fs := slices.Clone(findings)
 	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
 	merged := fs[:0]
@@ -107,12 +117,14 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 	var b strings.Builder
 	b.Grow(len(text))
 	spans := make([]Span, 0, len(merged))
+	occurs := func(tok string) bool { return contains(text, tok) }
 	prev := 0
 	for _, f := range merged {
-		b.WriteString(text[prev:f.Start])
-		tok := v.tokenFor(text, text[f.Start:f.End], f)
+		writeTo(&b, text[prev:f.Start])
+		value := string(text[f.Start:f.End]) // a copy when text is bytes
+		tok := v.tokenFor(occurs, value, f)
 		if knownWorthy(f, f.End-f.Start) {
-			v.known.add(text[f.Start:f.End], f.RuleID, f.Category)
+			v.known.add(value, f.RuleID, f.Category)
 		}
 		ms := b.Len()
 		b.WriteString(tok)
@@ -120,10 +132,31 @@ func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
 			Token: tok, RuleID: f.RuleID, Category: f.Category})
 		prev = f.End
 	}
-	b.WriteString(text[prev:])
+	writeTo(&b, text[prev:])
 	v.evict()
 	out := b.String()
 	return Masked{Text: out, Spans: spans, redacted: Text{out}}, nil
+}
+
+// writeTo appends s to b.
+func writeTo[T string | []byte](b *strings.Builder, s T) {
+	switch s := any(s).(type) {
+	case string:
+		b.WriteString(s)
+	case []byte:
+		b.Write(s)
+	}
+}
+
+// contains reports whether sub is in text.
+func contains[T string | []byte](text T, sub string) bool {
+	switch t := any(text).(type) {
+	case string:
+		return strings.Contains(t, sub)
+	case []byte:
+		return bytes.Contains(t, []byte(sub))
+	}
+	return false
 }
 
 // knownWorthy: a value masked only because it was being typed in a
@@ -173,8 +206,9 @@ func (v *Vault) KnownVersion() uint64 { return v.known.version() }
 // KnownLen is the number of known values.
 func (v *Vault) KnownLen() int { return v.known.len() }
 
-// tokenFor returns value's token, issuing one if needed. v.mu is held.
-func (v *Vault) tokenFor(text, value string, f Finding) string {
+// tokenFor returns value's token, issuing one if needed (never one that
+// occurs in the text being masked). v.mu is held.
+func (v *Vault) tokenFor(occurs func(tok string) bool, value string, f Finding) string {
 	if el, ok := v.byValue[value]; ok {
 		e := el.Value.(*vaultEntry)
 		e.gen = v.gen
@@ -187,7 +221,7 @@ func (v *Vault) tokenFor(text, value string, f Finding) string {
 	for {
 		v.next++
 		tok = formatToken(v.key, label, v.next, lower)
-		if !strings.Contains(text, tok) {
+		if !occurs(tok) {
 			break
 		}
 	}
