@@ -146,9 +146,16 @@ const maxTypedSites = 8
 // typed moves the sites for text[start:end] replaced by n bytes and adds
 // the end of the new text as the newest site.
 func typed(sites []int, start, end, n int) []int {
-	at := start + n
 	out := make([]int, 0, min(len(sites)+1, maxTypedSites))
-	for _, s := range sites[max(0, len(sites)+1-maxTypedSites):] {
+	return moveSites(out, sites[max(0, len(sites)+1-maxTypedSites):], start, end, n)
+}
+
+// moveSites appends to out each of sites moved for text[start:end]
+// replaced by n bytes (a site inside the replaced text moves to its end),
+// then the end of the new text as the newest site, once.
+func moveSites(out, sites []int, start, end, n int) []int {
+	at := start + n
+	for _, s := range sites {
 		switch {
 		case s >= end:
 			s += n - (end - start)

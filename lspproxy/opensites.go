@@ -80,20 +80,8 @@ func keepOpen(sites []int, open func(int) bool) []int {
 // typedKeeping is typed with open sites kept (see keepOpen); open judges
 // offsets in the text after the edit.
 func typedKeeping(sites []int, start, end, n int, open func(int) bool) []int {
-	at := start + n
-	out := make([]int, 0, len(sites)+1)
-	for _, s := range sites {
-		switch {
-		case s >= end:
-			s += n - (end - start)
-		case s > start:
-			s = at
-		}
-		if s != at {
-			out = append(out, s)
-		}
-	}
-	return keepOpen(append(out, at), open)
+	out := moveSites(make([]int, 0, len(sites)+1), sites, start, end, n)
+	return keepOpen(out, open)
 }
 
 // openSites returns a site at the end of every line of text (at most
