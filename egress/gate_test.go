@@ -34,6 +34,15 @@ func fakePAT(t testing.TB) string {
 // preview is what a failure message may show of a planted value.
 func preview(s string) string { return redact.Preview(s) }
 
+// hide replaces each planted value in s by its preview, for failure
+// messages that print a whole body.
+func hide(s string, planted ...string) string {
+	for _, p := range planted {
+		s = strings.ReplaceAll(s, p, preview(p))
+	}
+	return s
+}
+
 // upstream is a TLS server standing in for every GitHub host: it records
 // what reached it and answers with handler.
 type upstream struct {
@@ -176,20 +185,20 @@ func TestCompletionMaskedOutRestoredBack(t *testing.T) {
 	resp, out, err := f.fetch(t, Request{URL: "https://proxy.individual.githubcopilot.com/v1/engines/gpt-41-copilot/completions", Method: "POST",
 		Headers: map[string]string{"Authorization": "Bearer tid=abc", "X-Repo": "acme/Zephyrine", "Content-Type": "application/json"}, Body: &body})
 	if err != nil || resp.Status != 200 {
-		t.Fatalf("fetch: %v %v; upstream got %s", resp, err, sent)
+		t.Fatalf("fetch: %v %v; upstream got %s", resp, err, hide(sent, pat, email))
 	}
 	assertAbsent(t, "upstream request", up.everything(), pat, email, "Zephyrine", "zephyrine")
 	if !strings.Contains(sent, `"suffix"`) || !strings.Contains(sent, `"nwo":"acme/veil_name_`) {
-		t.Errorf("the body lost its shape: %.200s", sent)
+		t.Errorf("the body lost its shape: %.200s", hide(sent, pat, email))
 	}
 	if got := up.requests()[0].header.Get("Authorization"); got != "Bearer tid=abc" {
 		t.Errorf("Authorization changed to %q", got)
 	}
 	if !strings.Contains(out, pat) {
-		t.Errorf("the token split across events was not restored: %q", out)
+		t.Errorf("the token split across events was not restored: %q", hide(out, pat))
 	}
 	if strings.Contains(out, "VEIL_") {
-		t.Errorf("a token reached the child: %q", out)
+		t.Errorf("a token reached the child: %q", hide(out, pat))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -223,7 +232,7 @@ func TestChatRefusesBlockedFilesAndMasksTheRest(t *testing.T) {
 	all := up.everything()
 	assertAbsent(t, "upstream request", all, pat, envPAT, "Tr0ub4dor", "Zephyrine")
 	if n := strings.Count(all, "withheld by policy"); n != 2 {
-		t.Errorf("%d refusals sent, want 2 (attachment and tool result)\n%s", n, all)
+		t.Errorf("%d refusals sent, want 2 (attachment and tool result)\n%s", n, hide(all, pat, envPAT))
 	}
 	if !strings.Contains(all, "var tok = ") {
 		t.Error("the allowed attachment did not go out")
