@@ -265,8 +265,7 @@ func window(st *settings, doc *Document, scanPath string, cursor int) (textWindo
 	// each one's line, bounded on very long (minified) lines.
 	cs, ce := typingAt(st, w, scanPath, cursor, &fs)
 	typingSites(st, doc, w, scanPath, cs, ce, &fs)
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return w, dedupe(fs)
+	return w, sortedUnique(fs)
 }
 
 // typingRoom is the spare capacity findingsWindow leaves for the
@@ -319,12 +318,13 @@ func (p *pipeline) withTyped(st *settings, doc *Document, w textWindow, fs []red
 		return fs
 	}
 	typingSites(st, doc, w, p.s.scanPath(doc.Path), -1, -1, &fs)
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return dedupe(fs)
+	return sortedUnique(fs)
 }
 
-// dedupe drops exact duplicates (a finding both cached and re-scanned).
-func dedupe(fs []redact.Finding) []redact.Finding {
+// sortedUnique sorts fs by Start and drops exact duplicates (a finding
+// both cached and re-scanned).
+func sortedUnique(fs []redact.Finding) []redact.Finding {
+	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
 	return slices.CompactFunc(fs, func(a, b redact.Finding) bool {
 		return a.Start == b.Start && a.End == b.End
 	})

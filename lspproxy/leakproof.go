@@ -66,8 +66,7 @@ func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, c
 		w = textWindow{base: s, text: w.slice(s, e)}
 		fs = slices.DeleteFunc(fs, func(f redact.Finding) bool { return f.End <= s || f.Start >= e })
 	}
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return w, dedupe(fs), nil
+	return w, sortedUnique(fs), nil
 }
 
 // knownAround is the vault's known values in doc's text [lo, hi), offsets
@@ -108,8 +107,7 @@ func cutBefore(all []redact.Finding, end int) (int, []redact.Finding) {
 			in = append(in, f)
 		}
 	}
-	slices.SortFunc(in, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return end, dedupe(in)
+	return end, sortedUnique(in)
 }
 
 // maskText masks a short text that is not a document (a chat message, a
@@ -300,6 +298,5 @@ func freshFindings(st *settings, scannedBy *detectorFuture, scanPath string, w t
 		f.End += w.base
 		fs = append(fs, f)
 	}
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
-	return dedupe(fs)
+	return sortedUnique(fs)
 }
