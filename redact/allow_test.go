@@ -75,7 +75,7 @@ func TestAllowCommentIsHonoured(t *testing.T) {
 	} {
 		got := AllowComment(c.path, []byte(c.line))
 		if got != c.want {
-			t.Errorf("%s %.30q: AllowComment = %q, want %q", c.path, c.line, got, c.want)
+			t.Errorf("%s %s: AllowComment = %q, want %q", c.path, Preview(c.line), got, c.want)
 			continue
 		}
 		if got != "" {

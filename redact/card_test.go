@@ -20,7 +20,7 @@ func TestBareCards(t *testing.T) {
 	} {
 		text := strings.ReplaceAll(c.text, "{C}", c.card)
 		if !findValue(d, c.path, text, RuleCard, c.card) {
-			t.Errorf("%q: bare card not found: %v", text, d.Scan(c.path, []byte(text)))
+			t.Errorf("%s: bare card %s not found: %v", c.path, Preview(c.card), d.Scan(c.path, []byte(text)))
 		}
 	}
 	// Luhn-valid numbers that are not cards by issuer prefix or length.

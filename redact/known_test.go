@@ -19,7 +19,7 @@ func TestKnownValuesFoundEverywhere(t *testing.T) {
 	first := "db_password = \"" + humanPassword
 	m := mustMask(t, v, first, d.ScanTyping("a.py", []byte(first), len(first)))
 	if strings.Contains(m.Text, humanPassword) {
-		t.Fatalf("typed value not masked: %s", m.Text)
+		t.Fatalf("typed value not masked: %v", m.Spans)
 	}
 	// Evict its token by masking more values than the vault holds.
 	for i := range 5 {

@@ -25,7 +25,7 @@ func TestMaskBytesMatchesMask(t *testing.T) {
 		t.Fatalf("MaskBytes: %v", err)
 	}
 	if got.Text != want.Text || fmt.Sprint(got.Spans) != fmt.Sprint(want.Spans) {
-		t.Fatalf("MaskBytes differs from Mask:\n%s\n%s", got.Text, want.Text)
+		t.Fatalf("MaskBytes differs from Mask: %d bytes %v, want %d bytes %v", len(got.Text), got.Spans, len(want.Text), want.Spans)
 	}
 	for i := range b {
 		b[i] = 'z'
