@@ -512,14 +512,15 @@ func TestDocumentMovesWhenItsRouteChanges(t *testing.T) {
 	opened := append([]string(nil), fl.opened...)
 	fl.mu.Unlock()
 	if len(opened) != 1 || opened[0] != want {
-		t.Errorf("local server opened %q, want the whole new text %q", opened, want)
+		shown := strings.ReplaceAll(strings.Join(opened, "\x00"), key, "<key>")
+		t.Errorf("local server opened %q, want the whole new text %q", shown, strings.ReplaceAll(want, key, "<key>"))
 	}
 	// A full-text change without the key moves it back.
 	_ = e.Notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 3},
 		"contentChanges": []any{map[string]any{"text": "package main\n"}}})
 	st = e.state()
 	if len(st.Opened) != 2 || st.Texts[1] != "package main\n" {
-		t.Errorf("child reopened %v with %q", st.Opened, st.Texts)
+		t.Errorf("child reopened %v with %q", st.Opened, strings.ReplaceAll(strings.Join(st.Texts, "\x00"), key, "<key>"))
 	}
 	var methods string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(methods, "textDocument/didClose"); time.Sleep(10 * time.Millisecond) {
