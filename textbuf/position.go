@@ -90,10 +90,7 @@ func (t *Text) LineRange(i int) (start, end int) {
 // start; an offset between "\r" and "\n" maps to the end of its line.
 func (t *Text) OffsetPosition(off int, enc Encoding) Position {
 	n := t.tree()
-	off = max(0, min(off, n.bytes()))
-	for off > 0 && off < n.bytes() && !utf8.RuneStart(byteAt(n, off)) {
-		off--
-	}
+	off = t.RuneStart(off)
 	line, b := prefix(n, off)
 	start, end := t.LineRange(line)
 	if off > end {
