@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/veil-dev/veil/redact"
+	"github.com/veil-dev/veil/textbuf"
 )
 
 // sampleSource builds about n bytes of Go-like text with generated secrets,
@@ -57,19 +57,15 @@ func testScanner(det *redact.Detector) func() scanner {
 	return func() scanner { return scanner{det: det, path: func(p string) string { return p }} }
 }
 
-func clampEdit(text string, a, b int) (int, int) {
-	n := len(text) + 1
+// clampEdit maps any a, b to an edit span of text: wrapped into
+// [0, Len], ordered, and on character starts.
+func clampEdit(text *textbuf.Text, a, b int) (int, int) {
+	n := text.Len() + 1
 	a, b = ((a%n)+n)%n, ((b%n)+n)%n
 	if a > b {
 		a, b = b, a
 	}
-	for a > 0 && a < len(text) && !utf8.RuneStart(text[a]) {
-		a--
-	}
-	for b > 0 && b < len(text) && !utf8.RuneStart(text[b]) {
-		b--
-	}
-	return min(a, b), b
+	return text.RuneStart(a), text.RuneStart(b)
 }
 
 // moved is fs after text[a:b] was replaced by n bytes, for findings the
@@ -116,7 +112,7 @@ func TestIncrementalFindings(t *testing.T) {
 		case 5:
 			b = min(n, a+r.IntN(3000)) // a large cut
 		}
-		a, b = clampEdit(doc.Text.String(), a, b)
+		a, b = clampEdit(doc.Text, a, b)
 		rng := doc.Text.Range(a, b, UTF16)
 		ins := inserts[r.IntN(len(inserts))]
 		if _, err := docs.change(DidChangeTextDocumentParams{
@@ -344,8 +340,8 @@ func FuzzIncrementalFindings(f *testing.F) {
 		docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: build(text)})
 		for i := 0; i+2 < len(edits); i += 3 {
 			doc := docs.get(uri)
-			s := doc.Text.String()
-			a, b := clampEdit(s, int(edits[i])*len(s)/255, int(edits[i])*len(s)/255+int(edits[i+1]%64))
+			at := int(edits[i]) * doc.Text.Len() / 255
+			a, b := clampEdit(doc.Text, at, at+int(edits[i+1]%64))
 			rng := doc.Text.Range(a, b, UTF16)
 			ins := build(edits[i+2 : i+3])
 			if edits[i+1]%3 == 0 {
@@ -360,7 +356,7 @@ func FuzzIncrementalFindings(f *testing.F) {
 			next := docs.get(uri)
 			want := det.Scan(next.Path, []byte(next.Text.String()))
 			if got := next.AllFindings(); !slices.Equal(spans(got), spans(want)) {
-				t.Fatalf("edit %d (%d..%d += %d bytes): incremental %v, full scan %v\nbefore: %q\nafter: %q", i/3, a, b, len(ins), spans(got), spans(want), s, next.Text.String())
+				t.Fatalf("edit %d (%d..%d += %d bytes): incremental %v, full scan %v\nbefore: %q\nafter: %q", i/3, a, b, len(ins), spans(got), spans(want), doc.Text.String(), next.Text.String())
 			}
 		}
 	})
