@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -258,18 +259,13 @@ func (m *masker) attachments(s string) string {
 		if fp == nil {
 			return el
 		}
-		reason, blocked := m.blocked(htmlUnescape(fp[1]))
+		reason, blocked := m.blocked(html.UnescapeString(fp[1]))
 		if !blocked {
 			return el
 		}
 		m.refused++
 		return "<attachment" + sub[1] + ">\n" + refusal(reason) + "\n</attachment>"
 	})
-}
-
-// htmlUnescape undoes the entity escapes an attribute value may carry.
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&quot;", `"`, "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
 // ErrLeak is the error for a request that still held a value the session
