@@ -40,13 +40,6 @@ func (n *node) lineBreaks() int {
 	return n.breaks
 }
 
-func (n *node) utf16() int {
-	if n == nil {
-		return 0
-	}
-	return n.units
-}
-
 func (n *node) h() int {
 	if n == nil {
 		return 0
