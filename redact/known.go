@@ -165,8 +165,8 @@ func (k *knownIndex) findings(text []byte) []Finding {
 	return out
 }
 
-// first returns the first known value in text.
-func (k *knownIndex) first(text string) (string, bool) {
+// firstKnown returns the first known value in text.
+func firstKnown[T string | []byte](k *knownIndex, text T) (string, bool) {
 	var found string
 	scanKnown(k, text, func(s, e int, kv *knownValue) bool {
 		found = kv.value

@@ -121,7 +121,7 @@ func TestKnownIndexDropsOlderHalfWhenFull(t *testing.T) {
 		t.Fatalf("index holds %d bytes in %d values", k.bytes, k.len())
 	}
 	last := fmt.Sprintf("%04d", knownMaxBytes>>20+1) + big
-	if _, ok := k.first(last); !ok {
+	if _, ok := firstKnown(k, last); !ok {
 		t.Fatal("newest value dropped")
 	}
 }

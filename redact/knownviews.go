@@ -86,10 +86,11 @@ func (k *knownIndex) findingsAll(text []byte) []Finding {
 // maxScratch bounds the buffers firstAll keeps for reuse.
 const maxScratch = 1 << 20
 
-// firstAll is first, also looking in decoded views. The views are decoded
-// from a reused byte copy of text: nothing found keeps a reference to it.
+// firstAll is firstKnown, also looking in decoded views. The views are
+// decoded from a reused byte copy of text: nothing found keeps a reference
+// to it.
 func (k *knownIndex) firstAll(text string) (string, bool) {
-	if v, ok := k.first(text); ok {
+	if v, ok := firstKnown(k, text); ok {
 		return v, true
 	}
 	if k.len() == 0 {
@@ -106,29 +107,26 @@ func (k *knownIndex) firstAll(text string) (string, bool) {
 			k.scratch.Put(bp)
 		}
 	}()
-	var v view
-	for _, ls := range escapedLines(b, nil) {
-		if decodeLine(&v, b, ls, lineEnd(b, ls)) {
-			if val, ok := k.first(string(v.text)); ok {
-				return val, true
-			}
+	found := ""
+	look := func(t []byte) {
+		if found == "" {
+			found, _ = firstKnown(k, t)
 		}
 	}
-	found := ""
-	joinedViews(b, famCLike, false, &v, func() {
-		if val, ok := k.first(string(v.text)); ok && found == "" {
-			found = val
+	var v view
+	for _, ls := range escapedLines(b, nil) {
+		if found == "" && decodeLine(&v, b, ls, lineEnd(b, ls)) {
+			look(v.text)
 		}
-	})
-	blobRuns(b, func(_, _ int, dec []byte) {
-		if val, ok := k.first(string(dec)); ok && found == "" {
-			found = val
-		}
-	})
-	k.wrappedEach(b, &v, func(int) {
-		if val, ok := k.first(string(v.text)); ok && found == "" {
-			found = val
-		}
-	})
+	}
+	if found == "" {
+		joinedViews(b, famCLike, false, &v, func() { look(v.text) })
+	}
+	if found == "" {
+		blobRuns(b, func(_, _ int, dec []byte) { look(dec) })
+	}
+	if found == "" {
+		k.wrappedEach(b, &v, func(int) { look(v.text) })
+	}
 	return found, found != ""
 }
