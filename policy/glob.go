@@ -2,6 +2,7 @@ package policy
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -98,12 +99,7 @@ func (g *glob) match(name, base string) bool {
 	case globBaseContains:
 		return strings.Contains(base, g.arg)
 	case globBaseSet:
-		for _, n := range g.set {
-			if base == n {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(g.set, base)
 	case globBaseMeta:
 		ok, _ := path.Match(g.arg, base)
 		return ok
