@@ -356,7 +356,9 @@ func FuzzIncrementalFindings(f *testing.F) {
 			next := docs.get(uri)
 			want := det.Scan(next.Path, []byte(next.Text.String()))
 			if got := next.AllFindings(); !slices.Equal(spans(got), spans(want)) {
-				t.Fatalf("edit %d (%d..%d += %d bytes): incremental %v, full scan %v\nbefore: %q\nafter: %q", i/3, a, b, len(ins), spans(got), spans(want), doc.Text.String(), next.Text.String())
+				// The texts hold planted secrets: their sizes only (the
+				// failing input in testdata/fuzz rebuilds them).
+				t.Fatalf("edit %d (%d..%d += %d bytes): incremental %v, full scan %v; text %d -> %d bytes", i/3, a, b, len(ins), spans(got), spans(want), doc.Text.Len(), next.Text.Len())
 			}
 		}
 	})

@@ -284,7 +284,7 @@ func TestLeakChatHistoryAfterReload(t *testing.T) {
 		t.Fatalf("chats %d, second turn's history %d turns", len(m.chats), len(m.chats[1].History))
 	}
 	if h := m.chats[1].History[0]; strings.Contains(h.User, "Quillfeather") || !tokenPattern.MatchString(h.User) {
-		t.Fatalf("history not re-masked under the new config: %q", h.User)
+		t.Fatalf("history not re-masked under the new config: %s", redact.Preview(h.User))
 	}
 }
 

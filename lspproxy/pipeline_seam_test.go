@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
 )
 
 // recordingEditor is a notifier that records what the pipeline told the
@@ -68,14 +69,14 @@ func TestPipelineWithoutServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != "use("+key+")" {
-		t.Errorf("completion %q, want the key restored in use(...)", got)
+		t.Errorf("completion %s, want the key restored in use(...)", redact.Preview(got))
 	}
 	if strings.Contains(m.seen(), key) || !strings.Contains(m.seen(), "VEIL_AWS") {
-		t.Errorf("the model did not see the key masked: %.200q", m.seen())
+		t.Errorf("the model did not see the key masked (key sent %v, placeholder sent %v)", strings.Contains(m.seen(), key), strings.Contains(m.seen(), "VEIL_AWS"))
 	}
 	env := docs.open(TextDocumentItem{URI: "file:///work/ws/.env", LanguageID: "dotenv", Version: 1, Text: "A=" + key + "\n"})
 	if got, err := p.complete(context.Background(), &fimRequest{id: "2", kind: policy.Inline, doc: env, cursor: 2}); got != "" || err != nil {
-		t.Errorf(".env: %q, %v; want no completion", got, err)
+		t.Errorf(".env: %s, %v; want no completion", redact.Preview(got), err)
 	}
 	if tr := ed.transcript(); !strings.Contains(tr, "blocked file:///work/ws/.env block") {
 		t.Errorf("the notifier was not told about the block:\n%s", tr)
