@@ -17,10 +17,8 @@ type TextMeter struct {
 // NewTextMeter returns a meter that reports to onChange (called with the
 // meter's lock held, so reports arrive in order; it must not call back).
 func NewTextMeter(onChange func(total int64)) *TextMeter {
-	m := &TextMeter{onChange: onChange, reported: -1 << 30}
 	onChange(0)
-	m.reported = 0
-	return m
+	return &TextMeter{onChange: onChange}
 }
 
 // add moves the total by delta bytes. A nil meter counts nothing.
