@@ -53,6 +53,13 @@ func newKnownIndex() *knownIndex {
 
 func anchorBit(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
 
+// mayStart reports whether the filter lets a known value start with the six
+// bytes x (false: none does). k.mu is held.
+func (k *knownIndex) mayStart(x uint64) bool {
+	bit := anchorBit(x)
+	return k.filter[bit/64]&(1<<(bit%64)) != 0
+}
+
 // add records value (masked under ruleID) once.
 func (k *knownIndex) add(value, ruleID string, cat Category) {
 	if len(value) < knownMinLen {
@@ -130,7 +137,7 @@ func scanKnown[T string | []byte](k *knownIndex, text T, fn func(s, e int, kv *k
 	}
 	x := anchor(text, 0)
 	for i := 0; ; i++ {
-		if bit := anchorBit(x); k.filter[bit/64]&(1<<(bit%64)) != 0 {
+		if k.mayStart(x) {
 			best := -1
 			for _, id := range k.byAnchor[x] {
 				v := k.values[id].value

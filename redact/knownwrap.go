@@ -91,11 +91,9 @@ func (k *knownIndex) wrapBreaks(text []byte) []int {
 // may start in the word [ws, le) ending the line that starts at ls, and the
 // next line continues it. k.mu is held.
 func (k *knownIndex) mayCross(text []byte, ls, ws, le, nl int) bool {
-	filter := k.filter
-	hit := func(x uint64) bool { bit := anchorBit(x); return filter[bit/64]&(1<<(bit%64)) != 0 }
 	j := ws
 	for ; j+knownMinLen <= le; j++ {
-		if hit(anchor(text, j)) {
+		if k.mayStart(anchor(text, j)) {
 			return continuation(text, ls, nl) >= 0
 		}
 	}
@@ -108,7 +106,7 @@ func (k *knownIndex) mayCross(text []byte, ls, ws, le, nl int) bool {
 	n := copy(buf[:], text[j:le])
 	n += copy(buf[n:], wordAt(text, cs))
 	for o := 0; o+knownMinLen <= n && o < le-j; o++ {
-		if hit(anchor(buf[:n], o)) {
+		if k.mayStart(anchor(buf[:n], o)) {
 			return true
 		}
 	}
