@@ -209,13 +209,5 @@ func quoteMayOpen(c byte, text []byte, i int) bool {
 
 // hasAt reports whether text holds s at i.
 func hasAt(text []byte, i int, s string) bool {
-	if i+len(s) > len(text) {
-		return false
-	}
-	for k := 0; k < len(s); k++ {
-		if text[i+k] != s[k] {
-			return false
-		}
-	}
-	return true
+	return i+len(s) <= len(text) && string(text[i:i+len(s)]) == s
 }
