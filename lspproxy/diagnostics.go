@@ -81,7 +81,7 @@ func (s *Server) documentChanged(doc *Document) {
 	ui.route, ui.reason = dec.Route, dec.Reason
 	s.uiMu.Unlock()
 	if changed {
-		s.notify("veil/status", map[string]any{"uri": doc.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule})
+		s.notifyStatus(doc.URI, dec)
 	}
 	if st.cfg.LSP.Diagnostics {
 		s.uiMu.Lock()
@@ -247,6 +247,11 @@ func (s *Server) rescanDocuments() {
 		s.documentChanged(doc)
 	}
 	s.ai.scannedBy.Store(det)
+}
+
+// notifyStatus sends veil/status: the route in force for uri and why.
+func (s *Server) notifyStatus(uri string, dec policy.Decision) {
+	s.notify("veil/status", map[string]any{"uri": uri, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule})
 }
 
 // blocked tells the user a request was blocked: a log line every time (the

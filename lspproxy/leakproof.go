@@ -202,7 +202,7 @@ func (s *Server) refused(doc *Document, maskedName string, err error) {
 		s.showMessage(MessageWarning, fmt.Sprintf("veil: AI requests refused for %s: %s", name, why(dec.Reason)))
 	}
 	if changed {
-		s.notify("veil/status", map[string]any{"uri": doc.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule})
+		s.notifyStatus(doc.URI, dec)
 		if s.ai.settings().cfg.LSP.Diagnostics {
 			s.publishDiagnostics(doc, s.decideDocument(doc))
 		}
@@ -222,7 +222,7 @@ func (s *Server) served(doc *Document) {
 	s.uiMu.Unlock()
 	if was {
 		dec := s.decideDocument(doc)
-		s.notify("veil/status", map[string]any{"uri": doc.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule})
+		s.notifyStatus(doc.URI, dec)
 		if s.ai.settings().cfg.LSP.Diagnostics {
 			s.publishDiagnostics(doc, dec)
 		}
