@@ -64,11 +64,44 @@ func benchRequest() FIMRequest {
 	}
 }
 
+// benchRequests are the requests the client benchmarks send: a small one
+// and one the size lspproxy sends with the default settings.
+func benchRequests() []struct {
+	name string
+	req  FIMRequest
+} {
+	return []struct {
+		name string
+		req  FIMRequest
+	}{{"small", benchRequest()}, {"default", defaultBenchRequest()}}
+}
+
+// defaultBenchRequest is a completion request as lspproxy builds it with
+// the default settings (lsp.context_bytes 8192, lsp.neighbor_bytes 4096,
+// lsp.neighbor_files 3, neighbours masked up to their first 8 KiB): about
+// 6 KiB of prefix, 2 KiB of suffix and three neighbour windows.
+func defaultBenchRequest() FIMRequest {
+	doc := neighbourSource(1, 16<<10)
+	var nbs []Snippet
+	for i := range 3 {
+		t := neighbourSource(uint64(i+2), 8<<10)
+		nbs = append(nbs, Snippet{Path: fmt.Sprintf("calc/n%d.go", i), Text: t, Index: IndexWords(t)})
+	}
+	prefix, suffix, snips := BuildContext(doc, len(doc)/2, 8192, nbs, 4096)
+	return FIMRequest{Prefix: prefix, Suffix: suffix, Path: "calc/sum.go", Language: "go", Neighbors: snips, Trigger: Automatic}
+}
+
 // BenchmarkClientOverhead measures what Complete adds over the server's own
 // response time on loopback: each iteration times a plain net/http POST of
 // the same JSON body (read to the end) and a Complete call against the same
 // server, and reports both and their difference.
 func BenchmarkClientOverhead(b *testing.B) {
+	for _, r := range benchRequests() {
+		b.Run(r.name, func(b *testing.B) { benchClientOverhead(b, r.req) })
+	}
+}
+
+func benchClientOverhead(b *testing.B, req FIMRequest) {
 	srv, conns := benchServer(b)
 	cfg := DefaultConfig()
 	cfg.Endpoint, cfg.Name = srv.URL+"/v1", testModel
@@ -78,7 +111,6 @@ func BenchmarkClientOverhead(b *testing.B) {
 	}
 	c := m.(*client)
 	defer c.Close()
-	req := benchRequest()
 	p := buildFIM(FIMSuffix, req)
 	raw, _ := json.Marshal(openai.CompletionRequest{Model: testModel, Prompt: p.prompt, Suffix: p.suffix, MaxTokens: 128, Temperature: 0.2, Stream: true})
 	plain := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
@@ -130,6 +162,12 @@ func (d cannedDoer) Do(req *http.Request) (*http.Response, error) {
 // network taken out: building the prompt, encoding the request, parsing the
 // stream, shaping the suggestion.
 func BenchmarkClientCPU(b *testing.B) {
+	for _, r := range benchRequests() {
+		b.Run(r.name, func(b *testing.B) { benchClientCPU(b, r.req) })
+	}
+}
+
+func benchClientCPU(b *testing.B, req FIMRequest) {
 	var body bytes.Buffer
 	for i, p := range []string{"a + b", " // sum", " of both"} {
 		finish := ""
@@ -150,7 +188,6 @@ func BenchmarkClientCPU(b *testing.B) {
 	oc := openai.DefaultConfig("")
 	oc.BaseURL, oc.HTTPClient = c.base, cannedDoer{body.Bytes()}
 	c.api = openai.NewClientWithConfig(oc)
-	req := benchRequest()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -158,6 +195,22 @@ func BenchmarkClientCPU(b *testing.B) {
 		if err != nil || got.Text != "a + b // sum of both" {
 			b.Fatalf("Complete = %q, %v", got.Text, err)
 		}
+	}
+}
+
+// BenchmarkBuildFIM lays out the prompt of a default-size request in the
+// server's suffix mode and in a family's template mode.
+func BenchmarkBuildFIM(b *testing.B) {
+	req := defaultBenchRequest()
+	for _, mode := range []string{FIMSuffix, FIMQwen} {
+		b.Run("mode="+mode, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if p := buildFIM(mode, req); len(p.prompt) < len(req.Prefix) {
+					b.Fatalf("prompt of %d bytes", len(p.prompt))
+				}
+			}
+		})
 	}
 }
 
@@ -187,22 +240,30 @@ func neighbourSource(seed uint64, n int) string {
 // BenchmarkBuildContextNeighbors is the neighbour choice of one completion
 // as lspproxy makes it with the default settings: three neighbours of size
 // bytes (lspproxy masks at most the first 8 KiB of each) and a 4 KiB
-// neighbour budget.
+// neighbour budget. With index=true the neighbours carry their WordIndex,
+// built once per neighbour snapshot as lspproxy does; with index=false
+// BuildContext indexes them on every call.
 func BenchmarkBuildContextNeighbors(b *testing.B) {
 	doc := neighbourSource(1, 16<<10)
 	for _, size := range []int{8 << 10, 64 << 10} {
-		b.Run(fmt.Sprintf("size=%dKiB", size>>10), func(b *testing.B) {
-			var nbs []Snippet
-			for i := range 3 {
-				nbs = append(nbs, Snippet{Path: fmt.Sprintf("n%d.go", i), Text: neighbourSource(uint64(i+2), size)})
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				_, _, snips := BuildContext(doc, len(doc)/2, 8192, nbs, 4096)
-				if len(snips) != 3 {
-					b.Fatalf("%d snippets", len(snips))
+		for _, indexed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("size=%dKiB/index=%t", size>>10, indexed), func(b *testing.B) {
+				var nbs []Snippet
+				for i := range 3 {
+					t := neighbourSource(uint64(i+2), size)
+					nbs = append(nbs, Snippet{Path: fmt.Sprintf("n%d.go", i), Text: t})
+					if indexed {
+						nbs[i].Index = IndexWords(t)
+					}
 				}
-			}
-		})
+				b.ReportAllocs()
+				for b.Loop() {
+					_, _, snips := BuildContext(doc, len(doc)/2, 8192, nbs, 4096)
+					if len(snips) != 3 {
+						b.Fatalf("%d snippets", len(snips))
+					}
+				}
+			})
+		}
 	}
 }
