@@ -43,39 +43,97 @@ type fimPrompt struct {
 // the prefix; the suffix goes in the suffix field or the family's template.
 // All of it is redacted text from req. In template modes a special token
 // that occurs in the text itself is defused (a space after its "<"), so a
-// file cannot rearrange the template.
+// file cannot rearrange the template. The prompt is one allocation: its
+// pieces are listed first and copied once.
 func buildFIM(mode string, req FIMRequest) fimPrompt {
 	f, template := fimFormats[mode]
-	clean := func(s string) string { return s }
+	pp := promptPieces{clean: template, f: f}
 	if template {
-		clean = f.defuse
+		pp.add(f.pre)
 	}
-	var b strings.Builder
 	open, close := commentSyntax(req.Language)
-	header := func(path string) {
-		b.WriteString(open + " Path: " + clean(oneLine(path)) + close + "\n")
-	}
 	for _, n := range req.Neighbors {
-		header(n.Path)
-		b.WriteString(clean(n.Text))
+		pp.header(open, close, n.Path)
+		pp.text(n.Text)
 		if !strings.HasSuffix(n.Text, "\n") {
-			b.WriteByte('\n')
+			pp.add("\n")
 		}
-		b.WriteByte('\n')
+		pp.add("\n")
 	}
 	if req.Path != "" {
-		header(req.Path)
+		pp.header(open, close, req.Path)
 	}
-	b.WriteString(clean(req.Prefix))
+	pp.text(req.Prefix)
 	if !template {
-		return fimPrompt{prompt: b.String(), suffix: req.Suffix}
+		return fimPrompt{prompt: pp.join(), suffix: req.Suffix}
 	}
-	return fimPrompt{prompt: f.pre + b.String() + f.suf + clean(req.Suffix) + f.mid, stops: f.stops}
+	pp.add(f.suf)
+	pp.text(req.Suffix)
+	pp.add(f.mid)
+	return fimPrompt{prompt: pp.join(), stops: f.stops}
+}
+
+// promptPieces collects the pieces of a prompt in order, redacted text
+// defused when clean is set, so that join can copy them into one string of
+// exactly their length. The first pieces stay in first (on the stack: a
+// prompt with up to 6 neighbours fits), the rest go to more.
+type promptPieces struct {
+	first [64]string
+	n     int
+	more  []string
+	clean bool
+	f     fimFormat
+}
+
+// add appends s as it is (the template's own tokens, newlines).
+func (pp *promptPieces) add(s string) {
+	if pp.n < len(pp.first) {
+		pp.first[pp.n] = s
+		pp.n++
+		return
+	}
+	pp.more = append(pp.more, s)
+}
+
+// text appends redacted text, defused in template modes.
+func (pp *promptPieces) text(s string) {
+	if pp.clean {
+		s = pp.f.defuse(s)
+	}
+	pp.add(s)
+}
+
+// header appends the comment line naming path.
+func (pp *promptPieces) header(open, close, path string) {
+	pp.add(open)
+	pp.add(" Path: ")
+	pp.text(oneLine(path))
+	pp.add(close)
+	pp.add("\n")
+}
+
+func (pp *promptPieces) join() string {
+	n := 0
+	for _, s := range pp.first[:pp.n] {
+		n += len(s)
+	}
+	for _, s := range pp.more {
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range pp.first[:pp.n] {
+		b.WriteString(s)
+	}
+	for _, s := range pp.more {
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // defuse breaks up the family's special tokens inside s.
 func (f fimFormat) defuse(s string) string {
-	if !strings.Contains(s, "<") {
+	if !f.holdsToken(s) {
 		return s
 	}
 	for _, tok := range append([]string{f.pre, f.suf, f.mid}, f.stops...) {
@@ -87,8 +145,35 @@ func (f fimFormat) defuse(s string) string {
 	return s
 }
 
+// holdsToken reports whether s contains one of the family's special tokens
+// (trimmed; each starts with "<"), in one pass over the "<" of s.
+func (f fimFormat) holdsToken(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		rest := s[i:]
+		for _, tok := range [...]string{f.pre, f.suf, f.mid} {
+			if strings.HasPrefix(rest, strings.TrimSpace(tok)) {
+				return true
+			}
+		}
+		for _, tok := range f.stops {
+			if strings.HasPrefix(rest, strings.TrimSpace(tok)) {
+				return true
+			}
+		}
+		j := strings.IndexByte(rest[1:], '<')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
 // oneLine keeps a path from ending its comment line early.
 func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r") {
+		return s
+	}
 	return strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
 }
 
