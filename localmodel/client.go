@@ -166,6 +166,13 @@ func readKey(name string, getenv func(string) string) (string, error) {
 	return key, nil
 }
 
+// writeBufferSize is each connection's write buffer. A request body that
+// fits in it is copied there and written with the headers; a larger one
+// goes through net.TCPConn.ReadFrom, which allocates a copy buffer of the
+// body's size for every request. 64 KiB holds a completion request with
+// the default lsp.context_bytes and lsp.neighbor_bytes several times over.
+const writeBufferSize = 64 << 10
+
 // newHTTPClient is the one HTTP client of a model client: no proxy from the
 // environment (the model endpoint is reached directly), no redirects, a
 // bounded connect. Deadlines come from each call's context.
@@ -176,6 +183,7 @@ func newHTTPClient() *http.Client {
 		MaxIdleConns:        4,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
+		WriteBufferSize:     writeBufferSize,
 	}
 	return &http.Client{
 		Transport: transport,
