@@ -95,24 +95,31 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 	if budget <= 0 {
 		return nil
 	}
-	var live []Snippet
+	nlive, ids := 0, 0 // neighbours with text; the most identifiers in one index
 	for _, n := range neighbors {
 		if strings.TrimSpace(n.Text) != "" {
-			live = append(live, n)
+			nlive++
+		}
+		if n.Index != nil {
+			ids = max(ids, len(n.Index.ids))
 		}
 	}
 	var out []Snippet
 	var ws *windowScorer
-	left := budget
-	for i, n := range live {
-		share := left / (len(live) - i)
+	left, i := budget, 0
+	for _, n := range neighbors {
+		if strings.TrimSpace(n.Text) == "" {
+			continue
+		}
+		share := left / (nlive - i)
+		i++
 		if share <= 0 {
 			break
 		}
 		text := n.Text
 		if len(text) > share {
 			if ws == nil {
-				ws = newWindowScorer(words(query))
+				ws = newWindowScorer(words(query), ids)
 			}
 			ix := n.Index
 			if ix == nil || ix.text != text {
@@ -122,6 +129,9 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
+		}
+		if out == nil {
+			out = make([]Snippet, 0, nlive)
 		}
 		out = append(out, Snippet{Path: n.Path, Text: text})
 		left -= len(text)
@@ -134,9 +144,9 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 // per text (IndexWords) and read by every query that scores the text.
 // Immutable.
 type WordIndex struct {
-	text  string
-	words []string // by id
-	toks  []int    // ids of the identifiers of the text, in order
+	text string
+	ids  map[string]int // identifier -> id; ids run from 0 to len(ids)-1
+	toks []int          // ids of the identifiers of the text, in order
 	// marks[i] is where line i starts; one more mark holds the end of the
 	// text. Line i is text[marks[i].off:marks[i+1].off] (with its newline)
 	// and holds the identifiers toks[marks[i].tok:marks[i+1].tok].
@@ -150,9 +160,8 @@ type lineMark struct{ off, tok int }
 func IndexWords(s string) *WordIndex {
 	// Source code has an identifier every 5 to 8 bytes, a line every 25
 	// to 40, a new identifier every 50 or more.
-	ix := &WordIndex{text: s, words: make([]string, 0, len(s)/64), toks: make([]int, 0, len(s)/6),
+	ix := &WordIndex{text: s, ids: make(map[string]int, len(s)/64), toks: make([]int, 0, len(s)/6),
 		marks: append(make([]lineMark, 0, len(s)/24), lineMark{})}
-	ids := make(map[string]int, len(s)/64)
 	for i := 0; i < len(s); {
 		c := s[i]
 		if !isWordByte(c) {
@@ -168,11 +177,10 @@ func IndexWords(s string) *WordIndex {
 		}
 		if j-i >= 2 {
 			w := s[i:j]
-			id, ok := ids[w]
+			id, ok := ix.ids[w]
 			if !ok {
-				id = len(ix.words)
-				ids[w] = id
-				ix.words = append(ix.words, w)
+				id = len(ix.ids)
+				ix.ids[w] = id
 			}
 			ix.toks = append(ix.toks, id)
 		}
@@ -189,21 +197,31 @@ func IndexWords(s string) *WordIndex {
 // next.
 type windowScorer struct {
 	query map[string]bool
-	inQ   []bool // by id of the current index: the identifier is in query
-	count []int  // by id: occurrences in the current window
+	inQ   []bool  // by id of the current index: the identifier is in query
+	count []int32 // by id: occurrences in the current window
 }
 
-// newWindowScorer returns a scorer for query.
-func newWindowScorer(query map[string]bool) *windowScorer {
-	return &windowScorer{query: query}
+// newWindowScorer returns a scorer for query whose buffers hold ids
+// identifiers before they need to grow.
+func newWindowScorer(query map[string]bool, ids int) *windowScorer {
+	return &windowScorer{query: query, inQ: make([]bool, 0, ids), count: make([]int32, 0, ids)}
 }
 
-// use points the scorer at ix: which of its identifiers the query holds.
+// use points the scorer at ix: which of its identifiers the query holds
+// (looked up from the query's side, which is the smaller).
 func (ws *windowScorer) use(ix *WordIndex) {
-	ws.inQ, ws.count = ws.inQ[:0], ws.count[:0]
-	for _, w := range ix.words {
-		ws.inQ = append(ws.inQ, ws.query[w])
-		ws.count = append(ws.count, 0)
+	n := len(ix.ids)
+	if cap(ws.count) < n {
+		ws.inQ, ws.count = make([]bool, n), make([]int32, n)
+	} else {
+		ws.inQ, ws.count = ws.inQ[:n], ws.count[:n]
+		clear(ws.inQ)
+		clear(ws.count)
+	}
+	for w := range ws.query {
+		if id, ok := ix.ids[w]; ok {
+			ws.inQ[id] = true
+		}
 	}
 }
 
@@ -271,7 +289,8 @@ func (ws *windowScorer) bestWindow(ix *WordIndex, n int) string {
 
 // words returns the identifiers ([A-Za-z0-9_], two bytes or more) in s.
 func words(s string) map[string]bool {
-	set := make(map[string]bool)
+	// An identifier every 5 to 8 bytes of code, about half of them new.
+	set := make(map[string]bool, len(s)/16)
 	start := -1
 	for i := 0; i <= len(s); i++ {
 		if i < len(s) && isWordByte(s[i]) {

@@ -83,7 +83,7 @@ func TestBestWindowMatchesReference(t *testing.T) {
 		if q%10 == 0 {
 			query = map[string]bool{}
 		}
-		ws := newWindowScorer(query)
+		ws := newWindowScorer(query, 0)
 		for range 25 {
 			s := randomText(r)
 			n := 1 + r.IntN(len(s)+8)
@@ -114,7 +114,7 @@ func TestBestWindowEdges(t *testing.T) {
 		{"😀foo\nbar\n", 2}, {"abc\n😀😀\nfoo\n", 5}, {"foobar\nfoo\nbar\n", 4}, {"aa\nbb\ncc\nfoo\nbar", 8},
 	} {
 		want := referenceBestWindow(tc.s, tc.n, query)
-		if got := newWindowScorer(query).bestWindow(IndexWords(tc.s), tc.n); got != want {
+		if got := newWindowScorer(query, 0).bestWindow(IndexWords(tc.s), tc.n); got != want {
 			t.Errorf("bestWindow(%q, %d) = %q, reference %q", tc.s, tc.n, got, want)
 		}
 	}
@@ -130,7 +130,7 @@ func TestWordIndexReused(t *testing.T) {
 		for range 10 {
 			query := words(randomText(r))
 			n := 1 + r.IntN(len(s)+8)
-			if got, want := newWindowScorer(query).bestWindow(ix, n), referenceBestWindow(s, n, query); got != want {
+			if got, want := newWindowScorer(query, 0).bestWindow(ix, n), referenceBestWindow(s, n, query); got != want {
 				t.Fatalf("reused index: %q, reference %q", got, want)
 			}
 		}
