@@ -1,6 +1,7 @@
 package localmodel
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -105,7 +106,9 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		}
 	}
 	var out []Snippet
-	var ws *windowScorer
+	var qbuf [128]string // the query's identifiers; a 20-line query rarely has more
+	var ws windowScorer
+	scoring := false
 	left, i := budget, 0
 	for _, n := range neighbors {
 		if strings.TrimSpace(n.Text) == "" {
@@ -118,8 +121,8 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		}
 		text := n.Text
 		if len(text) > share {
-			if ws == nil {
-				ws = newWindowScorer(words(query), ids)
+			if !scoring {
+				ws, scoring = newWindowScorer(queryWords(query, qbuf[:0]), ids), true
 			}
 			ix := n.Index
 			if ix == nil || ix.text != text {
@@ -196,15 +199,15 @@ func IndexWords(s string) *WordIndex {
 // than all of its bytes. Its buffers are reused from one neighbour to the
 // next.
 type windowScorer struct {
-	query map[string]bool
-	inQ   []bool  // by id of the current index: the identifier is in query
-	count []int32 // by id: occurrences in the current window
+	query []string // the query's identifiers, sorted, each once
+	inQ   []bool   // by id of the current index: the identifier is in query
+	count []int32  // by id: occurrences in the current window
 }
 
-// newWindowScorer returns a scorer for query whose buffers hold ids
-// identifiers before they need to grow.
-func newWindowScorer(query map[string]bool, ids int) *windowScorer {
-	return &windowScorer{query: query, inQ: make([]bool, 0, ids), count: make([]int32, 0, ids)}
+// newWindowScorer returns a scorer for query (from queryWords) whose
+// buffers hold ids identifiers before they need to grow.
+func newWindowScorer(query []string, ids int) windowScorer {
+	return windowScorer{query: query, inQ: make([]bool, 0, ids), count: make([]int32, 0, ids)}
 }
 
 // use points the scorer at ix: which of its identifiers the query holds
@@ -218,7 +221,7 @@ func (ws *windowScorer) use(ix *WordIndex) {
 		clear(ws.inQ)
 		clear(ws.count)
 	}
-	for w := range ws.query {
+	for _, w := range ws.query {
 		if id, ok := ix.ids[w]; ok {
 			ws.inQ[id] = true
 		}
@@ -269,7 +272,7 @@ func (ws *windowScorer) bestWindow(ix *WordIndex, n int) string {
 			// Line k alone is longer than n: score its first n bytes (a
 			// word cut there counts as cut). The window cannot reach the end.
 			if w := headLines(s[marks[k].off:], n); w != "" {
-				if sc := jaccard(words(w), ws.query); sc > bestScore {
+				if sc := jaccardQuery(words(w), ws.query); sc > bestScore {
 					best, bestScore = w, sc
 				}
 			}
@@ -311,14 +314,36 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-func jaccard(a, b map[string]bool) float64 {
+// queryWords appends the identifiers of s to buf, each once, sorted: the
+// set words(s) without building a map.
+func queryWords(s string, buf []string) []string {
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && isWordByte(s[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= 2 {
+			buf = append(buf, s[start:i])
+		}
+		start = -1
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
+// jaccardQuery is the Jaccard similarity of set and the distinct
+// identifiers query.
+func jaccardQuery(set map[string]bool, query []string) float64 {
 	inter := 0
-	for w := range a {
-		if b[w] {
+	for _, w := range query {
+		if set[w] {
 			inter++
 		}
 	}
-	return jaccardCounts(len(a), len(b), inter)
+	return jaccardCounts(len(set), len(query), inter)
 }
 
 // jaccardCounts is the Jaccard similarity of a set of a elements and one of

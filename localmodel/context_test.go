@@ -2,6 +2,7 @@ package localmodel
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,11 +80,12 @@ func randomText(r *rand.Rand) string {
 func TestBestWindowMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	for q := range 200 {
-		query := words(randomText(r))
+		qt := randomText(r)
 		if q%10 == 0 {
-			query = map[string]bool{}
+			qt = ""
 		}
-		ws := newWindowScorer(query, 0)
+		query := words(qt)
+		ws := newWindowScorer(queryWords(qt, nil), 0)
 		for range 25 {
 			s := randomText(r)
 			n := 1 + r.IntN(len(s)+8)
@@ -114,7 +116,8 @@ func TestBestWindowEdges(t *testing.T) {
 		{"😀foo\nbar\n", 2}, {"abc\n😀😀\nfoo\n", 5}, {"foobar\nfoo\nbar\n", 4}, {"aa\nbb\ncc\nfoo\nbar", 8},
 	} {
 		want := referenceBestWindow(tc.s, tc.n, query)
-		if got := newWindowScorer(query, 0).bestWindow(IndexWords(tc.s), tc.n); got != want {
+		ws := newWindowScorer(queryWords("bar foo foo", nil), 0)
+		if got := ws.bestWindow(IndexWords(tc.s), tc.n); got != want {
 			t.Errorf("bestWindow(%q, %d) = %q, reference %q", tc.s, tc.n, got, want)
 		}
 	}
@@ -128,10 +131,30 @@ func TestWordIndexReused(t *testing.T) {
 		s := randomText(r)
 		ix := IndexWords(s)
 		for range 10 {
-			query := words(randomText(r))
+			qt := randomText(r)
+			query := words(qt)
 			n := 1 + r.IntN(len(s)+8)
-			if got, want := newWindowScorer(query, 0).bestWindow(ix, n), referenceBestWindow(s, n, query); got != want {
+			ws := newWindowScorer(queryWords(qt, nil), 0)
+			if got, want := ws.bestWindow(ix, n), referenceBestWindow(s, n, query); got != want {
 				t.Fatalf("reused index: %q, reference %q", got, want)
+			}
+		}
+	}
+}
+
+// queryWords is the set words builds, sorted, each identifier once.
+func TestQueryWords(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 23))
+	for range 200 {
+		s := randomText(r)
+		set := words(s)
+		got := queryWords(s, nil)
+		if len(got) != len(set) || !slices.IsSorted(got) {
+			t.Fatalf("queryWords(%q) = %q, want the %d words of %v sorted", s, got, len(set), set)
+		}
+		for _, w := range got {
+			if !set[w] {
+				t.Fatalf("queryWords(%q) holds %q, not a word of it", s, w)
 			}
 		}
 	}
