@@ -9,9 +9,10 @@ import (
 // the detector would recognise it there.
 //
 // The index is anchored on each value's first knownMinLen bytes: one
-// pass over the text rolls a 48-bit window, tests a bit in a 2^20-bit
-// filter (one load per byte for almost every position) and, on a hit,
-// looks the window up exactly and compares the values that start with it.
+// pass over the text rolls a 48-bit window, tests a bit in a 2^16-bit
+// filter that stays in the first-level cache (one load per byte for almost
+// every position), then in a 2^20-bit one, and, on a hit, looks the window
+// up exactly and compares the values that start with it.
 // Adding a value is O(1); nothing is rebuilt, so the index grows with the
 // session at no cost per request (see BenchmarkKnown).
 
@@ -20,6 +21,11 @@ const (
 	// 4-byte PIN) would mask ordinary words everywhere.
 	knownMinLen = 6
 	filterBits  = 20
+	// coarseBits is the first filter's size: 8 KiB, read on every byte.
+	// Its bit for a window is the fine filter's bit with the low
+	// filterBits-coarseBits bits dropped, so it is set whenever that one
+	// is, and a miss in it is a miss in both.
+	coarseBits = 16
 	// knownMaxBytes bounds the index; beyond it the older half is dropped.
 	knownMaxBytes = 32 << 20
 )
@@ -28,8 +34,9 @@ const (
 type knownIndex struct {
 	// mu guards everything below.
 	mu       sync.RWMutex
-	filter   []uint64           // 1<<filterBits bits over hashed anchors
-	byAnchor map[uint64][]int32 // first 6 bytes (little-endian) → value ids
+	filter   *[1 << filterBits / 64]uint64 // bits over hashed anchors
+	coarse   *[1 << coarseBits / 64]uint64 // filter folded (see coarseBits)
+	byAnchor map[uint64][]int32            // first 6 bytes (little-endian) → value ids
 	values   []knownValue
 	ids      map[string]int32
 	bytes    int
@@ -48,7 +55,8 @@ type knownValue struct {
 }
 
 func newKnownIndex() *knownIndex {
-	return &knownIndex{filter: make([]uint64, 1<<filterBits/64), byAnchor: map[uint64][]int32{}, ids: map[string]int32{}}
+	return &knownIndex{filter: new([1 << filterBits / 64]uint64), coarse: new([1 << coarseBits / 64]uint64),
+		byAnchor: map[uint64][]int32{}, ids: map[string]int32{}}
 }
 
 func anchorBit(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
@@ -56,8 +64,17 @@ func anchorBit(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> (64 - filte
 // mayStart reports whether the filter lets a known value start with the six
 // bytes x (false: none does). k.mu is held.
 func (k *knownIndex) mayStart(x uint64) bool {
+	return mayStart(k.coarse, k.filter, x)
+}
+
+// mayStart is knownIndex.mayStart on the filters themselves, for loops
+// that keep them in registers.
+func mayStart(coarse *[1 << coarseBits / 64]uint64, fine *[1 << filterBits / 64]uint64, x uint64) bool {
 	bit := anchorBit(x)
-	return k.filter[bit/64]&(1<<(bit%64)) != 0
+	if c := bit >> (filterBits - coarseBits); coarse[c/64]&(1<<(c%64)) == 0 {
+		return false
+	}
+	return fine[bit/64]&(1<<(bit%64)) != 0
 }
 
 // add records value (masked under ruleID) once.
@@ -87,13 +104,15 @@ func (k *knownIndex) insert(kv knownValue) {
 	a := anchor(kv.value, 0)
 	bit := anchorBit(a)
 	k.filter[bit/64] |= 1 << (bit % 64)
+	c := bit >> (filterBits - coarseBits)
+	k.coarse[c/64] |= 1 << (c % 64)
 	k.byAnchor[a] = append(k.byAnchor[a], id)
 }
 
 // dropOlderHalf rebuilds the index from its newer half. k.mu is held.
 func (k *knownIndex) dropOlderHalf() {
 	keep := k.values[len(k.values)/2:]
-	k.filter = make([]uint64, 1<<filterBits/64)
+	k.filter, k.coarse = new([1 << filterBits / 64]uint64), new([1 << coarseBits / 64]uint64)
 	k.byAnchor, k.ids, k.values, k.bytes, k.longest = map[uint64][]int32{}, map[string]int32{}, nil, 0, 0
 	for _, kv := range keep {
 		k.insert(kv)
@@ -136,8 +155,9 @@ func scanKnown[T string | []byte](k *knownIndex, text T, fn func(s, e int, kv *k
 		return
 	}
 	x := anchor(text, 0)
+	coarse, fine := k.coarse, k.filter
 	for i := 0; ; i++ {
-		if k.mayStart(x) {
+		if mayStart(coarse, fine, x) {
 			best := -1
 			for _, id := range k.byAnchor[x] {
 				v := k.values[id].value

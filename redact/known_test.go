@@ -175,3 +175,39 @@ func TestKnownMaxLen(t *testing.T) {
 		t.Fatal("a new known value left the version as it was")
 	}
 }
+
+// The coarse filter read on every byte is the fine filter folded: a bit
+// is set in it exactly when one of the fine bits it stands for is, after
+// values are added and after the older half is dropped, so it never turns
+// away a window the fine filter lets through.
+func TestKnownCoarseFilterFoldsFine(t *testing.T) {
+	k := newKnownIndex()
+	r := rand.New(rand.NewPCG(3, 4))
+	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	check := func(when string) {
+		t.Helper()
+		var want [1 << coarseBits / 64]uint64
+		for bit := range uint64(1 << filterBits) {
+			if k.filter[bit/64]&(1<<(bit%64)) != 0 {
+				c := bit >> (filterBits - coarseBits)
+				want[c/64] |= 1 << (c % 64)
+			}
+		}
+		if want != *k.coarse {
+			t.Fatalf("%s: the coarse filter is not the fine one folded", when)
+		}
+		for _, kv := range k.values {
+			if !k.mayStart(anchor(kv.value, 0)) {
+				t.Fatalf("%s: a known value's anchor is filtered out", when)
+			}
+		}
+	}
+	for range 3000 {
+		k.add(randString(r, alpha, 12+r.IntN(20)), "r", Secret)
+	}
+	check("after adding")
+	k.mu.Lock()
+	k.dropOlderHalf()
+	k.mu.Unlock()
+	check("after dropping the older half")
+}
