@@ -178,10 +178,14 @@ func scanKnown[T string | []byte](k *knownIndex, text T, fn func(s, e int, kv *k
 
 // findings returns the known values in text as findings, overlapping
 // occurrences joined into one, sorted by Start.
-func (k *knownIndex) findings(text []byte) []Finding {
-	var out []Finding
+func (k *knownIndex) findings(text []byte) []Finding { return k.appendFindings(nil, text) }
+
+// appendFindings is findings appended to out (joined only with each
+// other, never with out's own).
+func (k *knownIndex) appendFindings(out []Finding, text []byte) []Finding {
+	n0 := len(out)
 	scanKnown(k, text, func(s, e int, kv *knownValue) bool {
-		if n := len(out); n > 0 && s < out[n-1].End {
+		if n := len(out); n > n0 && s < out[n-1].End {
 			out[n-1].End = max(out[n-1].End, e)
 			return true
 		}

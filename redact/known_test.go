@@ -211,3 +211,30 @@ func TestKnownCoarseFilterFoldsFine(t *testing.T) {
 	k.mu.Unlock()
 	check("after dropping the older half")
 }
+
+// AppendKnown leaves dst's findings as they were and appends exactly what
+// Known finds, plain and in decoded views, even where dst's last finding
+// overlaps the first one appended.
+func TestAppendKnownKeepsDst(t *testing.T) {
+	v := NewVault(testKey, 0)
+	const pw = "Quill#Lantern-moss&Brook"
+	mustMask(t, v, pw, []Finding{{RuleID: "generic-password", Category: Secret, Start: 0, End: len(pw)}})
+	text := []byte("a := \"" + pw + "\"\nu := \"Quill%23Lantern-moss%26Brook\"\n")
+	own := Finding{RuleID: "own", Category: Secret, Start: 0, End: 8} // overlaps the first value
+	for _, room := range []int{1, 16} {
+		dst := append(make([]Finding, 0, room), own)
+		got := v.AppendKnown(dst, text)
+		want := v.Known(text)
+		if len(want) != 2 {
+			t.Fatalf("Known found %v, want the plain and the percent-encoded value", spans(want))
+		}
+		if len(got) != 1+len(want) || got[0] != own {
+			t.Fatalf("room %d: AppendKnown gave %v after the caller's finding, want %v", room, spans(got), spans(want))
+		}
+		for i := range want {
+			if got[1+i] != want[i] {
+				t.Errorf("room %d: finding %d is %v, Known's is %v", room, i, spans(got[1+i:2+i]), spans(want[i:i+1]))
+			}
+		}
+	}
+}

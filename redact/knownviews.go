@@ -63,14 +63,18 @@ func (k *knownIndex) knownInViews(text []byte, out []Finding) []Finding {
 	return k.knownWrapped(text, out)
 }
 
-// findingsAll is findings plus the known values in decoded views, sorted
-// by Start, overlapping findings joined.
-func (k *knownIndex) findingsAll(text []byte) []Finding {
-	plain := k.findings(text)
-	all := k.knownInViews(text, plain)
-	if len(all) == len(plain) {
-		return plain
+// findingsAll appends to dst the known values in text, plain and in
+// decoded views, sorted by Start, overlapping findings joined (with each
+// other, never with dst's own).
+func (k *knownIndex) findingsAll(dst []Finding, text []byte) []Finding {
+	n0 := len(dst)
+	dst = k.appendFindings(dst, text)
+	plain := len(dst)
+	dst = k.knownInViews(text, dst)
+	if len(dst) == plain {
+		return dst
 	}
+	all := dst[n0:]
 	slices.SortFunc(all, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
 	out := all[:1]
 	for _, f := range all[1:] {
@@ -80,7 +84,7 @@ func (k *knownIndex) findingsAll(text []byte) []Finding {
 		}
 		out = append(out, f)
 	}
-	return out
+	return dst[:n0+len(out)]
 }
 
 // maxScratch bounds the buffers firstAll keeps for reuse.

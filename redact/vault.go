@@ -181,7 +181,14 @@ const typingKnownMinLen = 10
 // it. Values stay known after the vault evicts their tokens. Encoded forms
 // count too (percent, escapes, entities, invisible characters inside; see
 // knownviews.go): the finding covers the encoded span.
-func (v *Vault) Known(text []byte) []Finding { return v.known.findingsAll(text) }
+func (v *Vault) Known(text []byte) []Finding { return v.known.findingsAll(nil, text) }
+
+// AppendKnown appends Known(text) to dst and returns the extended slice: a
+// caller that reuses dst finds the known values without allocating. The
+// findings appended are joined with each other, never with dst's own.
+func (v *Vault) AppendKnown(dst []Finding, text []byte) []Finding {
+	return v.known.findingsAll(dst, text)
+}
 
 // Leak reports whether text still holds a value this vault has masked, with
 // a masked preview of the first one (never the value): the leak guard's
