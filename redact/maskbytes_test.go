@@ -2,6 +2,7 @@ package redact
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,54 @@ func TestMaskBytesTokensNeverCollide(t *testing.T) {
 	}
 	if m.Spans[0].Token == first {
 		t.Fatal("issued a token already present in the text")
+	}
+}
+
+// MaskWindow of a part of a text masks as MaskBytes of that part with the
+// findings moved back: overlapping, unsorted and touching findings, the
+// same spans, tokens and errors; the caller's findings are left as they
+// were, and a value the vault holds already costs no copy.
+func TestMaskWindowMatchesMaskBytes(t *testing.T) {
+	gh, aws := genGitHubToken(t, "ghp_"), "AKIA"+strings.Repeat("Q", 16)
+	text := fmt.Sprintf("// header line\nvar tok = %q // %s\nvar key = %q\n", gh, gh[4:20], aws)
+	const base = 15 // the part starts after the header line
+	at := func(s string, n int) int { return strings.Index(text, s) + n }
+	fs := []Finding{
+		{RuleID: "aws-access-key", Category: Secret, Start: at(aws, 0), End: at(aws, len(aws))},
+		{RuleID: "github-pat", Category: Secret, Start: at(gh, 0), End: at(gh, len(gh))},
+		{RuleID: "generic-secret", Category: Secret, Start: at(gh, 10), End: at(gh, len(gh)+3)}, // overlaps the token
+		{RuleID: "generic-secret", Category: Secret, Start: at(gh, len(gh)+3), End: at(gh, len(gh)+6)},
+	}
+	orig := append([]Finding(nil), fs...)
+	moved := make([]Finding, len(fs))
+	for i, f := range fs {
+		f.Start, f.End = f.Start-base, f.End-base
+		moved[i] = f
+	}
+	want, err := NewVault(testKey, 100).MaskBytes([]byte(text[base:]), moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewVault(testKey, 100)
+	got, err := v.MaskWindow([]byte(text[base:]), base, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != want.Text || fmt.Sprint(got.Spans) != fmt.Sprint(want.Spans) {
+		t.Fatalf("MaskWindow differs from MaskBytes: %d bytes %v, want %d bytes %v", len(got.Text), got.Spans, len(want.Text), want.Spans)
+	}
+	if fmt.Sprint(fs) != fmt.Sprint(orig) {
+		t.Fatal("MaskWindow changed the caller's findings")
+	}
+	if _, err := v.MaskWindow([]byte(text[base:]), base+at(gh, 1), fs); err == nil {
+		t.Fatal("a finding before the part was accepted")
+	}
+	if _, err := v.MaskWindow([]byte(text[base:at(aws, 0)]), base, fs); err == nil {
+		t.Fatal("a finding past the part's end was accepted")
+	}
+	slices.SortFunc(fs, func(a, b Finding) int { return a.Start - b.Start })
+	part := []byte(text[base:])
+	if n := testing.AllocsPerRun(20, func() { _, _ = v.MaskWindow(part, base, fs) }); n > 2 {
+		t.Errorf("masking sorted findings of known values allocates %v times, want the masked text and its spans", n)
 	}
 }

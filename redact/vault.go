@@ -88,55 +88,76 @@ type Masked struct {
 // never one that already occurs in text. Overlapping findings are merged.
 // The error reports a finding outside text (its rule id and span, never
 // the value).
-func (v *Vault) Mask(text string, findings []Finding) (Masked, error) { return mask(v, text, findings) }
+func (v *Vault) Mask(text string, findings []Finding) (Masked, error) {
+	return mask(v, text, 0, findings)
+}
 
 // MaskBytes is Mask of a text held as bytes, without a string copy of the
 // whole text first. The vault keeps copies of the values, never text.
 func (v *Vault) MaskBytes(text []byte, findings []Finding) (Masked, error) {
-	return mask(v, text, findings)
+	return mask(v, text, 0, findings)
 }
 
-// mask is Mask over either form of text.
-func mask[T string | []byte](v *Vault, text T, findings []Finding) (Masked, error) {
-	fs := slices.Clone(findings)
-	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(a.Start, b.Start) })
-	merged := fs[:0]
-	for _, f := range fs {
-		if f.Start < 0 || f.End > len(text) || f.Start >= f.End {
-			return Masked{}, fmt.Errorf("redact: masking: finding %s span [%d,%d) outside text of %d bytes", f.RuleID, f.Start, f.End, len(text))
+// MaskWindow is MaskBytes of the part of a larger text that starts at
+// offset base: the findings' offsets are in the larger text, the Masked
+// result's in the part (as MaskBytes with every finding moved back by
+// base, without a moved copy of the findings).
+func (v *Vault) MaskWindow(text []byte, base int, findings []Finding) (Masked, error) {
+	return mask(v, text, base, findings)
+}
+
+// mask is Mask over either form of text, each finding moved back by base.
+func mask[T string | []byte](v *Vault, text T, base int, findings []Finding) (Masked, error) {
+	fs := findings
+	if !slices.IsSortedFunc(fs, byStart) { // sorted already: nothing to copy
+		fs = slices.Clone(findings)
+		slices.SortStableFunc(fs, byStart)
+	}
+	runs, end := 0, 0
+	for i, f := range fs {
+		s, e := f.Start-base, f.End-base
+		if s < 0 || e > len(text) || s >= e {
+			return Masked{}, fmt.Errorf("redact: masking: finding %s span [%d,%d) outside text of %d bytes", f.RuleID, s, e, len(text))
 		}
-		if n := len(merged); n > 0 && f.Start < merged[n-1].End {
-			merged[n-1].End = max(merged[n-1].End, f.End)
-			continue
+		if i == 0 || s >= end {
+			runs++
 		}
-		merged = append(merged, f)
+		end = max(end, e)
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.gen++
 	var b strings.Builder
 	b.Grow(len(text))
-	spans := make([]Span, 0, len(merged))
+	spans := make([]Span, 0, runs)
 	occurs := func(tok string) bool { return contains(text, tok) }
 	prev := 0
-	for _, f := range merged {
-		writeTo(&b, text[prev:f.Start])
-		value := string(text[f.Start:f.End]) // a copy when text is bytes
-		tok := v.tokenFor(occurs, value, f)
-		if knownWorthy(f, f.End-f.Start) {
+	for i := 0; i < len(fs); {
+		// A run of overlapping findings is masked as its first one,
+		// stretched to the run's end.
+		f := fs[i]
+		s, e := f.Start-base, f.End-base
+		for i++; i < len(fs) && fs[i].Start-base < e; i++ {
+			e = max(e, fs[i].End-base)
+		}
+		writeTo(&b, text[prev:s])
+		tok, value := tokenFor(v, occurs, text[s:e], f)
+		if knownWorthy(f, e-s) {
 			v.known.add(value, f.RuleID, f.Category)
 		}
 		ms := b.Len()
 		b.WriteString(tok)
-		spans = append(spans, Span{Start: f.Start, End: f.End, MaskStart: ms, MaskEnd: b.Len(),
+		spans = append(spans, Span{Start: s, End: e, MaskStart: ms, MaskEnd: b.Len(),
 			Token: tok, RuleID: f.RuleID, Category: f.Category})
-		prev = f.End
+		prev = e
 	}
 	writeTo(&b, text[prev:])
 	v.evict()
 	out := b.String()
 	return Masked{Text: out, Spans: spans, redacted: Text{out}}, nil
 }
+
+func byStart(a, b Finding) int { return cmp.Compare(a.Start, b.Start) }
 
 // writeTo appends s to b.
 func writeTo[T string | []byte](b *strings.Builder, s T) {
@@ -213,18 +234,19 @@ func (v *Vault) KnownVersion() uint64 { return v.known.version() }
 // KnownLen is the number of known values.
 func (v *Vault) KnownLen() int { return v.known.len() }
 
-// tokenFor returns value's token, issuing one if needed (never one that
-// occurs in the text being masked). v.mu is held.
-func (v *Vault) tokenFor(occurs func(tok string) bool, value string, f Finding) string {
-	if el, ok := v.byValue[value]; ok {
+// tokenFor returns the token of the value seg holds, issuing one if
+// needed (never one that occurs in the text being masked), and the vault's
+// copy of the value (seg is copied only when it is new). v.mu is held.
+func tokenFor[T string | []byte](v *Vault, occurs func(tok string) bool, seg T, f Finding) (tok, value string) {
+	if el, ok := v.byValue[string(seg)]; ok {
 		e := el.Value.(*vaultEntry)
 		e.gen = v.gen
 		v.lru.MoveToFront(el)
-		return e.token
+		return e.token, e.value
 	}
+	value = string(seg)
 	label := tokenLabel(f)
 	lower := f.Category == Identifier && value[0] >= 'a' && value[0] <= 'z'
-	var tok string
 	for {
 		v.next++
 		tok = formatToken(v.key, label, v.next, lower)
@@ -236,7 +258,7 @@ func (v *Vault) tokenFor(occurs func(tok string) bool, value string, f Finding) 
 	el := v.lru.PushFront(e)
 	v.byValue[value] = el
 	v.byToken[tok] = el
-	return tok
+	return tok, value
 }
 
 // evict drops least recently used entries beyond maxEntries, but never one
