@@ -198,7 +198,11 @@ func (pr *prompt) bytes() int {
 // prompt decides and redacts. A non-nil error means redaction failed and the
 // request must be blocked.
 func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
-	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor)
+	// The window's text is read from a reused buffer: everything the
+	// prompt keeps (masked text, values) is a copy, never a part of it.
+	buf := p.textBuf()
+	defer p.putTextBuf(buf)
+	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor, min(knownMargin, p.vault.KnownMaxLen()), buf)
 	fs = freshFindings(st, r.scannedBy, p.s.scanPath(r.doc.Path), w, fs)
 	w, fs, err := p.withKnown(r.doc, w, fs, r.cursor)
 	if err != nil {
@@ -218,13 +222,9 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 			return pr, nil
 		}
 	}
-	m, err := p.vault.MaskBytes(w.text, rebase(fs, w.base))
+	m, err := p.vault.MaskWindow(w.text, w.base, fs)
 	if err != nil {
 		return pr, err
-	}
-	pr.values = make([]string, 0, len(fs))
-	for _, f := range fs {
-		pr.values = append(pr.values, string(w.slice(f.Start, f.End)))
 	}
 	maskedPath, err := p.maskedName(st, r)
 	if err != nil {
@@ -234,7 +234,18 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	if err != nil {
 		return pr, err
 	}
-	pr.values = append(pr.values, nbValues...)
+	n := len(fs)
+	for _, vs := range nbValues {
+		n += len(vs)
+	}
+	pr.values = make([]string, 0, n)
+	for _, f := range fs {
+		pr.values = append(pr.values, string(w.slice(f.Start, f.End)))
+	}
+	for _, vs := range nbValues {
+		pr.values = append(pr.values, vs...)
+	}
+	pr.values = checkValues(pr.values) // the leak guard's order, made once
 	prefix, suffix, picked, err := cutContext(m.Redacted(), m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
 	if err != nil {
 		return pr, err
@@ -255,9 +266,11 @@ const typingLookback = 4096
 // on each side (BuildContext cuts it further), widened so no cached finding
 // is cut in two, and the findings in it: the cached ones plus a typing-safe
 // scan of the window (a secret being typed at the cursor is masked whole).
-func window(st *settings, doc *Document, scanPath string, cursor int) (textWindow, []redact.Finding) {
+// The text is materialised into *buf with margin bytes more on each side
+// (see findingsWindowIn).
+func window(st *settings, doc *Document, scanPath string, cursor, margin int, buf *[]byte) (textWindow, []redact.Finding) {
 	budget := st.cfg.LSP.ContextBytes
-	w, fs := findingsWindow(doc, max(0, cursor-budget), min(doc.Text.Len(), cursor+budget))
+	w, fs := findingsWindowIn(doc, max(0, cursor-budget), min(doc.Text.Len(), cursor+budget), margin, buf)
 	// The cached findings are complete (kept current on every edit, an
 	// unfinished private key block included); the typing-safe scan only
 	// has to look at the token touching the cursor and at the places the
@@ -377,13 +390,14 @@ func (p *pipeline) maskedName(st *settings, r *fimRequest) (redact.Text, error) 
 const neighbourCap = 8 << 10
 
 // neighbours redacts the other open documents the policy lets through and
-// returns their snippets and the values masked in them (for the leak guard).
-func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, []string, error) {
+// returns their snippets and, for each, the values masked in it (for the
+// leak guard; the cached entry's own slices, not copies).
+func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, [][]string, error) {
 	if st.cfg.LSP.NeighborFiles <= 0 || st.cfg.LSP.NeighborBytes <= 0 {
 		return nil, nil, nil
 	}
 	var out []redactedSnippet
-	var values []string
+	var values [][]string
 	for _, d := range r.neighbors {
 		if len(out) == st.cfg.LSP.NeighborFiles {
 			break
@@ -394,7 +408,7 @@ func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, [
 		}
 		if n.ok {
 			out = append(out, n.snip)
-			values = append(values, n.values...)
+			values = append(values, n.values)
 		}
 	}
 	return out, values, nil
@@ -466,19 +480,28 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 
 // leakCheck is the last guard before the model: no value that was found in
 // the window, and no value the vault knows, may appear anywhere in the
-// prompt.
+// prompt. The values are looked for in each part in one pass (see
+// valueFilter); only when one is there are they looked for one by one, so
+// the refusal names the same value it always did.
 func (p *pipeline) leakCheck(pr *prompt) error {
 	parts := []string{pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path}
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
 	values := checkedValues(pr.values)
-	if err := leakGuard("prompt", values, parts[:3]); err != nil {
-		return err
-	}
-	for _, part := range parts[3:] {
-		if v, found := p.leakMemo.containsAny(part, values); found {
-			return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+	var vf valueFilter
+	vf.add(values)
+	for i, part := range parts {
+		switch {
+		case !vf.anyIn(part, values):
+		case i < 3:
+			return leakGuard("prompt", values, parts[:3])
+		default:
+			for _, v := range values {
+				if strings.Contains(part, v) {
+					return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+				}
+			}
 		}
 	}
 	for i, part := range parts {
@@ -490,16 +513,31 @@ func (p *pipeline) leakCheck(pr *prompt) error {
 }
 
 // checkedValues is the values the leak guard looks for: each one of 4
-// bytes or more, once.
+// bytes or more, once, sorted. Values that are so already (see
+// checkValues) are returned as they are.
 func checkedValues(values []string) []string {
-	out := make([]string, 0, len(values))
-	for _, v := range values {
-		if len(v) >= 4 {
-			out = append(out, v)
+	if isChecked(values) {
+		return values
+	}
+	return checkValues(slices.Clone(values))
+}
+
+// checkValues makes values what checkedValues returns, in place.
+func checkValues(values []string) []string {
+	values = slices.DeleteFunc(values, func(v string) bool { return len(v) < 4 })
+	slices.Sort(values)
+	return slices.Compact(values)
+}
+
+// isChecked reports that values are sorted, each once and 4 bytes or
+// more.
+func isChecked(values []string) bool {
+	for i, v := range values {
+		if len(v) < 4 || i > 0 && values[i-1] >= v {
+			return false
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return true
 }
 
 // leakGuard fails when a masked value (of 4 bytes or more) is still in any

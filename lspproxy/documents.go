@@ -79,6 +79,12 @@ func (d *Document) AllFindings() []redact.Finding {
 type textWindow struct {
 	base int
 	text []byte
+	// around, when not nil, is the document's bytes [aroundBase,
+	// aroundBase+len(around)), text and a margin on each side,
+	// materialised with it: withKnown looks for known values crossing
+	// the window's edges there instead of copying the text again.
+	around     []byte
+	aroundBase int
 }
 
 func (w textWindow) end() int { return w.base + len(w.text) }
@@ -89,24 +95,46 @@ func (w textWindow) slice(start, end int) []byte { return w.text[start-w.base : 
 // findingsWindow returns the window of doc around [start, end) widened so
 // it cuts no finding in two, and the findings (sorted by Start) inside it.
 func findingsWindow(doc *Document, start, end int) (textWindow, []redact.Finding) {
+	return findingsWindowIn(doc, start, end, 0, nil)
+}
+
+// findingsWindowIn is findingsWindow with the window's text and margin
+// bytes on each side (textWindow.around) materialised into *buf, which it
+// reuses and may grow; buf nil materialises the window alone into a new
+// slice. The findings' slice has room for the typing-safe scan's findings
+// and, with a margin, for the known values withKnown adds (mostly the
+// detector's findings again).
+func findingsWindowIn(doc *Document, start, end, margin int, buf *[]byte) (textWindow, []redact.Finding) {
 	start, end = doc.Text.RuneStart(start), doc.Text.RuneStart(end)
-	near := doc.Findings(start, end)
-	for _, f := range near {
-		if f.Start < start && f.End > start {
-			start = f.Start
+	lo, hi, near := start, end, 0
+	for sp := range doc.findings.Overlapping(lo, hi) {
+		near++
+		if sp.Start < start && sp.End > start {
+			start = sp.Start
 		}
-		if f.Start < end && f.End > end {
-			end = f.End
+		if sp.Start < end && sp.End > end {
+			end = sp.End
 		}
 	}
-	// Room for the typing-safe scan's few findings that window appends.
-	in := make([]redact.Finding, 0, len(near)+typingRoom)
-	for _, f := range near {
-		if f.Start >= start && f.End <= end {
+	room := near + typingRoom
+	if margin > 0 {
+		room += near
+	}
+	in := make([]redact.Finding, 0, room)
+	for sp := range doc.findings.Overlapping(lo, hi) {
+		if sp.Start >= start && sp.End <= end {
+			f := *sp.Value
+			f.Start, f.End = sp.Start, sp.End
 			in = append(in, f)
 		}
 	}
-	return textWindow{base: start, text: doc.Text.Slice(start, end)}, in
+	if buf == nil {
+		return textWindow{base: start, text: doc.Text.Slice(start, end)}, in
+	}
+	aLo, aHi := max(0, start-margin), min(doc.Text.Len(), end+margin)
+	*buf = doc.Text.AppendSlice((*buf)[:0], aLo, aHi)
+	around := *buf
+	return textWindow{base: start, text: around[start-aLo : end-aLo], around: around, aroundBase: aLo}, in
 }
 
 // newDocument makes a snapshot of text with a full scan.

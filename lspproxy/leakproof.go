@@ -36,16 +36,23 @@ func unfinishedAt(st *settings, w textWindow, scanPath string, at int, fs *[]red
 // seen whole: the window is then cut before it (or after it, on the left),
 // never through it. A cut that would leave out the cursor (-1: none) is an
 // error, and so is a finding then crossing the new edge (masking fails
-// closed on it).
+// closed on it). The known values are appended to fs's spare room and
+// kept there or dropped in place.
 func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, cursor int) (textWindow, []redact.Finding, error) {
 	margin := min(knownMargin, p.vault.KnownMaxLen())
 	lo, hi := max(0, w.base-margin), min(doc.Text.Len(), w.end()+margin)
-	known := p.knownAround(doc, lo, hi)
-	if len(known) == 0 {
+	n := len(fs)
+	if w.around != nil && w.aroundBase <= lo && hi <= w.aroundBase+len(w.around) {
+		fs = p.vault.AppendKnown(fs, w.around[lo-w.aroundBase:hi-w.aroundBase])
+	} else {
+		fs = p.knownAround(fs, doc, lo, hi)
+	}
+	if len(fs) == n {
 		return w, fs, nil
 	}
 	s, e := w.base, w.end()
-	for _, f := range known {
+	kept := fs[:n]
+	for _, f := range fs[n:] { // kept never passes the finding being read
 		f.Start += lo
 		f.End += lo
 		switch {
@@ -56,9 +63,10 @@ func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, c
 		case f.End > w.end():
 			e = min(e, f.Start)
 		default:
-			fs = append(fs, f)
+			kept = append(kept, f)
 		}
 	}
+	fs = kept
 	if cursor >= 0 && (cursor < s || cursor > e) || s > e {
 		return w, nil, fmt.Errorf("lspproxy: a known value crosses the window at the cursor")
 	}
@@ -69,21 +77,32 @@ func (p *pipeline) withKnown(doc *Document, w textWindow, fs []redact.Finding, c
 	return w, sortedUnique(fs), nil
 }
 
-// knownAround is the vault's known values in doc's text [lo, hi), offsets
-// relative to lo. The text is copied into a reused buffer: the findings
-// hold no reference to it.
-func (p *pipeline) knownAround(doc *Document, lo, hi int) []redact.Finding {
+// knownAround appends the vault's known values in doc's text [lo, hi) to
+// dst, offsets relative to lo. The text is copied into a reused buffer:
+// the findings hold no reference to it.
+func (p *pipeline) knownAround(dst []redact.Finding, doc *Document, lo, hi int) []redact.Finding {
+	bp := p.textBuf()
+	*bp = doc.Text.AppendSlice((*bp)[:0], lo, hi)
+	dst = p.vault.AppendKnown(dst, *bp)
+	p.putTextBuf(bp)
+	return dst
+}
+
+// textBuf is a buffer for a window's text from p.knownBufs; putTextBuf
+// gives it back once nothing refers to its bytes any more.
+func (p *pipeline) textBuf() *[]byte {
 	bp, _ := p.knownBufs.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
 	}
-	b := doc.Text.AppendSlice((*bp)[:0], lo, hi)
-	known := p.vault.Known(b)
-	if cap(b) <= maxKnownBuf {
-		*bp = b[:0]
+	return bp
+}
+
+func (p *pipeline) putTextBuf(bp *[]byte) {
+	if cap(*bp) <= maxKnownBuf {
+		*bp = (*bp)[:0]
 		p.knownBufs.Put(bp)
 	}
-	return known
 }
 
 // maxKnownBuf bounds the buffers knownAround keeps for reuse.
@@ -299,4 +318,62 @@ func freshFindings(st *settings, scannedBy *detectorFuture, scanPath string, w t
 		fs = append(fs, f)
 	}
 	return sortedUnique(fs)
+}
+
+// valueFilter holds a bit for the first four bytes of each value the leak
+// guard looks for, so that a part is read once for all the values (one
+// filter probe a byte, a binary search on a hit) rather than once for each
+// (strings.Contains per value, the prompt's main cost before). A miss is
+// exact: a value's first four bytes always hit.
+type valueFilter [1 << valueFilterBits / 64]uint64
+
+// valueFilterBits sizes the filter: 512 bytes on the stack, a few percent
+// of bits set for a few hundred values.
+const valueFilterBits = 12
+
+func valueBit(x uint32) uint32 { return x * 0x9E3779B1 >> (32 - valueFilterBits) }
+
+// head4 is s's first four bytes, little-endian.
+func head4(s string) uint32 {
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+// add sets the bits of values (each 4 bytes or more).
+func (f *valueFilter) add(values []string) {
+	for _, v := range values {
+		b := valueBit(head4(v))
+		f[b/64] |= 1 << (b % 64)
+	}
+}
+
+// anyIn reports whether one of values (checkedValues: sorted, 4 bytes or
+// more, the ones added) is in part.
+func (f *valueFilter) anyIn(part string, values []string) bool {
+	if len(values) == 0 || len(part) < 4 {
+		return false
+	}
+	x := head4(part)
+	for i := 0; ; i++ {
+		if b := valueBit(x); f[b/64]&(1<<(b%64)) != 0 && startsWithAny(part[i:], values) {
+			return true
+		}
+		if i+4 >= len(part) {
+			return false
+		}
+		x = x>>8 | uint32(part[i+4])<<24
+	}
+}
+
+// startsWithAny reports whether s (4 bytes or more) starts with one of
+// values (sorted, each 4 bytes or more: those sharing s's first four bytes
+// are next to each other).
+func startsWithAny(s string, values []string) bool {
+	head := s[:4]
+	j, _ := slices.BinarySearchFunc(values, head, func(v, h string) int { return strings.Compare(v[:4], h) })
+	for ; j < len(values) && values[j][:4] == head; j++ {
+		if strings.HasPrefix(s, values[j]) {
+			return true
+		}
+	}
+	return false
 }

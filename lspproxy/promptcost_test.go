@@ -1,0 +1,168 @@
+package lspproxy
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/redact"
+)
+
+// The leak guard's one-pass filter finds a value exactly when
+// strings.Contains does, for values sharing their first bytes, values at
+// a part's very end, parts shorter than a value and values of 4 bytes.
+func TestValueFilterMatchesContains(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const alpha = "ab_AK" // a small alphabet: values share heads and recur
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alpha[r.IntN(len(alpha))]
+		}
+		return string(b)
+	}
+	for round := range 2000 {
+		values := make([]string, r.IntN(12))
+		for i := range values {
+			values[i] = word(4 + r.IntN(5))
+		}
+		values = checkedValues(values)
+		part := word(r.IntN(40))
+		if r.IntN(3) == 0 && len(values) > 0 { // plant one at the end
+			part += values[r.IntN(len(values))]
+		}
+		var vf valueFilter
+		vf.add(values)
+		want := slices.ContainsFunc(values, func(v string) bool { return strings.Contains(part, v) })
+		if got := vf.anyIn(part, values); got != want {
+			t.Fatalf("round %d: anyIn(%q, %q) = %v, strings.Contains says %v", round, part, values, got, want)
+		}
+	}
+}
+
+// checkedValues returns values already sorted, unique and 4 bytes or more
+// as they are, and makes any other list so without changing it.
+func TestCheckedValues(t *testing.T) {
+	done := []string{"abcd", "abce", "zzzzz"}
+	if got := checkedValues(done); &got[0] != &done[0] || len(got) != 3 {
+		t.Errorf("checked values copied again: %q", got)
+	}
+	raw := []string{"zzzzz", "abc", "abcd", "zzzzz", "abce"}
+	before := slices.Clone(raw)
+	if got := checkedValues(raw); !slices.Equal(got, done) {
+		t.Errorf("checkedValues(%q) = %q, want %q", before, got, done)
+	}
+	if !slices.Equal(raw, before) {
+		t.Errorf("checkedValues changed its argument: %q", raw)
+	}
+}
+
+// findingsWindowIn gives the window, base and findings findingsWindow
+// does, with the margin around it materialised into the caller's buffer
+// (clamped to the document), and allocates only the findings' slice.
+func TestFindingsWindowInMatches(t *testing.T) {
+	det := testDetector(t)
+	text := wireLikeSource(6<<10, 3)
+	doc := newDocument(Document{URI: "file:///work/ws/w.go"}, []byte(text), scanner{det: det, path: func(p string) string { return p }})
+	var buf []byte
+	for _, c := range [][3]int{{0, 600, 40}, {1000, 3000, 64}, {2500, len(text), 100}, {0, len(text), 0}, {3000, 3000, 8}} {
+		start, end, margin := c[0], c[1], c[2]
+		want, wantFs := findingsWindow(doc, start, end)
+		got, gotFs := findingsWindowIn(doc, start, end, margin, &buf)
+		if got.base != want.base || string(got.text) != string(want.text) || fmt.Sprint(gotFs) != fmt.Sprint(wantFs) {
+			t.Fatalf("[%d,%d): window at %d of %d bytes with %v, want at %d of %d bytes with %v",
+				start, end, got.base, len(got.text), spans(gotFs), want.base, len(want.text), spans(wantFs))
+		}
+		lo, hi := max(0, got.base-margin), min(len(text), got.end()+margin)
+		if got.aroundBase != lo || string(got.around) != text[lo:hi] {
+			t.Fatalf("[%d,%d) margin %d: around is [%d,%d), want [%d,%d)", start, end, margin,
+				got.aroundBase, got.aroundBase+len(got.around), lo, hi)
+		}
+	}
+	if n := testing.AllocsPerRun(20, func() { findingsWindowIn(doc, 1000, 4000, 64, &buf) }); n > 1 {
+		t.Errorf("findingsWindowIn allocates %v times with a reused buffer, want 1 (the findings)", n)
+	}
+}
+
+// withKnown finds the same known values, and cuts the window the same
+// way, whether it reads them in the margin findingsWindowIn materialised
+// or copies the text around the window itself.
+func TestWithKnownReadsMarginOnce(t *testing.T) {
+	sec := newSecrets(31)
+	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.ai
+	key := "Orchard-" + sec.github()[4:20] // no rule finds it; made known below
+	if _, err := p.vault.Mask(key, []redact.Finding{{RuleID: "identifier", Category: redact.Secret, Start: 0, End: len(key)}}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Repeat("x := 1 // filler line\n", 40) + "k := \"" + key + "\"\n" + strings.Repeat("y := 2\n", 40)
+	doc := s.docs.open(TextDocumentItem{URI: "file:///work/ws/k.go", LanguageID: "go", Version: 1, Text: text})
+	at := strings.Index(text, key)
+	margin := min(knownMargin, p.vault.KnownMaxLen())
+	for _, c := range [][2]int{{0, len(text)}, {at + 3, len(text)}, {0, at + 5}, {at - 10, at + len(key) + 10}} {
+		var buf []byte
+		viaMargin, fsMargin := findingsWindowIn(doc, c[0], c[1], margin, &buf)
+		viaCopy, fsCopy := findingsWindow(doc, c[0], c[1])
+		w1, got, err1 := p.withKnown(doc, viaMargin, fsMargin, -1)
+		w2, want, err2 := p.withKnown(doc, viaCopy, fsCopy, -1)
+		if (err1 == nil) != (err2 == nil) || w1.base != w2.base || string(w1.text) != string(w2.text) || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("[%d,%d): via the margin %d+%d bytes %v (%v), via a copy %d+%d bytes %v (%v)", c[0], c[1],
+				w1.base, len(w1.text), spans(got), err1, w2.base, len(w2.text), spans(want), err2)
+		}
+		if c[0] == 0 && c[1] == len(text) && !slices.ContainsFunc(got, func(f redact.Finding) bool { return f.Start == at }) {
+			t.Fatalf("the known value in the window was not found: %v", spans(got))
+		}
+	}
+}
+
+// The prompt reads the window from a reused buffer; nothing it returns
+// refers to that buffer: the next request overwriting it changes no part
+// of the prompt or the values the leak guard looked for.
+func TestPromptKeepsNoWindowBytes(t *testing.T) {
+	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ctx = context.Background()
+	text := wireLikeSource(6<<10, 4)
+	doc := s.docs.open(TextDocumentItem{URI: "file:///work/ws/main.go", LanguageID: "go", Version: 1, Text: text})
+	st := s.ai.settings()
+	pos := doc.Text.OffsetPosition(len(text)/2, UTF16)
+	checked := false
+	for attempt := 0; attempt < 20 && !checked; attempt++ { // the pool may drop a buffer
+		r, err := s.newFIMRequest([]byte("1"), "inline", doc.URI, pos, localmodel.Automatic)
+		if err != nil || r == nil {
+			t.Fatalf("request: %v", err)
+		}
+		pr, err := s.ai.prompt(st, r)
+		if err != nil || len(pr.values) == 0 {
+			t.Fatalf("prompt: %v, %d values", err, len(pr.values))
+		}
+		prefix, suffix, values := strings.Clone(pr.fim.Prefix), strings.Clone(pr.fim.Suffix), slices.Clone(pr.values)
+		for i := range values {
+			values[i] = strings.Clone(values[i])
+		}
+		bp := s.ai.textBuf()
+		if cap(*bp) < len(text) {
+			continue // not the window's buffer
+		}
+		b := (*bp)[:cap(*bp)]
+		for i := range b {
+			b[i] = '#'
+		}
+		checked = true
+		if pr.fim.Prefix != prefix || pr.fim.Suffix != suffix || !slices.Equal(pr.values, values) {
+			t.Fatal("overwriting the window's buffer changed the prompt: it refers to the buffer")
+		}
+	}
+	if !checked {
+		t.Fatal("the window's buffer never came back from the pool")
+	}
+}
