@@ -220,9 +220,11 @@ func (c *Conn) newID() []byte {
 	return id
 }
 
-// Notify sends a notification.
+// Notify sends a notification; params encode as Reply's result does (nil is
+// null, a json.RawMessage is sent as it is: a caller that encodes a large
+// payload itself saves its copy through encoding/json).
 func (c *Conn) Notify(method string, params any) error {
-	b, err := json.Marshal(params)
+	b, err := marshalResult(params)
 	if err != nil {
 		return fmt.Errorf("lspconn: encoding %s: %w", method, err)
 	}

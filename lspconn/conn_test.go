@@ -202,6 +202,27 @@ func TestReplyShapes(t *testing.T) {
 	}
 }
 
+// Notify's params: a value is encoded, a json.RawMessage sent as it is
+// (its spacing kept: it is not re-encoded), nil is null.
+func TestNotifyShapes(t *testing.T) {
+	var out bytes.Buffer
+	c := New(strings.NewReader(""), &out, Options{})
+	for _, p := range []any{map[string]int{"k": 1}, json.RawMessage(`{"k": 1}`), nil} {
+		if err := c.Notify("m", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Notify("m", func() {}); err == nil {
+		t.Error("an unencodable params was sent")
+	}
+	want := `Content-Length: 47` + "\r\n\r\n" + `{"jsonrpc":"2.0","method":"m","params":{"k":1}}` +
+		`Content-Length: 48` + "\r\n\r\n" + `{"jsonrpc":"2.0","method":"m","params":{"k": 1}}` +
+		`Content-Length: 44` + "\r\n\r\n" + `{"jsonrpc":"2.0","method":"m","params":null}`
+	if out.String() != want {
+		t.Fatalf("wire:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
 // TestRunEvents: posted work runs on the loop between messages (never
 // concurrently with the handler), a handler may post, and when the handler
 // ends the loop the reader is closed and its goroutine waited for.
