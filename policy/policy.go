@@ -42,6 +42,11 @@ type Request struct {
 	WorkspaceRoot string // absolute slash path ("" if none)
 	LanguageID    string
 	Findings      []redact.Finding // findings in the text that would be sent
+	// Weights, when not nil, makes Findings a tally: Findings[i] stands
+	// for Weights[i] findings of its rule and category, itself the first
+	// of them in the text. A large document's decision is made from one
+	// entry per rule and category instead of every finding.
+	Weights []int
 	// Wrapped says veil wraps an upstream AI server: the route when no rule
 	// matches is upstream (not local), and rules routing upstream hold.
 	Wrapped bool
@@ -167,6 +172,14 @@ type input struct {
 	rel, abs, root string
 	base, rootBase string    // last elements of abs (and rel) and of root
 	alts           []altPath // what a backup or swap file's name undecorates to
+}
+
+// weight is how many findings Findings[i] stands for.
+func (in *input) weight(i int) int {
+	if in.Weights == nil {
+		return 1
+	}
+	return in.Weights[i]
 }
 
 func newInput(r Request) input {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,6 +320,44 @@ func TestConditions(t *testing.T) {
 				t.Errorf("miss: got %+v, want no rule matched", d)
 			}
 		})
+	}
+}
+
+// A tally (Weights) decides exactly as the findings it stands for: the
+// same route, rule and reason, counts included, for rules on categories,
+// rule ids and minimum counts.
+func TestTallyDecidesAsFindings(t *testing.T) {
+	p := mustCompile(t, config.Policy{Defaults: true, Rules: []config.PolicyRule{
+		{Name: "many emails", Categories: []string{"pii"}, MinFindings: 3, Route: "block"},
+		{Name: "aws", RuleIDs: []string{"aws-*"}, MinFindings: 2, Route: "block"},
+	}})
+	at := func(id string, cat redact.Category, start int) redact.Finding {
+		f := finding(id, cat)
+		f.Start, f.End = start, start+10
+		return f
+	}
+	for _, tc := range []struct {
+		name  string
+		all   []redact.Finding
+		tally []redact.Finding
+		w     []int
+	}{
+		{"below every minimum", []redact.Finding{at("email", redact.PII, 5), at("aws-access-key", redact.Secret, 40), at("email", redact.PII, 90)},
+			[]redact.Finding{at("email", redact.PII, 5), at("aws-access-key", redact.Secret, 40)}, []int{2, 1}},
+		{"pii reaches its minimum", []redact.Finding{at("email", redact.PII, 5), at("phone", redact.PII, 20), at("email", redact.PII, 90)},
+			[]redact.Finding{at("email", redact.PII, 5), at("phone", redact.PII, 20)}, []int{2, 1}},
+		{"aws counted over two rule ids", []redact.Finding{at("aws-secret-key", redact.Secret, 1), at("aws-access-key", redact.Secret, 50)},
+			[]redact.Finding{at("aws-secret-key", redact.Secret, 1), at("aws-access-key", redact.Secret, 50)}, []int{1, 1}},
+		{"a private key among many", append(slices.Repeat([]redact.Finding{at("email", redact.PII, 3)}, 1), at("private-key", redact.Secret, 70), at("aws-access-key", redact.Secret, 80), at("aws-access-key", redact.Secret, 95)),
+			[]redact.Finding{at("email", redact.PII, 3), at("private-key", redact.Secret, 70), at("aws-access-key", redact.Secret, 80)}, []int{1, 1, 2}},
+	} {
+		base := Request{Kind: Inline, Path: root + "/src/app.py", WorkspaceRoot: root}
+		all, tally := base, base
+		all.Findings = tc.all
+		tally.Findings, tally.Weights = tc.tally, tc.w
+		if a, b := p.Decide(all), p.Decide(tally); a != b {
+			t.Errorf("%s: findings decide %+v, tally %+v", tc.name, a, b)
+		}
 	}
 }
 

@@ -150,7 +150,7 @@ func (c *rule) match(in *input) (hit, bool) {
 			if h.finding == nil {
 				h.finding, h.ruleIDPattern = f, pat
 			}
-			h.findings++
+			h.findings += in.weight(i)
 		}
 		need := c.minFindings
 		if need == 0 {
