@@ -248,3 +248,20 @@ func benchInline(b *testing.B, neighbours int) {
 	b.ReportMetric(float64(durs[len(durs)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(durs[len(durs)*99/100].Microseconds()), "p99-µs")
 }
+
+// BenchmarkPublishDiagnostics10MB is what publishing a 10 MB document's
+// diagnostics costs once its findings changed: every finding's range from
+// its stored offsets, and the notification's JSON.
+func BenchmarkPublishDiagnostics10MB(b *testing.B) {
+	text, _ := sampleSource(newSecrets(9), 10<<20)
+	docs := newDocuments(testScanner(testDetector(b)), nil)
+	doc := docs.open(TextDocumentItem{URI: "file:///work/ws/big.go", Version: 1, Text: text})
+	s := &Server{enc: UTF16}
+	b.ReportMetric(float64(doc.FindingCount()), "findings")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, n := s.diagnosticsJSON(doc, policy.Decision{Route: policy.Local}, ""); n != doc.FindingCount() {
+			b.Fatalf("%d diagnostics for %d findings", n, doc.FindingCount())
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package lspproxy
 
 import (
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/veil-dev/veil/policy"
+	"github.com/veil-dev/veil/redact"
 )
 
 // What the user sees of veil's decisions: diagnostics on findings, a
@@ -35,16 +38,14 @@ type docUI struct {
 	pubOnce    bool // something was scheduled at least once
 	published  bool // non-empty diagnostics are showing
 	lastPub    time.Time
+	pubCost    time.Duration // what encoding the last publication took
+	seq        uint64        // snapshots taken for publication
+	sentSeq    uint64        // the newest of them sent
 	pending    *Document
 	pendingDec policy.Decision
 	timer      *time.Timer
 	closed     bool
 }
-
-// diagnosticsEvery is the least time between two publications for one
-// document: a change after a quiet spell publishes at once, a burst of
-// keystrokes after it once more at the end.
-const diagnosticsEvery = 50 * time.Millisecond
 
 // decideDocument is the route of the document as a whole, for its status and
 // diagnostics (requests decide on the text they would send).
@@ -57,10 +58,38 @@ func (s *Server) decideDocument(doc *Document) policy.Decision {
 		return dec
 	}
 	s.uiMu.Unlock()
+	tally, weights := doc.tally()
 	return s.decide(st.policy, policy.Request{
 		Kind: policy.Inline, Path: doc.Path, WorkspaceRoot: s.workspaceRoot(doc.Path),
-		LanguageID: doc.LanguageID, Findings: doc.AllFindings(),
+		LanguageID: doc.LanguageID, Findings: tally, Weights: weights,
 	}, doc.Target)
+}
+
+// tally is doc's findings for a decision on the whole document: the first
+// finding of each rule and category, in order, and how many there are of
+// it (policy.Request.Weights). A document with tens of thousands of
+// findings holds a few dozen kinds, so this is what is copied and decided
+// on when its findings change, not every finding.
+func (d *Document) tally() ([]redact.Finding, []int) {
+	type kind struct {
+		rule string
+		cat  redact.Category
+	}
+	var fs []redact.Finding
+	var weights []int
+	at := map[kind]int{}
+	for sp := range d.findings.All() {
+		k := kind{sp.Value.RuleID, sp.Value.Category}
+		if i, ok := at[k]; ok {
+			weights[i]++
+			continue
+		}
+		at[k] = len(fs)
+		f := *sp.Value
+		f.Start, f.End = sp.Start, sp.End
+		fs, weights = append(fs, f), append(weights, 1)
+	}
+	return fs, weights
 }
 
 // documentChanged refreshes a document's status and diagnostics. It runs on
@@ -95,8 +124,13 @@ func (s *Server) documentChanged(doc *Document) {
 // scheduleDiagnostics arranges for doc's diagnostics to be published when
 // its findings, decision or settings differ from what was published last:
 // at once after a quiet spell (in order with the other messages), else by
-// a timer when diagnosticsEvery has passed, with the newest snapshot then.
-// The timer's goroutine is the session's (s.wg). s.uiMu is held.
+// a timer, with the newest snapshot then. Publications are spaced by
+// diagnosticsEvery, or by diagnosticsCostFactor times what the last one
+// took when that is longer, and one that took more than publishInlineMax
+// is made on the timer's goroutine, off the read loop: a document with tens
+// of thousands of findings, typed in where they change, costs the session a
+// bounded share of its time and keystrokes do not wait for it. s.uiMu is
+// held.
 func (s *Server) scheduleDiagnostics(ui *docUI, doc *Document, dec policy.Decision, st *settings) {
 	if ui.pubOnce && ui.pending == nil && ui.pubGen == doc.FindingsGen && ui.pubSt == st && ui.pubDec == dec {
 		return
@@ -106,43 +140,101 @@ func (s *Server) scheduleDiagnostics(ui *docUI, doc *Document, dec policy.Decisi
 	if ui.timer != nil {
 		return // the running timer publishes the newest snapshot
 	}
-	wait := diagnosticsEvery - time.Since(ui.lastPub)
-	if wait <= 0 {
+	if ui.pubCost < publishInlineMax && time.Since(ui.lastPub) >= ui.publishGap() {
 		s.publishPending(doc.URI, ui)
 		return
 	}
+	s.publishLater(doc.URI, ui)
+}
+
+const (
+	// diagnosticsEvery is the least time between two publications for
+	// one document: a change after a quiet spell publishes at once, a
+	// burst of keystrokes after it once more at the end.
+	diagnosticsEvery = 50 * time.Millisecond
+	// diagnosticsCostFactor keeps publishing to a tenth of the time.
+	diagnosticsCostFactor = 10
+	// publishInlineMax is the most a publication may take on the read loop.
+	publishInlineMax = time.Millisecond
+)
+
+func (ui *docUI) publishGap() time.Duration {
+	return max(diagnosticsEvery, diagnosticsCostFactor*ui.pubCost)
+}
+
+// publishLater starts ui's timer: when the gap since the last publication
+// has passed, the pending snapshot is encoded on the timer's goroutine
+// (the session's: s.wg) without s.uiMu, then sent unless something newer
+// was sent meanwhile or the document closed; a change that arrived while
+// it was encoded starts the timer again. s.uiMu is held.
+func (s *Server) publishLater(uri string, ui *docUI) {
 	if s.uiStopped {
 		return // the session is ending: no new timer (s.wg is being waited for)
 	}
 	s.wg.Add(1)
-	ui.timer = time.AfterFunc(wait, func() {
+	ui.timer = time.AfterFunc(max(0, ui.publishGap()-time.Since(ui.lastPub)), func() {
 		defer s.wg.Done()
+		s.uiMu.Lock()
+		doc, dec, seq := ui.takePending()
+		refusal := ui.refusal
+		s.uiMu.Unlock()
+		var params json.RawMessage
+		var n int
+		start := time.Now()
+		if doc != nil && s.ctx.Err() == nil {
+			params, n = s.diagnosticsJSON(doc, dec, refusal)
+		}
+		cost := time.Since(start)
 		s.uiMu.Lock()
 		defer s.uiMu.Unlock()
 		ui.timer = nil
-		if s.ctx.Err() == nil {
-			s.publishPending(doc.URI, ui)
+		if doc != nil && s.ctx.Err() == nil {
+			s.sendDiagnostics(uri, ui, seq, params, n, cost)
+		}
+		if ui.pending != nil && !ui.closed && s.ctx.Err() == nil {
+			s.publishLater(uri, ui)
 		}
 	})
 }
 
-// publishPending publishes ui's pending snapshot unless the document was
-// closed. s.uiMu is held, so a close (which clears the diagnostics) cannot
-// overtake it.
-func (s *Server) publishPending(uri string, ui *docUI) {
+// takePending takes ui's pending snapshot for publication (nil when there
+// is none or the document closed) with its sequence number.
+func (ui *docUI) takePending() (*Document, policy.Decision, uint64) {
 	doc, dec := ui.pending, ui.pendingDec
 	ui.pending = nil
-	ui.lastPub = time.Now()
-	if ui.closed || doc == nil {
+	ui.seq++
+	if ui.closed {
+		doc = nil
+	}
+	return doc, dec, ui.seq
+}
+
+// publishPending publishes ui's pending snapshot now, unless the document
+// was closed. s.uiMu is held, so a close (which clears the diagnostics)
+// cannot overtake it.
+func (s *Server) publishPending(uri string, ui *docUI) {
+	doc, dec, seq := ui.takePending()
+	if doc == nil {
 		return
 	}
-	wasShowing := ui.published
-	diags := s.diagnostics(doc, dec, ui.refusal)
-	ui.published = len(diags) > 0
-	if len(diags) > 0 || wasShowing {
-		v := doc.Version
-		s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: uri, Version: &v, Diagnostics: diags})
+	start := time.Now()
+	params, n := s.diagnosticsJSON(doc, dec, ui.refusal)
+	s.sendDiagnostics(uri, ui, seq, params, n, time.Since(start))
+}
+
+// sendDiagnostics sends the publication of snapshot seq, which took cost
+// to encode, unless the document closed or a newer snapshot's was sent
+// already. s.uiMu is held.
+func (s *Server) sendDiagnostics(uri string, ui *docUI, seq uint64, params json.RawMessage, n int, cost time.Duration) {
+	ui.lastPub, ui.pubCost = time.Now(), cost
+	if ui.closed || seq <= ui.sentSeq {
+		return
 	}
+	ui.sentSeq = seq
+	if n > 0 || ui.published {
+		s.notify("textDocument/publishDiagnostics", params)
+	}
+	ui.published = n > 0
 }
 
 // publishDiagnostics publishes doc's diagnostics now (a refusal was shown
@@ -163,14 +255,58 @@ func (s *Server) publishDiagnostics(doc *Document, dec policy.Decision) {
 	s.publishPending(doc.URI, ui)
 }
 
-// diagnostics are doc's findings and, when it is blocked or a request for it
-// was refused, a warning on line 1.
-func (s *Server) diagnostics(doc *Document, dec policy.Decision, refusal string) []Diagnostic {
+// diagnosticsJSON is the publishDiagnostics params for doc, encoded, and
+// how many diagnostics they hold: doc's findings and, when it is blocked or
+// a request for it was refused, a warning on line 1.
+//
+// A large document holds tens of thousands of findings, so they are
+// encoded by hand straight from the stored spans: each range from the
+// span's offsets by one pass of a position cursor, the fields that depend
+// only on the rule encoded once per rule. The bytes are those
+// encoding/json writes for PublishDiagnosticsParams.
+func (s *Server) diagnosticsJSON(doc *Document, dec policy.Decision, refusal string) (json.RawMessage, int) {
 	enc := s.encoding()
-	diags := make([]Diagnostic, 0, doc.FindingCount()+1)
+	head := s.headDiagnostics(doc, dec, refusal, enc)
+	buf := make([]byte, 0, 64+len(doc.URI)+160*(len(head)+doc.FindingCount()))
+	buf = append(buf, `{"uri":`...)
+	buf = appendJSON(buf, doc.URI)
+	buf = strconv.AppendInt(append(buf, `,"version":`...), int64(doc.Version), 10)
+	buf = append(buf, `,"diagnostics":[`...)
+	for i, d := range head {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSON(buf, d)
+	}
+	n := len(head)
+	tails := map[string][]byte{} // rule ID -> the diagnostic after its range
+	starts, ends := doc.Text.Cursor(enc), doc.Text.Cursor(enc)
+	for sp := range doc.findings.All() {
+		f := sp.Value
+		tail, ok := tails[f.RuleID]
+		if !ok {
+			tail = append(appendJSON([]byte(`,"severity":`+strconv.Itoa(SeverityInformation)+`,"code":`), f.RuleID), `,"source":"veil","message":`...)
+			tail = append(appendJSON(tail, f.Description+" — masked before any model sees it"), '}')
+			tails[f.RuleID] = tail
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"range":`...)
+		buf = appendRange(buf, starts.Position(sp.Start), ends.Position(sp.End))
+		buf = append(buf, tail...)
+		n++
+	}
+	return append(buf, "]}"...), n
+}
+
+// headDiagnostics are the warnings on line 1 ahead of the findings: the
+// document is blocked, a request for it was refused.
+func (s *Server) headDiagnostics(doc *Document, dec policy.Decision, refusal string, enc Encoding) []Diagnostic {
+	var head []Diagnostic
+	_, end := doc.Text.LineRange(0)
 	if dec.Route != policy.Local {
-		_, end := doc.Text.LineRange(0)
-		diags = append(diags, Diagnostic{
+		head = append(head, Diagnostic{
 			Range:    doc.Text.Range(0, end, enc),
 			Severity: SeverityWarning,
 			Code:     "veil-blocked",
@@ -180,20 +316,26 @@ func (s *Server) diagnostics(doc *Document, dec policy.Decision, refusal string)
 	}
 	if refusal != "" {
 		d := refusalDiagnostic(refusal)
-		_, end := doc.Text.LineRange(0)
 		d.Range = doc.Text.Range(0, end, enc)
-		diags = append(diags, d)
+		head = append(head, d)
 	}
-	for _, f := range doc.AllFindings() {
-		diags = append(diags, Diagnostic{
-			Range:    doc.Text.Range(f.Start, f.End, enc),
-			Severity: SeverityInformation,
-			Code:     f.RuleID,
-			Source:   "veil",
-			Message:  f.Description + " — masked before any model sees it",
-		})
-	}
-	return diags
+	return head
+}
+
+// appendJSON appends v as encoding/json writes it (v is a string or a
+// Diagnostic, which always encode).
+func appendJSON(buf []byte, v any) []byte {
+	b, _ := json.Marshal(v)
+	return append(buf, b...)
+}
+
+// appendRange appends r as encoding/json writes a Range.
+func appendRange(buf []byte, start, end Position) []byte {
+	buf = strconv.AppendUint(append(buf, `{"start":{"line":`...), uint64(start.Line), 10)
+	buf = strconv.AppendUint(append(buf, `,"character":`...), uint64(start.Character), 10)
+	buf = strconv.AppendUint(append(buf, `},"end":{"line":`...), uint64(end.Line), 10)
+	buf = strconv.AppendUint(append(buf, `,"character":`...), uint64(end.Character), 10)
+	return append(buf, "}}"...)
 }
 
 func (s *Server) documentClosed(uri string) {

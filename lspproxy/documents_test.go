@@ -279,6 +279,38 @@ func TestDiagnosticsOnlyWhenFindingsChange(t *testing.T) {
 	}
 }
 
+// TestDiagnosticsSpacedByTheirCost: after a publication that took long (a
+// document with tens of thousands of findings), the next waits ten times
+// as long, however many changes arrive, and then carries the newest state.
+func TestDiagnosticsSpacedByTheirCost(t *testing.T) {
+	sec := newSecrets(22)
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	uri := "file:///work/ws/d.go"
+	c.open(uri, "go", "package a\n\nconst tok = \""+sec.github()+"\"\n")
+	c.notification("textDocument/publishDiagnostics")
+	const cost = 40 * time.Millisecond
+	c.srv.uiMu.Lock()
+	ui := c.srv.ui[uri]
+	ui.pubCost, ui.lastPub = cost, time.Now()
+	since := ui.lastPub
+	c.srv.uiMu.Unlock()
+	for i := range 5 {
+		p := map[string]any{"line": 1, "character": 0}
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": uri, "version": i + 2},
+			"contentChanges": []any{map[string]any{"range": map[string]any{"start": p, "end": p}, "text": "var k" + strconv.Itoa(i) + " = \"" + sec.aws() + "\"\n"}},
+		})
+	}
+	d := c.notification("textDocument/publishDiagnostics")
+	if waited := time.Since(since); waited < diagnosticsCostFactor*cost {
+		t.Errorf("published %v after a publication that took %v, want at least %v", waited, cost, diagnosticsCostFactor*cost)
+	}
+	if n := len(get(d, "params", "diagnostics").([]any)); n != 6 {
+		t.Errorf("the spaced publication holds %d diagnostics, want all 6", n)
+	}
+}
+
 // TestTextMeter: the meter follows opens, edits, closes and the end of the
 // session, and reports each MiB of movement.
 func TestTextMeter(t *testing.T) {

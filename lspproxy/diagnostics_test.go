@@ -1,0 +1,48 @@
+package lspproxy
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/veil-dev/veil/policy"
+)
+
+// diagnosticsJSON writes, by hand, exactly what encoding/json writes for the
+// same diagnostics built the plain way (each range by Text.Range): in both
+// encodings, with CRLF and lone CR line ends, characters outside the BMP
+// before findings, a URI that encoding/json escapes, and the blocked and
+// refused warnings ahead of the findings.
+func TestDiagnosticsJSONMatchesEncodingJSON(t *testing.T) {
+	text, _ := sampleSource(newSecrets(21), 24<<10)
+	text = strings.Replace(text, "\n", "\r\n", 40)
+	text = strings.Replace(text, "\n", "\r", 15)
+	docs := newDocuments(testScanner(testDetector(t)), nil)
+	doc := docs.open(TextDocumentItem{URI: "file:///work/ws/a&b<c>é.go", Version: 7, Text: text})
+	if doc.FindingCount() < 20 {
+		t.Fatalf("only %d findings", doc.FindingCount())
+	}
+	blocked := policy.Decision{Route: policy.Block, Reason: "blocked: a <rule> & more"}
+	for _, enc := range []Encoding{UTF16, UTF8} {
+		for _, tc := range []struct {
+			dec     policy.Decision
+			refusal string
+		}{{policy.Decision{Route: policy.Local}, ""}, {blocked, "blocked: leak guard"}} {
+			s := &Server{enc: enc}
+			got, n := s.diagnosticsJSON(doc, tc.dec, tc.refusal)
+			want := s.headDiagnostics(doc, tc.dec, tc.refusal, enc)
+			for _, f := range doc.AllFindings() {
+				want = append(want, Diagnostic{Range: doc.Text.Range(f.Start, f.End, enc), Severity: SeverityInformation,
+					Code: f.RuleID, Source: "veil", Message: f.Description + " — masked before any model sees it"})
+			}
+			v := doc.Version
+			wantJSON, err := json.Marshal(PublishDiagnosticsParams{URI: doc.URI, Version: &v, Diagnostics: want})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(want) || string(got) != string(wantJSON) {
+				t.Fatalf("%v: %d diagnostics, want %d; JSON differs:\n%.400s\nwant\n%.400s", enc, n, len(want), got, wantJSON)
+			}
+		}
+	}
+}
