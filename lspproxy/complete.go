@@ -185,6 +185,9 @@ type prompt struct {
 	decision policy.Decision
 	skip     string // non-empty: do not ask the model (why)
 	values   []string
+	// nbValues are the values masked in each neighbour, each list as
+	// checkValues leaves it (the cached neighbour's own, not copies).
+	nbValues [][]string
 }
 
 func (pr *prompt) bytes() int {
@@ -234,16 +237,10 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 	if err != nil {
 		return pr, err
 	}
-	n := len(fs)
-	for _, vs := range nbValues {
-		n += len(vs)
-	}
-	pr.values = make([]string, 0, n)
+	pr.nbValues = nbValues
+	pr.values = make([]string, 0, len(fs))
 	for _, f := range fs {
 		pr.values = append(pr.values, string(w.slice(f.Start, f.End)))
-	}
-	for _, vs := range nbValues {
-		pr.values = append(pr.values, vs...)
 	}
 	pr.values = checkValues(pr.values) // the leak guard's order, made once
 	prefix, suffix, picked, err := cutContext(m.Redacted(), m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
@@ -468,6 +465,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 		for _, f := range fs {
 			e.values = append(e.values, string(w.slice(f.Start, f.End)))
 		}
+		e.values = checkValues(e.values)
 	}
 	p.nbMu.Lock()
 	if len(p.nbCache) >= neighbourCacheMax {
@@ -479,29 +477,26 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 }
 
 // leakCheck is the last guard before the model: no value that was found in
-// the window, and no value the vault knows, may appear anywhere in the
-// prompt. The values are looked for in each part in one pass (see
-// valueFilter); only when one is there are they looked for one by one, so
-// the refusal names the same value it always did.
+// the window or in a neighbour, and no value the vault knows, may appear
+// anywhere in the prompt. The values are looked for in each part in one
+// pass (see valueFilter); only when one is there are they gathered and
+// looked for one by one, so the refusal names the same value it always did.
 func (p *pipeline) leakCheck(pr *prompt) error {
 	parts := []string{pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path}
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
-	values := checkedValues(pr.values)
+	groups := append(make([][]string, 0, 1+len(pr.nbValues)), checkedValues(pr.values))
+	for _, vs := range pr.nbValues {
+		groups = append(groups, checkedValues(vs))
+	}
 	var vf valueFilter
-	vf.add(values)
+	for _, vs := range groups {
+		vf.add(vs)
+	}
 	for i, part := range parts {
-		switch {
-		case !vf.anyIn(part, values):
-		case i < 3:
-			return leakGuard("prompt", values, parts[:3])
-		default:
-			for _, v := range values {
-				if strings.Contains(part, v) {
-					return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
-				}
-			}
+		if vf.anyIn(part, groups) {
+			return leakIn(parts, i, slices.Concat(groups...))
 		}
 	}
 	for i, part := range parts {
@@ -510,6 +505,22 @@ func (p *pipeline) leakCheck(pr *prompt) error {
 		}
 	}
 	return nil
+}
+
+// leakIn is the refusal for a prompt whose part i holds one of values (the
+// first such part): the first value, in checkedValues' order, in any of
+// the prefix, suffix and path, or else in part i.
+func leakIn(parts []string, i int, values []string) error {
+	values = checkedValues(values)
+	if i < 3 {
+		return leakGuard("prompt", values, parts[:3])
+	}
+	for _, v := range values {
+		if strings.Contains(parts[i], v) {
+			return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+		}
+	}
+	return fmt.Errorf("lspproxy: leak guard: a masked value is still in the prompt")
 }
 
 // checkedValues is the values the leak guard looks for: each one of 4

@@ -346,15 +346,15 @@ func (f *valueFilter) add(values []string) {
 	}
 }
 
-// anyIn reports whether one of values (checkedValues: sorted, 4 bytes or
-// more, the ones added) is in part.
-func (f *valueFilter) anyIn(part string, values []string) bool {
-	if len(values) == 0 || len(part) < 4 {
+// anyIn reports whether one of the values in groups (each as
+// checkedValues returns it, all added) is in part.
+func (f *valueFilter) anyIn(part string, groups [][]string) bool {
+	if len(part) < 4 || !slices.ContainsFunc(groups, func(vs []string) bool { return len(vs) > 0 }) {
 		return false
 	}
 	x := head4(part)
 	for i := 0; ; i++ {
-		if b := valueBit(x); f[b/64]&(1<<(b%64)) != 0 && startsWithAny(part[i:], values) {
+		if b := valueBit(x); f[b/64]&(1<<(b%64)) != 0 && startsWithAny(part[i:], groups) {
 			return true
 		}
 		if i+4 >= len(part) {
@@ -365,14 +365,16 @@ func (f *valueFilter) anyIn(part string, values []string) bool {
 }
 
 // startsWithAny reports whether s (4 bytes or more) starts with one of
-// values (sorted, each 4 bytes or more: those sharing s's first four bytes
-// are next to each other).
-func startsWithAny(s string, values []string) bool {
+// the values in groups (each sorted, each value 4 bytes or more: those
+// sharing s's first four bytes are next to each other).
+func startsWithAny(s string, groups [][]string) bool {
 	head := s[:4]
-	j, _ := slices.BinarySearchFunc(values, head, func(v, h string) int { return strings.Compare(v[:4], h) })
-	for ; j < len(values) && values[j][:4] == head; j++ {
-		if strings.HasPrefix(s, values[j]) {
-			return true
+	for _, values := range groups {
+		j, _ := slices.BinarySearchFunc(values, head, func(v, h string) int { return strings.Compare(v[:4], h) })
+		for ; j < len(values) && values[j][:4] == head; j++ {
+			if strings.HasPrefix(s, values[j]) {
+				return true
+			}
 		}
 	}
 	return false

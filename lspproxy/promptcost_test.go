@@ -13,8 +13,9 @@ import (
 )
 
 // The leak guard's one-pass filter finds a value exactly when
-// strings.Contains does, for values sharing their first bytes, values at
-// a part's very end, parts shorter than a value and values of 4 bytes.
+// strings.Contains does, for values sharing their first bytes (within a
+// group and across groups), values at a part's very end, parts shorter
+// than a value, values of 4 bytes and empty groups.
 func TestValueFilterMatchesContains(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	const alpha = "ab_AK" // a small alphabet: values share heads and recur
@@ -25,21 +26,27 @@ func TestValueFilterMatchesContains(t *testing.T) {
 		}
 		return string(b)
 	}
-	for round := range 2000 {
-		values := make([]string, r.IntN(12))
-		for i := range values {
-			values[i] = word(4 + r.IntN(5))
+	for round := range 3000 {
+		groups := make([][]string, r.IntN(4))
+		var all []string
+		for g := range groups {
+			for range r.IntN(8) {
+				groups[g] = append(groups[g], word(4+r.IntN(5)))
+			}
+			groups[g] = checkedValues(groups[g])
+			all = append(all, groups[g]...)
 		}
-		values = checkedValues(values)
 		part := word(r.IntN(40))
-		if r.IntN(3) == 0 && len(values) > 0 { // plant one at the end
-			part += values[r.IntN(len(values))]
+		if r.IntN(3) == 0 && len(all) > 0 { // plant one at the end
+			part += all[r.IntN(len(all))]
 		}
 		var vf valueFilter
-		vf.add(values)
-		want := slices.ContainsFunc(values, func(v string) bool { return strings.Contains(part, v) })
-		if got := vf.anyIn(part, values); got != want {
-			t.Fatalf("round %d: anyIn(%q, %q) = %v, strings.Contains says %v", round, part, values, got, want)
+		for _, g := range groups {
+			vf.add(g)
+		}
+		want := slices.ContainsFunc(all, func(v string) bool { return strings.Contains(part, v) })
+		if got := vf.anyIn(part, groups); got != want {
+			t.Fatalf("round %d: anyIn(%q, %q) = %v, strings.Contains says %v", round, part, groups, got, want)
 		}
 	}
 }
@@ -165,4 +172,79 @@ func TestPromptKeepsNoWindowBytes(t *testing.T) {
 	if !checked {
 		t.Fatal("the window's buffer never came back from the pool")
 	}
+}
+
+// leakCheck refuses exactly the prompts, naming exactly the value, that
+// reading every part for every value of the window and the neighbours
+// together (leakGuard on the prefix, suffix and path, then each
+// neighbour part in turn) does.
+func TestLeakCheckNamesTheSameValue(t *testing.T) {
+	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "xyK_"[r.IntN(4)]
+		}
+		return string(b)
+	}
+	pick := func(vs []string) string {
+		if len(vs) == 0 || r.IntN(2) == 0 {
+			return word(r.IntN(12))
+		}
+		return word(r.IntN(3)) + vs[r.IntN(len(vs))] + word(r.IntN(3))
+	}
+	refused := 0
+	for round := range 1500 {
+		pr := &prompt{}
+		for range r.IntN(5) {
+			pr.values = append(pr.values, word(3+r.IntN(5)))
+		}
+		all := slices.Clone(pr.values)
+		for range r.IntN(3) {
+			var vs []string
+			for range r.IntN(4) {
+				vs = append(vs, word(3+r.IntN(5)))
+			}
+			all = append(all, vs...)
+			pr.nbValues = append(pr.nbValues, checkValues(vs))
+		}
+		pr.fim = localmodel.FIMRequest{Prefix: pick(all), Suffix: pick(all), Path: pick(all)}
+		for range len(pr.nbValues) {
+			pr.fim.Neighbors = append(pr.fim.Neighbors, localmodel.Snippet{Path: pick(all), Text: pick(all)})
+		}
+		want := legacyLeakGuard(pr, checkedValues(all))
+		got := s.ai.leakCheck(pr)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("round %d: leakCheck says %v, reading every value in every part says %v", round, got, want)
+		}
+		if got != nil {
+			refused++
+		}
+	}
+	if refused < 100 {
+		t.Fatalf("only %d of the prompts held a value: the test does not exercise refusals", refused)
+	}
+}
+
+// legacyLeakGuard is the value check leakCheck made before it read each
+// part once: every value looked for in every part in turn.
+func legacyLeakGuard(pr *prompt, values []string) error {
+	parts := []string{pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path}
+	if err := leakGuard("prompt", values, parts); err != nil {
+		return err
+	}
+	for _, n := range pr.fim.Neighbors {
+		for _, part := range []string{n.Text, n.Path} {
+			for _, v := range values {
+				if strings.Contains(part, v) {
+					return fmt.Errorf("lspproxy: leak guard: a masked value (%s) is still in the prompt", redact.Preview(v))
+				}
+			}
+		}
+	}
+	return nil
 }
