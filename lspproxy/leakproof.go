@@ -320,15 +320,21 @@ func freshFindings(st *settings, scannedBy *detectorFuture, scanPath string, w t
 	return sortedUnique(fs)
 }
 
-// valueFilter holds a bit for the first four bytes of each value the leak
-// guard looks for, so that a part is read once for all the values (one
-// filter probe a byte, a binary search on a hit) rather than once for each
-// (strings.Contains per value, the prompt's main cost before). A miss is
-// exact: a value's first four bytes always hit.
-type valueFilter [1 << valueFilterBits / 64]uint64
+// valueFilter lets the leak guard read a part once for all the values it
+// looks for (rather than strings.Contains once for each, the prompt's main
+// cost before): a value of 4 bytes or more starting at p covers one of
+// the positions 0, 3, 6, … in [p, p+2], where the part's next two bytes
+// are one of the value's first three pairs. So the part is probed every
+// third byte in a table of those pairs; a hit checks the (up to three)
+// starts it stands for in a filter over the values' first four bytes, and
+// a hit there searches the sorted values. A miss is exact.
+type valueFilter struct {
+	pairs [1 << 16 / 64]uint64
+	heads [1 << valueFilterBits / 64]uint64
+}
 
-// valueFilterBits sizes the filter: 512 bytes on the stack, a few percent
-// of bits set for a few hundred values.
+// valueFilterBits sizes the filter over first four bytes: a few percent of
+// bits set for a few hundred values.
 const valueFilterBits = 12
 
 func valueBit(x uint32) uint32 { return x * 0x9E3779B1 >> (32 - valueFilterBits) }
@@ -338,11 +344,18 @@ func head4(s string) uint32 {
 	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
+// pairAt is the two bytes of s at i, little-endian.
+func pairAt(s string, i int) uint16 { return uint16(s[i]) | uint16(s[i+1])<<8 }
+
 // add sets the bits of values (each 4 bytes or more).
 func (f *valueFilter) add(values []string) {
 	for _, v := range values {
+		for o := range 3 {
+			g := pairAt(v, o)
+			f.pairs[g/64] |= 1 << (g % 64)
+		}
 		b := valueBit(head4(v))
-		f[b/64] |= 1 << (b % 64)
+		f.heads[b/64] |= 1 << (b % 64)
 	}
 }
 
@@ -352,16 +365,17 @@ func (f *valueFilter) anyIn(part string, groups [][]string) bool {
 	if len(part) < 4 || !slices.ContainsFunc(groups, func(vs []string) bool { return len(vs) > 0 }) {
 		return false
 	}
-	x := head4(part)
-	for i := 0; ; i++ {
-		if b := valueBit(x); f[b/64]&(1<<(b%64)) != 0 && startsWithAny(part[i:], groups) {
-			return true
+	for i := 0; i+2 <= len(part); i += 3 {
+		if g := pairAt(part, i); f.pairs[g/64]&(1<<(g%64)) == 0 {
+			continue
 		}
-		if i+4 >= len(part) {
-			return false
+		for p := max(0, i-2); p <= i && p+4 <= len(part); p++ {
+			if b := valueBit(head4(part[p:])); f.heads[b/64]&(1<<(b%64)) != 0 && startsWithAny(part[p:], groups) {
+				return true
+			}
 		}
-		x = x>>8 | uint32(part[i+4])<<24
 	}
+	return false
 }
 
 // startsWithAny reports whether s (4 bytes or more) starts with one of
