@@ -26,6 +26,12 @@ const (
 	// filterBits-coarseBits bits dropped, so it is set whenever that one
 	// is, and a miss in it is a miss in both.
 	coarseBits = 16
+	// pairStride: while few pairs are set (pairsSparse), a scan probes
+	// every pairStride-th byte in the pair table (see scanSparse). A value
+	// of knownMinLen bytes or more covers one such position in its first
+	// pairStride bytes, with the pair there inside its first six.
+	pairStride  = 4
+	pairsSparse = 1 << 10
 	// knownMaxBytes bounds the index; beyond it the older half is dropped.
 	knownMaxBytes = 32 << 20
 )
@@ -33,10 +39,14 @@ const (
 // knownIndex is the set of known values. Safe for concurrent use.
 type knownIndex struct {
 	// mu guards everything below.
-	mu       sync.RWMutex
-	filter   *[1 << filterBits / 64]uint64 // bits over hashed anchors
-	coarse   *[1 << coarseBits / 64]uint64 // filter folded (see coarseBits)
-	byAnchor map[uint64][]int32            // first 6 bytes (little-endian) → value ids
+	mu     sync.RWMutex
+	filter *[1 << filterBits / 64]uint64 // bits over hashed anchors
+	coarse *[1 << coarseBits / 64]uint64 // filter folded (see coarseBits)
+	// pairs has a bit for every two bytes at offsets 0 to pairStride-1
+	// of a value; pairsSet counts the bits set.
+	pairs    *[1 << 16 / 64]uint64
+	pairsSet int
+	byAnchor map[uint64][]int32 // first 6 bytes (little-endian) → value ids
 	values   []knownValue
 	ids      map[string]int32
 	bytes    int
@@ -56,7 +66,7 @@ type knownValue struct {
 
 func newKnownIndex() *knownIndex {
 	return &knownIndex{filter: new([1 << filterBits / 64]uint64), coarse: new([1 << coarseBits / 64]uint64),
-		byAnchor: map[uint64][]int32{}, ids: map[string]int32{}}
+		pairs: new([1 << 16 / 64]uint64), byAnchor: map[uint64][]int32{}, ids: map[string]int32{}}
 }
 
 func anchorBit(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> (64 - filterBits) }
@@ -106,6 +116,12 @@ func (k *knownIndex) insert(kv knownValue) {
 	k.filter[bit/64] |= 1 << (bit % 64)
 	c := bit >> (filterBits - coarseBits)
 	k.coarse[c/64] |= 1 << (c % 64)
+	for o := range pairStride {
+		if g := uint16(a >> (8 * o)); k.pairs[g/64]&(1<<(g%64)) == 0 {
+			k.pairs[g/64] |= 1 << (g % 64)
+			k.pairsSet++
+		}
+	}
 	k.byAnchor[a] = append(k.byAnchor[a], id)
 }
 
@@ -113,6 +129,7 @@ func (k *knownIndex) insert(kv knownValue) {
 func (k *knownIndex) dropOlderHalf() {
 	keep := k.values[len(k.values)/2:]
 	k.filter, k.coarse = new([1 << filterBits / 64]uint64), new([1 << coarseBits / 64]uint64)
+	k.pairs, k.pairsSet = new([1 << 16 / 64]uint64), 0
 	k.byAnchor, k.ids, k.values, k.bytes, k.longest = map[uint64][]int32{}, map[string]int32{}, nil, 0, 0
 	for _, kv := range keep {
 		k.insert(kv)
@@ -154,26 +171,56 @@ func scanKnown[T string | []byte](k *knownIndex, text T, fn func(s, e int, kv *k
 	if len(k.values) == 0 || len(text) < knownMinLen {
 		return
 	}
+	if k.pairsSet <= pairsSparse {
+		scanSparse(k, text, fn)
+		return
+	}
 	x := anchor(text, 0)
 	coarse, fine := k.coarse, k.filter
 	for i := 0; ; i++ {
-		if mayStart(coarse, fine, x) {
-			best := -1
-			for _, id := range k.byAnchor[x] {
-				v := k.values[id].value
-				if len(v) <= len(text)-i && string(text[i:i+len(v)]) == v && (best < 0 || len(v) > len(k.values[best].value)) {
-					best = int(id)
-				}
-			}
-			if best >= 0 && !fn(i, i+len(k.values[best].value), &k.values[best]) {
-				return
-			}
+		if mayStart(coarse, fine, x) && !reportAt(k, text, i, x, fn) {
+			return
 		}
 		if i+knownMinLen >= len(text) {
 			return
 		}
 		x = x>>8 | uint64(text[i+knownMinLen])<<40
 	}
+}
+
+// scanSparse is scanKnown reading every pairStride-th byte: a value
+// starting at p covers the position i in [p, p+pairStride) that is a
+// multiple of pairStride, and text[i:i+2] is then one of its pairs; so
+// only where the pair table has text[i:i+2] are the starts i-pairStride+1
+// to i (in order: leftmost first still) looked at, as scanKnown looks at
+// every start. k.mu is held.
+func scanSparse[T string | []byte](k *knownIndex, text T, fn func(s, e int, kv *knownValue) bool) {
+	coarse, fine, pairs := k.coarse, k.filter, k.pairs
+	last := len(text) - knownMinLen // the last start a value fits at
+	for i := 0; i <= last+pairStride-1 && i+2 <= len(text); i += pairStride {
+		if g := uint16(text[i]) | uint16(text[i+1])<<8; pairs[g/64]&(1<<(g%64)) == 0 {
+			continue
+		}
+		for p := max(0, i-pairStride+1); p <= i && p <= last; p++ {
+			if x := anchor(text, p); mayStart(coarse, fine, x) && !reportAt(k, text, p, x, fn) {
+				return
+			}
+		}
+	}
+}
+
+// reportAt calls fn with the longest known value at text[i:] whose first
+// six bytes are x, if any, and returns what fn returns (true: none).
+// k.mu is held.
+func reportAt[T string | []byte](k *knownIndex, text T, i int, x uint64, fn func(s, e int, kv *knownValue) bool) bool {
+	best := -1
+	for _, id := range k.byAnchor[x] {
+		v := k.values[id].value
+		if len(v) <= len(text)-i && string(text[i:i+len(v)]) == v && (best < 0 || len(v) > len(k.values[best].value)) {
+			best = int(id)
+		}
+	}
+	return best < 0 || fn(i, i+len(k.values[best].value), &k.values[best])
 }
 
 // findings returns the known values in text as findings, overlapping

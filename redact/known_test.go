@@ -145,6 +145,18 @@ func BenchmarkKnown(b *testing.B) {
 			}
 		})
 	}
+	// A session's worth of values: the sparse scan.
+	few := NewVault(testKey, 0)
+	for range 150 {
+		s := "AKIA" + randString(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+		mustMask(b, few, s, []Finding{{RuleID: "r", Category: Secret, Start: 0, End: len(s)}})
+	}
+	b.Run("scan-8KB-150-values", func(b *testing.B) {
+		b.SetBytes(8 << 10)
+		for b.Loop() {
+			few.Known(src[:8<<10])
+		}
+	})
 	b.Run("add", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
@@ -235,6 +247,51 @@ func TestAppendKnownKeepsDst(t *testing.T) {
 			if got[1+i] != want[i] {
 				t.Errorf("room %d: finding %d is %v, Known's is %v", room, i, spans(got[1+i:2+i]), spans(want[i:i+1]))
 			}
+		}
+	}
+}
+
+// The sparse scan (every fourth byte in the pair table) reports exactly
+// what reading every byte reports, in the same order: values sharing
+// their first bytes, overlapping, at the text's very start and end, in
+// texts shorter than a value; and it is the scan used while few pairs are
+// set.
+func TestKnownSparseScanMatchesEveryByte(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const alpha = "abAB_-" // a small alphabet: values share anchors and recur
+	for round := range 400 {
+		k := newKnownIndex()
+		var vals []string
+		for range 1 + r.IntN(20) {
+			v := randString(r, alpha, knownMinLen+r.IntN(6))
+			k.add(v, "r", Secret)
+			vals = append(vals, v)
+		}
+		var b strings.Builder
+		for b.Len() < r.IntN(120) {
+			if r.IntN(3) == 0 {
+				b.WriteString(vals[r.IntN(len(vals))])
+			} else {
+				b.WriteString(randString(r, alpha, 1+r.IntN(5)))
+			}
+		}
+		text := []byte(b.String())
+		type hit struct{ s, e int }
+		collect := func() (out []hit) {
+			scanKnown(k, text, func(s, e int, kv *knownValue) bool {
+				out = append(out, hit{s, e})
+				return true
+			})
+			return out
+		}
+		if k.pairsSet > pairsSparse {
+			t.Fatalf("round %d: %d values set %d pairs: the sparse scan is not used", round, len(vals), k.pairsSet)
+		}
+		sparse := collect()
+		k.pairsSet = pairsSparse + 1 // every byte
+		every := collect()
+		if fmt.Sprint(sparse) != fmt.Sprint(every) {
+			t.Fatalf("round %d: sparse scan found %v, every byte %v in %q", round, sparse, every, text)
 		}
 	}
 }
