@@ -7,10 +7,9 @@ import "bytes"
 // base64 or PEM-like text cut at 64 columns) is read joined: the line's
 // last word, then the next line's first word after its indent and a comment
 // marker both lines start with, and on while a line is one word. Only breaks
-// where some byte of the last word starts a known value's first six bytes
-// (one filter probe a byte, as the plain pass) are joined, so a value with
-// blanks in it, or starting before the line's last word, is not seen
-// across a break. A base64 run that decodes to text holding a known value
+// where a known value may start in the last word and run on past the
+// line's end (see mayCross) are joined, so a value with blanks in it, or
+// starting before the line's last word, is not seen across a break. A base64 run that decodes to text holding a known value
 // is masked whole, as the decoding pass masks a blob a detector finds in.
 
 // wrapMarkers continue a comment, or a quoted mail, on the next line.
@@ -87,13 +86,17 @@ func (k *knownIndex) wrapBreaks(text []byte) []int {
 	return ends
 }
 
-// mayCross reports whether a known value's first six bytes (the filter)
-// may start in the word [ws, le) ending the line that starts at ls, and the
-// next line continues it. k.mu is held.
+// mayCross reports whether a known value may start in the word [ws, le)
+// ending the line that starts at ls and run on past le, and the next line
+// continues it: where six bytes of the word pass the filter, a value with
+// those first bytes must go on beyond the word's rest (one that ends within
+// the word is in the text as it is, and no view is needed to see it); in
+// the word's last five bytes, the filter on them joined with the next
+// line's first word. k.mu is held.
 func (k *knownIndex) mayCross(text []byte, ls, ws, le, nl int) bool {
 	j := ws
 	for ; j+knownMinLen <= le; j++ {
-		if k.mayStart(anchor(text, j)) {
+		if x := anchor(text, j); k.mayStart(x) && k.runsOn(text[j:le], x) {
 			return continuation(text, ls, nl) >= 0
 		}
 	}
@@ -107,6 +110,17 @@ func (k *knownIndex) mayCross(text []byte, ls, ws, le, nl int) bool {
 	n += copy(buf[n:], wordAt(text, cs))
 	for o := 0; o+knownMinLen <= n && o < le-j; o++ {
 		if k.mayStart(anchor(buf[:n], o)) {
+			return true
+		}
+	}
+	return false
+}
+
+// runsOn reports whether a known value whose first six bytes are x starts
+// with rest and is longer. k.mu is held.
+func (k *knownIndex) runsOn(rest []byte, x uint64) bool {
+	for _, id := range k.byAnchor[x] {
+		if v := k.values[id].value; len(v) > len(rest) && v[:len(rest)] == string(rest) {
 			return true
 		}
 	}
