@@ -334,10 +334,46 @@ func (p *pipeline) withTyped(st *settings, doc *Document, w textWindow, fs []red
 // sortedUnique sorts fs by Start and drops exact duplicates (a finding
 // both cached and re-scanned).
 func sortedUnique(fs []redact.Finding) []redact.Finding {
-	slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+	sortByStart(fs)
 	return slices.CompactFunc(fs, func(a, b redact.Finding) bool {
 		return a.Start == b.Start && a.End == b.End
 	})
+}
+
+// sortByStart sorts fs by Start exactly as slices.SortFunc does, findings
+// with equal Starts in the same order (which of two duplicates
+// sortedUnique keeps, and so the rule a value is masked under, stays as
+// it was): it sorts the findings' indices with the same comparisons, so
+// the sort makes the same moves, and then moves each 80-byte finding once
+// instead of at every step.
+func sortByStart(fs []redact.Finding) {
+	var buf [256]int32
+	if len(fs) > len(buf) {
+		slices.SortFunc(fs, func(a, b redact.Finding) int { return a.Start - b.Start })
+		return
+	}
+	idx := buf[:len(fs)]
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return fs[a].Start - fs[b].Start })
+	// fs[i] becomes the old fs[idx[i]], one cycle of the permutation at a
+	// time; a position done is marked idx[j] = j.
+	for i := range idx {
+		if idx[i] == int32(i) {
+			continue
+		}
+		tmp, j := fs[i], i
+		for {
+			k := int(idx[j])
+			idx[j] = int32(j)
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j], j = fs[k], k
+		}
+	}
 }
 
 func rebase(fs []redact.Finding, by int) []redact.Finding {

@@ -248,3 +248,38 @@ func legacyLeakGuard(pr *prompt, values []string) error {
 	}
 	return nil
 }
+
+// sortByStart leaves findings in exactly the order slices.SortFunc by
+// Start does, equal Starts included, for lengths that take every path of
+// the sort (insertion, partitions, the ninther, more than the index
+// buffer holds).
+func TestSortByStartIsSortFunc(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for round := range 3000 {
+		n := r.IntN(70)
+		if round%100 == 0 {
+			n = 200 + r.IntN(200)
+		}
+		fs := make([]redact.Finding, n)
+		for i := range fs {
+			start := r.IntN(1 + n/3) // many equal Starts
+			if round%3 == 0 {
+				start = i / 2 // nearly sorted runs
+			}
+			fs[i] = redact.Finding{RuleID: fmt.Sprint(i), Start: start, End: start + 1 + r.IntN(9)}
+		}
+		want := slices.Clone(fs)
+		slices.SortFunc(want, func(a, b redact.Finding) int { return a.Start - b.Start })
+		sortByStart(fs)
+		if !slices.Equal(fs, want) {
+			t.Fatalf("round %d (%d findings): the order differs from slices.SortFunc's", round, n)
+		}
+	}
+	fs := make([]redact.Finding, 200)
+	for i := range fs {
+		fs[i] = redact.Finding{Start: (i * 7919) % 97}
+	}
+	if n := testing.AllocsPerRun(10, func() { sortByStart(fs) }); n != 0 {
+		t.Errorf("sortByStart allocates %v times", n)
+	}
+}
