@@ -46,12 +46,14 @@ type knownIndex struct {
 	// of a value; pairsSet counts the bits set.
 	pairs    *[1 << 16 / 64]uint64
 	pairsSet int
-	byAnchor map[uint64][]int32 // first 6 bytes (little-endian) → value ids
-	values   []knownValue
-	ids      map[string]int32
-	bytes    int
-	longest  int    // the longest value's length
-	added    uint64 // values ever added; never decreases
+	// pairFirst has a bit for the first byte of every pair in pairs.
+	pairFirst [256 / 64]uint64
+	byAnchor  map[uint64][]int32 // first 6 bytes (little-endian) → value ids
+	values    []knownValue
+	ids       map[string]int32
+	bytes     int
+	longest   int    // the longest value's length
+	added     uint64 // values ever added; never decreases
 
 	// scratch holds *[]byte buffers for firstAll's byte copy of the text
 	// (the leak guard runs it on every part of every request).
@@ -121,6 +123,7 @@ func (k *knownIndex) insert(kv knownValue) {
 			k.pairs[g/64] |= 1 << (g % 64)
 			k.pairsSet++
 		}
+		k.pairFirst[byte(a>>(8*o))/64] |= 1 << (byte(a>>(8*o)) % 64)
 	}
 	k.byAnchor[a] = append(k.byAnchor[a], id)
 }
@@ -129,7 +132,7 @@ func (k *knownIndex) insert(kv knownValue) {
 func (k *knownIndex) dropOlderHalf() {
 	keep := k.values[len(k.values)/2:]
 	k.filter, k.coarse = new([1 << filterBits / 64]uint64), new([1 << coarseBits / 64]uint64)
-	k.pairs, k.pairsSet = new([1 << 16 / 64]uint64), 0
+	k.pairs, k.pairsSet, k.pairFirst = new([1 << 16 / 64]uint64), 0, [256 / 64]uint64{}
 	k.byAnchor, k.ids, k.values, k.bytes, k.longest = map[uint64][]int32{}, map[string]int32{}, nil, 0, 0
 	for _, kv := range keep {
 		k.insert(kv)

@@ -96,24 +96,56 @@ func (k *knownIndex) wrapBreaks(text []byte) []int {
 func (k *knownIndex) mayCross(text []byte, ls, ws, le, nl int) bool {
 	j := ws
 	for ; j+knownMinLen <= le; j++ {
+		if !k.mayPair(text[j], text[j+1]) {
+			continue
+		}
 		if x := anchor(text, j); k.mayStart(x) && k.runsOn(text[j:le], x) {
 			return continuation(text, ls, nl) >= 0
 		}
+	}
+	// The last few bytes joined with the next line's first word: read
+	// only if a value's first pair may start in them (its second byte,
+	// at the last one, from the next line).
+	if !k.mayPairIn(text[j:le]) {
+		return false
 	}
 	cs := continuation(text, ls, nl)
 	if cs < 0 {
 		return false
 	}
-	// The last few bytes joined with the next line's first word.
 	var buf [2 * knownMinLen]byte
 	n := copy(buf[:], text[j:le])
 	n += copy(buf[n:], wordAt(text, cs))
 	for o := 0; o+knownMinLen <= n && o < le-j; o++ {
-		if k.mayStart(anchor(buf[:n], o)) {
+		if k.mayPair(buf[o], buf[o+1]) && k.mayStart(anchor(buf[:n], o)) {
 			return true
 		}
 	}
 	return false
+}
+
+// mayPairIn reports whether a known value may start in tail: its first
+// two bytes are a pair there, or its first byte is tail's last. k.mu is
+// held.
+func (k *knownIndex) mayPairIn(tail []byte) bool {
+	if len(tail) == 0 {
+		return false
+	}
+	for q := 0; q+1 < len(tail); q++ {
+		if k.mayPair(tail[q], tail[q+1]) {
+			return true
+		}
+	}
+	c := tail[len(tail)-1]
+	return k.pairFirst[c/64]&(1<<(c%64)) != 0
+}
+
+// mayPair reports whether a known value may start with the bytes a, b
+// (false: none does; the pair table holds every value's first pair). k.mu
+// is held.
+func (k *knownIndex) mayPair(a, b byte) bool {
+	g := uint16(a) | uint16(b)<<8
+	return k.pairs[g/64]&(1<<(g%64)) != 0
 }
 
 // runsOn reports whether a known value whose first six bytes are x starts
