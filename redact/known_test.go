@@ -2,6 +2,7 @@ package redact
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -191,7 +192,8 @@ func TestKnownMaxLen(t *testing.T) {
 // The coarse filter read on every byte is the fine filter folded: a bit
 // is set in it exactly when one of the fine bits it stands for is, after
 // values are added and after the older half is dropped, so it never turns
-// away a window the fine filter lets through.
+// away a window the fine filter lets through; and the pair tables hold
+// every value's first pairs and count them.
 func TestKnownCoarseFilterFoldsFine(t *testing.T) {
 	k := newKnownIndex()
 	r := rand.New(rand.NewPCG(3, 4))
@@ -212,6 +214,18 @@ func TestKnownCoarseFilterFoldsFine(t *testing.T) {
 			if !k.mayStart(anchor(kv.value, 0)) {
 				t.Fatalf("%s: a known value's anchor is filtered out", when)
 			}
+			for o := range pairStride {
+				if !k.mayPair(kv.value[o], kv.value[o+1]) || !k.mayPairIn([]byte{kv.value[o]}) {
+					t.Fatalf("%s: a known value's pair at %d is not in the pair tables", when, o)
+				}
+			}
+		}
+		set := 0
+		for _, w := range k.pairs {
+			set += bits.OnesCount64(w)
+		}
+		if set != k.pairsSet {
+			t.Fatalf("%s: %d pairs set, counted %d", when, set, k.pairsSet)
 		}
 	}
 	for range 3000 {
