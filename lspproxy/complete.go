@@ -431,6 +431,9 @@ func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, [
 	}
 	var out []redactedSnippet
 	var values [][]string
+	if n := min(len(r.neighbors), st.cfg.LSP.NeighborFiles); n > 0 {
+		out, values = make([]redactedSnippet, 0, n), make([][]string, 0, n)
+	}
 	for _, d := range r.neighbors {
 		if len(out) == st.cfg.LSP.NeighborFiles {
 			break
@@ -518,7 +521,8 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 // pass (see valueFilter); only when one is there are they gathered and
 // looked for one by one, so the refusal names the same value it always did.
 func (p *pipeline) leakCheck(pr *prompt) error {
-	parts := []string{pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path}
+	var room [3 + 2*4]string // the prompt's parts with up to four neighbours
+	parts := append(room[:0], pr.fim.Prefix, pr.fim.Suffix, pr.fim.Path)
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
