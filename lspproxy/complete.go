@@ -410,10 +410,27 @@ func (p *pipeline) requestDocName(st *settings, r *fimRequest) string {
 // is wasted work.
 func (p *pipeline) maskedName(st *settings, r *fimRequest) (redact.Text, error) {
 	if r.name == nil {
-		name, err := p.maskString(st, p.s.relPath(r.doc))
+		name, err := p.maskName(st, p.s.relPath(r.doc))
 		r.name = &pathMask{text: name, err: err}
 	}
 	return r.name.text, r.name.err
+}
+
+// maskName is maskString for a document's name, sent with every request:
+// a name found to hold nothing to mask (no finding, no known value) under
+// st at the vault's version is taken as it is while both are unchanged
+// (what the detector finds depends on nothing else, and no value became
+// known since).
+func (p *pipeline) maskName(st *settings, name string) (redact.Text, error) {
+	v := p.vault.KnownVersion() // before the check: a value known later bumps it
+	if t, ok := p.leakMemo.cleanName(name, st, v); ok {
+		return t, nil
+	}
+	m, values, err := p.maskText(st, name)
+	if err == nil && len(values) == 0 {
+		p.leakMemo.rememberName(name, st, v, m)
+	}
+	return m, err
 }
 
 // neighbourCap bounds how much of a neighbour document (its start) is masked
@@ -493,7 +510,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 		if err != nil {
 			return e, err
 		}
-		name, err := p.maskString(st, p.s.relPath(d))
+		name, err := p.maskName(st, p.s.relPath(d))
 		if err != nil {
 			return e, err
 		}

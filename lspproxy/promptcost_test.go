@@ -283,3 +283,49 @@ func TestSortByStartIsSortFunc(t *testing.T) {
 		t.Errorf("sortByStart allocates %v times", n)
 	}
 }
+
+// A document name found to hold nothing to mask is taken as it is only
+// under the same settings while no value became known: a value made known
+// later, or a name that holds a finding, is masked every time.
+func TestMaskNameMemoStaysStrict(t *testing.T) {
+	sec := newSecrets(41)
+	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.ai
+	st := p.settings()
+	later := "Orchard" + sec.pick(base62, 10) // no rule finds it; made known below
+	name := "src/" + later + "/main.go"
+	for range 2 {
+		if m, err := p.maskName(st, name); err != nil || m.String() != name {
+			t.Fatalf("a clean name was masked (%d bytes) or failed: %v", len(m.String()), err)
+		}
+	}
+	if _, ok := p.leakMemo.cleanName(name, st, p.vault.KnownVersion()); !ok {
+		t.Fatal("the clean name was not remembered: it is scanned on every request")
+	}
+	if _, err := p.vault.Mask(later, []redact.Finding{{RuleID: "identifier", Category: redact.Secret, Start: 0, End: len(later)}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.maskName(st, name)
+	if err != nil || strings.Contains(m.String(), later) {
+		t.Fatalf("a value made known after the name was found clean is still in it (%v)", err)
+	}
+	withCodename := "src/Zephyrine/main.go" // the configured term
+	for range 2 {
+		if m, err := p.maskName(st, withCodename); err != nil || strings.Contains(m.String(), "Zephyrine") {
+			t.Fatalf("a name holding a term passed unmasked (%v)", err)
+		}
+	}
+	if _, err := p.maskName(st, "README.md"); err != nil {
+		t.Fatal(err)
+	}
+	other := *st
+	if _, ok := p.leakMemo.cleanName("README.md", &other, p.vault.KnownVersion()); ok {
+		t.Fatal("a verdict made under one settings was found for another")
+	}
+	if _, ok := p.leakMemo.cleanName("README.md", st, p.vault.KnownVersion()); !ok {
+		t.Fatal("README.md was not remembered")
+	}
+}
