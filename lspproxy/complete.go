@@ -499,11 +499,9 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 		}
 	}
 	e = neighbourEntry{doc: d, st: st, kind: kind, root: root}
-	w, inWindow := findingsWindow(d, 0, min(d.Text.Len(), neighbourCap))
-	inWindow = freshFindings(st, scannedBy, p.s.scanPath(d.Path), w, inWindow)
-	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
-	all := append(slices.Clone(p.withTyped(st, d, w, inWindow)), p.vault.Known(d.Text.Slice(0, hi))...)
-	end, fs := cutBefore(all, w.end()) // never cut a value in two
+	bp := p.textBuf() // nothing in e refers to it: snippet and values are copies
+	defer p.putTextBuf(bp)
+	w, end, fs := p.neighbourStart(st, d, scannedBy, bp)
 	dec := p.s.decide(st.policy, policy.Request{Kind: kind, Path: d.Path, WorkspaceRoot: root, LanguageID: d.LanguageID, Findings: fs}, d.Target)
 	if dec.Route == policy.Local {
 		m, err := p.vault.MaskBytes(w.slice(0, end), fs)
@@ -530,6 +528,23 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 	p.nbCache[d.URI] = e
 	p.nbMu.Unlock()
 	return e, nil
+}
+
+// neighbourStart is the start of d that may be sent as a neighbour, its
+// text read into *buf with the known-value margin after it: the window of
+// neighbourCap bytes, its end moved back so no finding or known value is
+// cut in two, and the findings that end by it.
+func (p *pipeline) neighbourStart(st *settings, d *Document, scannedBy *detectorFuture, buf *[]byte) (w textWindow, end int, fs []redact.Finding) {
+	w, inWindow := findingsWindowIn(d, 0, min(d.Text.Len(), neighbourCap), min(knownMargin, p.vault.KnownMaxLen()), buf)
+	inWindow = freshFindings(st, scannedBy, p.s.scanPath(d.Path), w, inWindow)
+	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
+	text := w.around[:min(hi, len(w.around))] // w.aroundBase is 0
+	if len(text) < hi {                       // a longer value became known meanwhile
+		text = d.Text.Slice(0, hi)
+	}
+	all := p.vault.AppendKnown(slices.Clone(p.withTyped(st, d, w, inWindow)), text)
+	end, fs = cutBefore(all, w.end()) // never cut a value in two
+	return w, end, fs
 }
 
 // leakCheck is the last guard before the model: no value that was found in

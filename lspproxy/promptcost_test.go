@@ -129,49 +129,70 @@ func TestWithKnownReadsMarginOnce(t *testing.T) {
 	}
 }
 
-// The prompt reads the window from a reused buffer; nothing it returns
-// refers to that buffer: the next request overwriting it changes no part
-// of the prompt or the values the leak guard looked for.
+// The prompt reads its window, and a neighbour's start, from reused
+// buffers; nothing it returns or caches refers to them: the next requests
+// overwriting them change no part of the prompt, the values the leak guard
+// looked for or the cached neighbour.
 func TestPromptKeepsNoWindowBytes(t *testing.T) {
+	for attempt := range 10 { // the pool may drop a buffer (always, now and then, under the race detector)
+		if promptSurvivesScribble(t) {
+			return
+		}
+		t.Logf("attempt %d: no buffer came back from the pool", attempt)
+	}
+	t.Fatal("the reused buffers never came back from the pool")
+}
+
+// promptSurvivesScribble builds a prompt with one neighbour, overwrites
+// every buffer the pool gives back and checks the prompt and the cached
+// neighbour are unchanged; false: the pool gave no buffer back.
+func promptSurvivesScribble(t *testing.T) bool {
+	t.Helper()
 	s, err := New(Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: zeroModel{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.ctx = context.Background()
 	text := wireLikeSource(6<<10, 4)
+	s.docs.open(TextDocumentItem{URI: "file:///work/ws/util.go", LanguageID: "go", Version: 1, Text: wireLikeSource(6<<10, 5)})
 	doc := s.docs.open(TextDocumentItem{URI: "file:///work/ws/main.go", LanguageID: "go", Version: 1, Text: text})
-	st := s.ai.settings()
-	pos := doc.Text.OffsetPosition(len(text)/2, UTF16)
-	checked := false
-	for attempt := 0; attempt < 20 && !checked; attempt++ { // the pool may drop a buffer
-		r, err := s.newFIMRequest([]byte("1"), "inline", doc.URI, pos, localmodel.Automatic)
-		if err != nil || r == nil {
-			t.Fatalf("request: %v", err)
-		}
-		pr, err := s.ai.prompt(st, r)
-		if err != nil || len(pr.values) == 0 {
-			t.Fatalf("prompt: %v, %d values", err, len(pr.values))
-		}
-		prefix, suffix, values := strings.Clone(pr.fim.Prefix), strings.Clone(pr.fim.Suffix), slices.Clone(pr.values)
-		for i := range values {
-			values[i] = strings.Clone(values[i])
-		}
+	r, err := s.newFIMRequest([]byte("1"), "inline", doc.URI, doc.Text.OffsetPosition(len(text)/2, UTF16), localmodel.Automatic)
+	if err != nil || r == nil {
+		t.Fatalf("request: %v", err)
+	}
+	pr, err := s.ai.prompt(s.ai.settings(), r)
+	if err != nil || len(pr.values) == 0 || len(pr.fim.Neighbors) != 1 {
+		t.Fatalf("prompt: %v, %d values, %d neighbours", err, len(pr.values), len(pr.fim.Neighbors))
+	}
+	prefix, suffix, nb := strings.Clone(pr.fim.Prefix), strings.Clone(pr.fim.Suffix), strings.Clone(pr.fim.Neighbors[0].Text)
+	values := slices.Clone(pr.values)
+	for i := range values {
+		values[i] = strings.Clone(values[i])
+	}
+	s.ai.nbMu.Lock()
+	cached := s.ai.nbCache["file:///work/ws/util.go"]
+	s.ai.nbMu.Unlock()
+	snip := strings.Clone(cached.snip.text.String())
+	scribbled := 0
+	for range 4 { // every buffer the pool gives back
 		bp := s.ai.textBuf()
-		if cap(*bp) < len(text) {
-			continue // not the window's buffer
-		}
+		defer s.ai.putTextBuf(bp)
 		b := (*bp)[:cap(*bp)]
 		for i := range b {
 			b[i] = '#'
 		}
-		checked = true
-		if pr.fim.Prefix != prefix || pr.fim.Suffix != suffix || !slices.Equal(pr.values, values) {
-			t.Fatal("overwriting the window's buffer changed the prompt: it refers to the buffer")
-		}
+		scribbled += len(b)
 	}
-	if !checked {
-		t.Fatal("the window's buffer never came back from the pool")
+	if scribbled == 0 {
+		return false
 	}
+	if pr.fim.Prefix != prefix || pr.fim.Suffix != suffix || pr.fim.Neighbors[0].Text != nb || !slices.Equal(pr.values, values) {
+		t.Fatal("overwriting the reused buffers changed the prompt: it refers to them")
+	}
+	if cached.snip.text.String() != snip {
+		t.Fatal("overwriting the reused buffers changed the cached neighbour")
+	}
+	return true
 }
 
 // leakCheck refuses exactly the prompts, naming exactly the value, that
