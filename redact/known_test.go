@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -308,4 +309,32 @@ func TestKnownSparseScanMatchesEveryByte(t *testing.T) {
 			t.Fatalf("round %d: sparse scan found %v, every byte %v in %q", round, sparse, every, text)
 		}
 	}
+}
+
+// FuzzKnownSparseScan: for any values and text, the sparse scan reports
+// what reading every byte reports, in the same order.
+func FuzzKnownSparseScan(f *testing.F) {
+	f.Add("abcdefgh|abcdefghij|xyzxyz", "..abcdefghij..xyzxyzxyz abcdefg")
+	f.Add("AKIAABCDEFGH234567QR", "k := \"AKIAABCDEFGH234567QR\"")
+	f.Fuzz(func(t *testing.T, vals, text string) {
+		k := newKnownIndex()
+		for _, v := range strings.Split(vals, "|") {
+			k.add(v, "r", Secret)
+		}
+		if k.pairsSet > pairsSparse {
+			t.Skip("dense: the sparse scan is not used")
+		}
+		collect := func() (out []int) {
+			scanKnown(k, text, func(s, e int, _ *knownValue) bool {
+				out = append(out, s, e)
+				return true
+			})
+			return out
+		}
+		sparse := collect()
+		k.pairsSet = pairsSparse + 1
+		if every := collect(); !slices.Equal(sparse, every) {
+			t.Fatalf("sparse scan %v, every byte %v", sparse, every)
+		}
+	})
 }
