@@ -70,6 +70,27 @@ func TestLSPListenRefusesNonLoopback(t *testing.T) {
 	}
 }
 
+// The soft memory limit grows with the open text, never falls as more is
+// opened, keeps resident memory under twice the text plus 25 MB (the
+// binary's pages and the runtime's own take up to ~6 MB beyond the limit),
+// and has 18 MiB while nothing is open.
+func TestMemoryLimit(t *testing.T) {
+	if got := memoryLimit(0); got != 18<<20 {
+		t.Errorf("memoryLimit(0) = %d, want 18 MiB", got)
+	}
+	prev := int64(0)
+	for text := int64(0); text <= 64<<20; text += 64 << 10 {
+		l := memoryLimit(text)
+		if l < prev {
+			t.Fatalf("memoryLimit(%d) = %d, below memoryLimit of less text (%d)", text, l, prev)
+		}
+		if budget := 2*text + 25_000_000; l+6_000_000 > budget {
+			t.Fatalf("memoryLimit(%d) = %d leaves no room for the binary under %d", text, l, budget)
+		}
+		prev = l
+	}
+}
+
 // veil lsp runs on one processor unless GOMAXPROCS says otherwise; every
 // other command keeps the runtime's default.
 func TestProcsFor(t *testing.T) {

@@ -253,13 +253,14 @@ func procCPU(pid string) time.Duration {
 	return time.Duration(total) * 10 * time.Millisecond
 }
 
-// percentiles reports p50 and p99 of d (µs) on b.
+// percentiles reports p50, p90 and p99 of d (µs) on b.
 func percentiles(b *testing.B, d []time.Duration, prefix string) {
 	slices.Sort(d)
 	at := func(p float64) float64 {
 		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Nanoseconds()) / 1e3
 	}
 	b.ReportMetric(at(0.50), prefix+"p50-µs")
+	b.ReportMetric(at(0.90), prefix+"p90-µs")
 	b.ReportMetric(at(0.99), prefix+"p99-µs")
 }
 
