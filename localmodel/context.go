@@ -1,6 +1,7 @@
 package localmodel
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -294,20 +295,29 @@ func (ws *windowScorer) bestWindow(ix *WordIndex, n int) string {
 func words(s string) map[string]bool {
 	// An identifier every 5 to 8 bytes of code, about half of them new.
 	set := make(map[string]bool, len(s)/16)
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && isWordByte(s[i]) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && i-start >= 2 {
-			set[s[start:i]] = true
-		}
-		start = -1
+	for w := range identifiers(s) {
+		set[w] = true
 	}
 	return set
+}
+
+// identifiers yields the identifiers of s in order, repeats included.
+func identifiers(s string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		start := -1
+		for i := 0; i <= len(s); i++ {
+			if i < len(s) && isWordByte(s[i]) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 && i-start >= 2 && !yield(s[start:i]) {
+				return
+			}
+			start = -1
+		}
+	}
 }
 
 func isWordByte(c byte) bool {
@@ -317,18 +327,8 @@ func isWordByte(c byte) bool {
 // queryWords appends the identifiers of s to buf, each once, sorted: the
 // set words(s) without building a map.
 func queryWords(s string, buf []string) []string {
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && isWordByte(s[i]) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && i-start >= 2 {
-			buf = append(buf, s[start:i])
-		}
-		start = -1
+	for w := range identifiers(s) {
+		buf = append(buf, w)
 	}
 	slices.Sort(buf)
 	return slices.Compact(buf)
