@@ -260,7 +260,7 @@ func BenchmarkPublishDiagnostics10MB(b *testing.B) {
 	b.ReportMetric(float64(doc.FindingCount()), "findings")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, n := s.diagnosticsJSON(doc, policy.Decision{Route: policy.Local}, ""); n != doc.FindingCount() {
+		if _, n := s.diagnosticsJSON(doc, policy.Decision{Route: policy.Local}, "", nil); n != doc.FindingCount() {
 			b.Fatalf("%d diagnostics for %d findings", n, doc.FindingCount())
 		}
 	}

@@ -3,6 +3,7 @@ package lspproxy
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -182,7 +183,7 @@ func (s *Server) publishLater(uri string, ui *docUI) {
 		var n int
 		start := time.Now()
 		if doc != nil && s.ctx.Err() == nil {
-			params, n = s.diagnosticsJSON(doc, dec, refusal)
+			params, n = s.diagnosticsJSON(doc, dec, refusal, runtime.Gosched)
 		}
 		cost := time.Since(start)
 		s.uiMu.Lock()
@@ -218,7 +219,7 @@ func (s *Server) publishPending(uri string, ui *docUI) {
 		return
 	}
 	start := time.Now()
-	params, n := s.diagnosticsJSON(doc, dec, ui.refusal)
+	params, n := s.diagnosticsJSON(doc, dec, ui.refusal, nil)
 	s.sendDiagnostics(uri, ui, seq, params, n, time.Since(start))
 }
 
@@ -263,8 +264,11 @@ func (s *Server) publishDiagnostics(doc *Document, dec policy.Decision) {
 // encoded by hand straight from the stored spans: each range from the
 // span's offsets by one pass of a position cursor, the fields that depend
 // only on the rule encoded once per rule. The bytes are those
-// encoding/json writes for PublishDiagnosticsParams.
-func (s *Server) diagnosticsJSON(doc *Document, dec policy.Decision, refusal string) (json.RawMessage, int) {
+// encoding/json writes for PublishDiagnosticsParams. pause, when not nil,
+// is called every yieldEvery diagnostics: off the read loop it lets a
+// keystroke that arrived meanwhile be handled (veil lsp runs on one
+// processor) instead of waiting for the whole encoding.
+func (s *Server) diagnosticsJSON(doc *Document, dec policy.Decision, refusal string, pause func()) (json.RawMessage, int) {
 	enc := s.encoding()
 	head := s.headDiagnostics(doc, dec, refusal, enc)
 	buf := make([]byte, 0, 64+len(doc.URI)+160*(len(head)+doc.FindingCount()))
@@ -281,6 +285,7 @@ func (s *Server) diagnosticsJSON(doc *Document, dec policy.Decision, refusal str
 	n := len(head)
 	tails := map[string][]byte{} // rule ID -> the diagnostic after its range
 	starts, ends := doc.Text.Cursor(enc), doc.Text.Cursor(enc)
+	i := 0 // findings encoded
 	for sp := range doc.findings.All() {
 		f := sp.Value
 		tail, ok := tails[f.RuleID]
@@ -292,6 +297,9 @@ func (s *Server) diagnosticsJSON(doc *Document, dec policy.Decision, refusal str
 		if n > 0 {
 			buf = append(buf, ',')
 		}
+		if i++; pause != nil && i%yieldEvery == 0 {
+			pause()
+		}
 		buf = append(buf, `{"range":`...)
 		buf = appendRange(buf, starts.Position(sp.Start), ends.Position(sp.End))
 		buf = append(buf, tail...)
@@ -299,6 +307,10 @@ func (s *Server) diagnosticsJSON(doc *Document, dec policy.Decision, refusal str
 	}
 	return append(buf, "]}"...), n
 }
+
+// yieldEvery is how many diagnostics are encoded between two pauses (about
+// 0.2 ms of work).
+const yieldEvery = 512
 
 // headDiagnostics are the warnings on line 1 ahead of the findings: the
 // document is blocked, a request for it was refused.

@@ -14,12 +14,12 @@ import (
 // before findings, a URI that encoding/json escapes, and the blocked and
 // refused warnings ahead of the findings.
 func TestDiagnosticsJSONMatchesEncodingJSON(t *testing.T) {
-	text, _ := sampleSource(newSecrets(21), 24<<10)
+	text, _ := sampleSource(newSecrets(21), 600<<10) // more findings than yieldEvery
 	text = strings.Replace(text, "\n", "\r\n", 40)
 	text = strings.Replace(text, "\n", "\r", 15)
 	docs := newDocuments(testScanner(testDetector(t)), nil)
 	doc := docs.open(TextDocumentItem{URI: "file:///work/ws/a&b<c>é.go", Version: 7, Text: text})
-	if doc.FindingCount() < 20 {
+	if doc.FindingCount() < yieldEvery {
 		t.Fatalf("only %d findings", doc.FindingCount())
 	}
 	blocked := policy.Decision{Route: policy.Block, Reason: "blocked: a <rule> & more"}
@@ -29,7 +29,11 @@ func TestDiagnosticsJSONMatchesEncodingJSON(t *testing.T) {
 			refusal string
 		}{{policy.Decision{Route: policy.Local}, ""}, {blocked, "blocked: leak guard"}} {
 			s := &Server{enc: enc}
-			got, n := s.diagnosticsJSON(doc, tc.dec, tc.refusal)
+			pauses := 0
+			got, n := s.diagnosticsJSON(doc, tc.dec, tc.refusal, func() { pauses++ })
+			if want := doc.FindingCount() / yieldEvery; pauses != want {
+				t.Errorf("%v: the encoding paused %d times for %d findings, want %d", enc, pauses, doc.FindingCount(), want)
+			}
 			want := s.headDiagnostics(doc, tc.dec, tc.refusal, enc)
 			for _, f := range doc.AllFindings() {
 				want = append(want, Diagnostic{Range: doc.Text.Range(f.Start, f.End, enc), Severity: SeverityInformation,
