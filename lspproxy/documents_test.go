@@ -235,28 +235,37 @@ func TestRescanFarContext(t *testing.T) {
 	}
 }
 
+const diagnosticsURI = "file:///work/ws/d.go"
+
+// openForDiagnostics opens text (one finding in it) in a new session, waits
+// for its diagnostics, and returns the client and a function that inserts
+// text at line:char, each call a new version.
+func openForDiagnostics(t *testing.T, text string) (*testClient, func(line, char int, text string)) {
+	t.Helper()
+	c := startClient(t, pipelineOptions(&fakeModel{}))
+	c.initialize(nil)
+	c.open(diagnosticsURI, "go", text)
+	if d := c.notification("textDocument/publishDiagnostics"); len(get(d, "params", "diagnostics").([]any)) != 1 {
+		t.Fatalf("diagnostics after open: %v", d["params"])
+	}
+	version := 1
+	return c, func(line, char int, text string) {
+		version++
+		p := map[string]any{"line": line, "character": char}
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": diagnosticsURI, "version": version},
+			"contentChanges": []any{map[string]any{"range": map[string]any{"start": p, "end": p}, "text": text}},
+		})
+	}
+}
+
 // TestDiagnosticsOnlyWhenFindingsChange: keystrokes that move findings
 // publish nothing; a burst of keystrokes that each add one publishes at most
 // twice (at once, then the newest state when the burst settles), and the
 // last publication has them all.
 func TestDiagnosticsOnlyWhenFindingsChange(t *testing.T) {
 	sec := newSecrets(21)
-	c := startClient(t, pipelineOptions(&fakeModel{}))
-	c.initialize(nil)
-	uri := "file:///work/ws/d.go"
-	c.open(uri, "go", "package a\n\n// notes\nconst tok = \""+sec.github()+"\"\n")
-	if d := c.notification("textDocument/publishDiagnostics"); len(get(d, "params", "diagnostics").([]any)) != 1 {
-		t.Fatalf("diagnostics after open: %v", d["params"])
-	}
-	version := 1
-	change := func(line, char int, text string) {
-		version++
-		p := map[string]any{"line": line, "character": char}
-		c.notify("textDocument/didChange", map[string]any{
-			"textDocument":   map[string]any{"uri": uri, "version": version},
-			"contentChanges": []any{map[string]any{"range": map[string]any{"start": p, "end": p}, "text": text}},
-		})
-	}
+	c, change := openForDiagnostics(t, "package a\n\n// notes\nconst tok = \""+sec.github()+"\"\n")
 	for i := range 20 {
 		change(2, 3+i, "x") // in the comment: the token below moves, nothing else
 	}
@@ -284,23 +293,15 @@ func TestDiagnosticsOnlyWhenFindingsChange(t *testing.T) {
 // as long, however many changes arrive, and then carries the newest state.
 func TestDiagnosticsSpacedByTheirCost(t *testing.T) {
 	sec := newSecrets(22)
-	c := startClient(t, pipelineOptions(&fakeModel{}))
-	c.initialize(nil)
-	uri := "file:///work/ws/d.go"
-	c.open(uri, "go", "package a\n\nconst tok = \""+sec.github()+"\"\n")
-	c.notification("textDocument/publishDiagnostics")
+	c, change := openForDiagnostics(t, "package a\n\nconst tok = \""+sec.github()+"\"\n")
 	const cost = 40 * time.Millisecond
 	c.srv.uiMu.Lock()
-	ui := c.srv.ui[uri]
+	ui := c.srv.ui[diagnosticsURI]
 	ui.pubCost, ui.lastPub = cost, time.Now()
 	since := ui.lastPub
 	c.srv.uiMu.Unlock()
 	for i := range 5 {
-		p := map[string]any{"line": 1, "character": 0}
-		c.notify("textDocument/didChange", map[string]any{
-			"textDocument":   map[string]any{"uri": uri, "version": i + 2},
-			"contentChanges": []any{map[string]any{"range": map[string]any{"start": p, "end": p}, "text": "var k" + strconv.Itoa(i) + " = \"" + sec.aws() + "\"\n"}},
-		})
+		change(1, 0, "var k"+strconv.Itoa(i)+" = \""+sec.aws()+"\"\n")
 	}
 	d := c.notification("textDocument/publishDiagnostics")
 	if waited := time.Since(since); waited < diagnosticsCostFactor*cost {
