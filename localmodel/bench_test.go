@@ -144,10 +144,10 @@ func benchClientOverhead(b *testing.B, req FIMRequest) {
 	b.ReportMetric(float64(conns.Load())/n, "conns/op")
 }
 
-// cannedDoer answers every request in memory with the same stream.
-type cannedDoer struct{ body []byte }
+// cannedTransport answers every request in memory with the same stream.
+type cannedTransport struct{ body []byte }
 
-func (d cannedDoer) Do(req *http.Request) (*http.Response, error) {
+func (d cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	io.Copy(io.Discard, req.Body)
 	req.Body.Close()
 	return &http.Response{
@@ -185,9 +185,7 @@ func benchClientCPU(b *testing.B, req FIMRequest) {
 		b.Fatal(err)
 	}
 	c := m.(*client)
-	oc := openai.DefaultConfig("")
-	oc.BaseURL, oc.HTTPClient = c.base, cannedDoer{body.Bytes()}
-	c.api = openai.NewClientWithConfig(oc)
+	c.httpc.Transport = cannedTransport{body.Bytes()}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
