@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -24,7 +25,7 @@ import (
 // endpoint and nowhere else: no proxy from the environment, no redirects, no
 // second endpoint to fall back to.
 type client struct {
-	api         *openai.Client
+	api         *openai.Client // chat, /v1/models
 	httpc       *http.Client
 	base        string // endpoint without a trailing slash, for requests
 	endpoint    string // the same with user info removed, for messages
@@ -39,6 +40,18 @@ type client struct {
 	key         string // the API key; only ever sent in the Authorization header and checked against server messages
 	log         *slog.Logger
 	sessions    *chatlog.Log
+
+	// The completion call (complete.go): its URL, headers and the fixed
+	// parts of its body, the family's stop strings, and pools of request
+	// bodies and stream readers reused from call to call.
+	completionsURL   string
+	completionHeader http.Header
+	body             bodyTemplate
+	stops            []string
+	bodies, streams  *sync.Pool
+	// chatOnlyName: go-openai refuses model.name on /v1/completions (an
+	// OpenAI chat model name); completions keep refusing it.
+	chatOnlyName bool
 
 	// verify serialises the digest check; verified is set once it passed.
 	// Only needed when a pin carries a digest.
@@ -143,8 +156,53 @@ func newClient(c config.Model, getenv func(string) string, logger *slog.Logger) 
 	oc.BaseURL = cl.base
 	oc.HTTPClient = drainingDoer{cl.httpc}
 	cl.api = openai.NewClientWithConfig(oc)
+	if err := cl.initCompletion(); err != nil {
+		return nil, err
+	}
 	return cl, nil
 }
+
+// initCompletion prepares what every completion call sends: the URL and
+// headers go-openai would use, and the body's fixed parts.
+func (c *client) initCompletion() error {
+	c.completionsURL = c.base + "/completions"
+	c.completionHeader = http.Header{
+		"Content-Type":  {"application/json"},
+		"Accept":        {"text/event-stream"},
+		"Cache-Control": {"no-cache"},
+		"Connection":    {"keep-alive"},
+	}
+	if c.key != "" {
+		c.completionHeader.Set("Authorization", "Bearer "+c.key)
+	}
+	if f, ok := fimFormats[c.fim]; ok {
+		c.stops = f.stops
+	}
+	var err error
+	if c.body, err = newBodyTemplate(c.name, c.stops, c.temperature); err != nil {
+		return configErr("model.name or model.temperature cannot be encoded: %v", err)
+	}
+	c.bodies, c.streams = newBodyPool(), newStreamPool()
+	c.chatOnlyName = refusedForCompletions(c.name)
+	return nil
+}
+
+// refusedForCompletions reports whether go-openai refuses to send model to
+// /v1/completions. It asks the library, which answers before any I/O; the
+// request it would otherwise send goes to a client that refuses it.
+func refusedForCompletions(model string) bool {
+	oc := openai.DefaultConfig("")
+	oc.HTTPClient = refusingDoer{}
+	_, err := openai.NewClientWithConfig(oc).CreateCompletionStream(context.Background(), openai.CompletionRequest{Model: model, Prompt: ""})
+	return errors.Is(err, openai.ErrCompletionUnsupportedModel)
+}
+
+// refusingDoer sends nothing.
+type refusingDoer struct{}
+
+var errNotSent = errors.New("not sent")
+
+func (refusingDoer) Do(*http.Request) (*http.Response, error) { return nil, errNotSent }
 
 // readKey returns the API key from the variable named by model.api_key_env,
 // or "" when none is configured.

@@ -1,7 +1,9 @@
 package localmodel
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,30 +16,29 @@ import (
 // first-token deadline means something and so that it can hang up as soon as
 // the suggestion reaches its boundary (end of line or block) instead of
 // waiting for max_tokens. req holds redacted text only.
+//
+// This call is veil's own over net/http rather than go-openai's (chat,
+// /v1/models and the probe stay on go-openai): it sends the same bytes and
+// headers, reads the stream the same way and fails with the same errors, but
+// its request body and stream reader are pooled, so a completion leaves
+// little garbage behind (see fimbody.go and sse.go).
 func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, error) {
 	const op = "completion"
 	if err := c.ensureVerified(ctx); err != nil {
 		return Completion{}, err
 	}
-	p := buildFIM(c.fim, req)
-	maxTokens := req.MaxTokens
-	if maxTokens <= 0 {
-		maxTokens = c.maxTokens
-	}
-	creq := openai.CompletionRequest{
-		Model:       c.name,
-		Prompt:      p.prompt,
-		Suffix:      p.suffix,
-		Stop:        p.stops,
-		MaxTokens:   maxTokens,
-		Temperature: c.temperature,
-		Stream:      true,
-	}
 	cl := c.start(ctx, deadlines{overall: c.timeout, firstToken: c.firstToken})
 	defer cl.end()
-	stream, err := c.api.CreateCompletionStream(cl.ctx, creq)
+	if c.chatOnlyName {
+		return Completion{}, c.fail(ctx, cl, op, false, openai.ErrCompletionUnsupportedModel)
+	}
+	body := getBody(c.bodies)
+	defer body.release()
+	var sent int
+	body.b, sent = c.appendCompletionBody(body.b, req)
+	stream, err := c.openCompletion(cl.ctx, body)
 	if err != nil {
-		err = c.fail(ctx, cl, op, false, err, p.prompt, p.suffix)
+		err = c.fail(ctx, cl, op, false, err, c.sentText(req)...)
 		var e *Error
 		if c.fim == FIMSuffix && errors.As(err, &e) && e.Kind == ErrHTTP && e.Status == http.StatusBadRequest && strings.Contains(e.Detail, "suffix") {
 			// vLLM and llama.cpp reject the suffix field.
@@ -50,25 +51,40 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 	drain := false
 	defer func() { cl.closeStream(stream, drain) }()
 
-	sh := newShaper(req, p.stops)
+	var text string
+	text, drain, err = c.readCompletion(cl, stream, req)
+	if err != nil {
+		if e := (*Error)(nil); errors.As(err, &e) {
+			return Completion{}, err // a refused model, a stream that ended early
+		}
+		return Completion{}, c.fail(ctx, cl, op, true, err, c.sentText(req)...)
+	}
+	c.done(cl, op, sent, len(text))
+	return Completion{Text: text, Model: c.name}, nil
+}
+
+// readCompletion reads the stream until the model finishes, or until the
+// suggestion is complete while it is still generating, and returns the
+// shaped suggestion and whether the stream ended cleanly (its connection may
+// be kept). An error is a stream error for fail to word, or an *Error.
+func (c *client) readCompletion(cl *call, stream *eventStream, req FIMRequest) (string, bool, error) {
+	sh := newShaper(req, c.stops)
 	var out strings.Builder
-	finished, early := false, false
-	// Read until the model finishes, or hang up as soon as the suggestion
-	// is complete while it is still generating.
+	finished, early, clean := false, false, false
 	for !finished && !early {
-		resp, err := stream.Recv()
+		chunk, err := stream.next()
 		if errors.Is(err, io.EOF) && cl.ctx.Err() == nil {
-			drain = true
+			clean = true
 			break
 		}
 		if err != nil {
-			return Completion{}, c.fail(ctx, cl, op, true, err, p.prompt, p.suffix)
+			return "", false, err
 		}
 		cl.gotChunk()
-		if err := c.checkServed(resp.Model); err != nil {
-			return Completion{}, err
+		if err := c.checkServed(chunk.Model); err != nil {
+			return "", false, err
 		}
-		for _, ch := range resp.Choices {
+		for _, ch := range chunk.Choices {
 			if ch.Index != 0 {
 				continue
 			}
@@ -79,11 +95,65 @@ func (c *client) Complete(ctx context.Context, req FIMRequest) (Completion, erro
 			early = true
 		}
 	}
-	drain = drain || finished
 	if !finished && !early {
-		return Completion{}, &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
+		return "", clean, &Error{Kind: ErrMalformedStream, Endpoint: c.endpoint, Detail: "the stream ended before the model finished"}
 	}
 	text, _ := sh.cut(out.String(), finished)
-	c.done(cl, op, len(p.prompt)+len(p.suffix), out.Len())
-	return Completion{Text: sh.finish(text), Model: c.name}, nil
+	return sh.finish(text), clean || finished, nil
+}
+
+// openCompletion posts body to /v1/completions and returns the event stream
+// of a successful answer. An error is the HTTP client's, or go-openai's
+// error type for an error status (*openai.APIError, *openai.RequestError),
+// built as the library builds it, for classify.
+func (c *client) openCompletion(ctx context.Context, body *bodyBuf) (*eventStream, error) {
+	// A *bytes.Reader, which net/http knows is in memory: it copies the
+	// body behind the headers into the connection's write buffer and sends
+	// both in one write.
+	hreq, err := http.NewRequestWithContext(body.sending(ctx), http.MethodPost, c.completionsURL, bytes.NewReader(body.b))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header = c.completionHeader.Clone()
+	resp, err := c.httpc.Do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < http.StatusOK || resp.StatusCode >= http.StatusBadRequest {
+		defer resp.Body.Close()
+		return nil, statusError(resp)
+	}
+	return openStream(c.streams, resp), nil
+}
+
+// maxErrorBody bounds how much of an error answer is read.
+const maxErrorBody = 1 << 20
+
+// statusError is the error for an answer with an error status, as go-openai
+// makes it: the server's OpenAI-style error object with the status, or a
+// RequestError holding the body when there is none.
+func statusError(resp *http.Response) error {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		return err
+	}
+	var errResp openai.ErrorResponse
+	err = json.Unmarshal(body, &errResp)
+	if err != nil || errResp.Error == nil {
+		reqErr := &openai.RequestError{HTTPStatus: resp.Status, HTTPStatusCode: resp.StatusCode, Err: err, Body: body}
+		if errResp.Error != nil {
+			reqErr.Err = errResp.Error
+		}
+		return reqErr
+	}
+	errResp.Error.HTTPStatus, errResp.Error.HTTPStatusCode = resp.Status, resp.StatusCode
+	return errResp.Error
+}
+
+// sentText is the text a completion request carried, which server messages
+// quoted in errors are checked against. It is laid out again only when a
+// call failed.
+func (c *client) sentText(req FIMRequest) []string {
+	p := buildFIM(c.fim, req)
+	return []string{p.prompt, p.suffix}
 }

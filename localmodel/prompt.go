@@ -38,16 +38,31 @@ type fimPrompt struct {
 	stops          []string
 }
 
-// buildFIM lays out the prompt: each neighbour as a comment header with its
-// path followed by its text, then a header with the document's own path, then
-// the prefix; the suffix goes in the suffix field or the family's template.
-// All of it is redacted text from req. In template modes a special token
-// that occurs in the text itself is defused (a space after its "<"), so a
-// file cannot rearrange the template. The prompt is one allocation: its
-// pieces are listed first and copied once.
+// buildFIM lays out the prompt (see layoutFIM) as one string. The
+// completion call writes the pieces straight into its request body instead;
+// this is for the text an error message is checked against, and for tests.
 func buildFIM(mode string, req FIMRequest) fimPrompt {
+	var pp promptPieces
+	suffix, stops := layoutFIM(mode, req, &pp)
+	return fimPrompt{prompt: pp.join(), suffix: suffix, stops: stops}
+}
+
+// layoutFIM lists the prompt's pieces in pp: each neighbour as a comment
+// header with its path followed by its text, then a header with the
+// document's own path, then the prefix; the suffix goes in the suffix field
+// (returned) or the family's template (then the family's stops are
+// returned). All of it is redacted text from req. In template modes a
+// special token that occurs in the text itself is defused (a space after its
+// "<"), so a file cannot rearrange the template.
+//
+// Two pieces of redacted text are never adjacent: a literal ASCII piece (a
+// newline, a comment opener, a template token ending in ">") always sits
+// between them, so escaping the pieces one by one gives the same JSON as
+// escaping their concatenation, even when a text ends inside a UTF-8
+// sequence.
+func layoutFIM(mode string, req FIMRequest, pp *promptPieces) (suffix string, stops []string) {
 	f, template := fimFormats[mode]
-	pp := promptPieces{clean: template, f: f}
+	pp.clean, pp.f = template, f
 	if template {
 		pp.add(f.pre)
 	}
@@ -65,12 +80,12 @@ func buildFIM(mode string, req FIMRequest) fimPrompt {
 	}
 	pp.text(req.Prefix)
 	if !template {
-		return fimPrompt{prompt: pp.join(), suffix: req.Suffix}
+		return req.Suffix, nil
 	}
 	pp.add(f.suf)
 	pp.text(req.Suffix)
 	pp.add(f.mid)
-	return fimPrompt{prompt: pp.join(), stops: f.stops}
+	return "", f.stops
 }
 
 // promptPieces collects the pieces of a prompt in order, redacted text
@@ -112,22 +127,22 @@ func (pp *promptPieces) header(open, close, path string) {
 	pp.add("\n")
 }
 
+// each calls fn with every piece in order.
+func (pp *promptPieces) each(fn func(string)) {
+	for _, s := range pp.first[:pp.n] {
+		fn(s)
+	}
+	for _, s := range pp.more {
+		fn(s)
+	}
+}
+
 func (pp *promptPieces) join() string {
 	n := 0
-	for _, s := range pp.first[:pp.n] {
-		n += len(s)
-	}
-	for _, s := range pp.more {
-		n += len(s)
-	}
+	pp.each(func(s string) { n += len(s) })
 	var b strings.Builder
 	b.Grow(n)
-	for _, s := range pp.first[:pp.n] {
-		b.WriteString(s)
-	}
-	for _, s := range pp.more {
-		b.WriteString(s)
-	}
+	pp.each(func(s string) { b.WriteString(s) })
 	return b.String()
 }
 
