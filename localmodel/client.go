@@ -41,8 +41,8 @@ type client struct {
 	log         *slog.Logger
 	sessions    *chatlog.Log
 
-	// The completion call (complete.go): its URL, headers and the fixed
-	// parts of its body, the family's stop strings, and pools of request
+	// The completion call (complete.go): its URL, headers (read-only, shared
+	// by every request) and the fixed parts of its body, the family's stop strings, and pools of request
 	// bodies and stream readers reused from call to call.
 	completionsURL   string
 	completionHeader http.Header

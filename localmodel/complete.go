@@ -114,7 +114,7 @@ func (c *client) openCompletion(ctx context.Context, body *bodyBuf) (*eventStrea
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header = c.completionHeader.Clone()
+	hreq.Header = c.completionHeader // shared: net/http only reads a request's header
 	resp, err := c.httpc.Do(hreq)
 	if err != nil {
 		return nil, err
