@@ -15,8 +15,10 @@
 //
 // [New] returns it when model.endpoint is set. It sends to exactly that
 // endpoint: no HTTP(S)_PROXY from the environment, no redirects, no retry
-// elsewhere. Completions stream from /v1/completions, either with the
-// server's suffix field (model.fim: suffix, for Ollama) or with the model
+// elsewhere. Completions stream from /v1/completions (a call written on
+// net/http with a pooled request body and stream reader, so that a
+// completion leaves little garbage; chat and /v1/models go through
+// go-openai), either with the server's suffix field (model.fim: suffix, for Ollama) or with the model
 // family's FIM tokens in the prompt (qwen, starcoder, codellama, deepseek, for
 // llama.cpp and vLLM, whose /v1/completions rejects suffix). Neighbour
 // snippets go first, each under a comment with its path. The stream is read

@@ -143,7 +143,9 @@ const (
 // its write is over (WroteRequest), as does the call that built it; the
 // bytes go back to the pool only when the last one lets go. An attempt that
 // got a connection but never wrote leaves its reference held, and the
-// buffer to the garbage collector: never handed out while in use.
+// buffer to the garbage collector: never handed out while in use. (net/http
+// traces GotConn once for every connection an attempt obtains and
+// WroteRequest once for every request it writes, HTTP/1 and HTTP/2 alike.)
 type bodyBuf struct {
 	b     []byte
 	refs  atomic.Int32
