@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/policy"
 )
@@ -114,10 +115,10 @@ func BenchmarkInlineCompletionOverhead(b *testing.B) {
 // middle line for every request.
 func BenchmarkInlineWireLike(b *testing.B) {
 	c := benchClient(b, true)
-	text := wireLikeSource(10<<10, 10)
+	text := lsptest.GoSource(10<<10, false, 10)
 	openDoc(b, c, "file:///work/ws/main.go", text)
 	for i := range 3 {
-		openDoc(b, c, fmt.Sprintf("file:///work/ws/util%d.go", i+1), wireLikeSource(10<<10, uint64(11+i)))
+		openDoc(b, c, fmt.Sprintf("file:///work/ws/util%d.go", i+1), lsptest.GoSource(10<<10, false, uint64(11+i)))
 	}
 	params := map[string]any{
 		"textDocument": map[string]any{"uri": "file:///work/ws/main.go"},
@@ -149,11 +150,11 @@ func BenchmarkPrompt(b *testing.B) {
 				b.Fatal(err)
 			}
 			s.ctx = context.Background()
-			text := wireLikeSource(10<<10, 10)
+			text := lsptest.GoSource(10<<10, false, 10)
 			main := s.docs.open(TextDocumentItem{URI: "file:///work/ws/main.go", LanguageID: "go", Version: 1, Text: text})
 			for i := range neighbours {
 				s.docs.open(TextDocumentItem{URI: fmt.Sprintf("file:///work/ws/util%d.go", i+1), LanguageID: "go", Version: 1,
-					Text: wireLikeSource(10<<10, uint64(11+i))})
+					Text: lsptest.GoSource(10<<10, false, uint64(11+i))})
 			}
 			st := s.ai.settings()
 			pos := Position{Line: uint32(strings.Count(text[:len(text)/2], "\n")), Character: 1}
@@ -187,26 +188,6 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// wireLikeSource is about n bytes of Go source shaped like cmd/veil's
-// wireSource: an AWS key, a GitHub token or an email every four lines.
-func wireLikeSource(n int, seed uint64) string {
-	sec := newSecrets(seed)
-	var sb strings.Builder
-	for i := 0; sb.Len() < n; i++ {
-		switch i % 12 {
-		case 3:
-			fmt.Fprintf(&sb, "\tawsKey%d := %q // rotate quarterly\n", i, sec.aws())
-		case 7:
-			fmt.Fprintf(&sb, "\tghToken%d := %q\n", i, sec.github())
-		case 10:
-			sb.WriteString("\t// contact: ops.team@orchard-mail.net about the billing client\n")
-		default:
-			fmt.Fprintf(&sb, "\tresult = append(result, fmt.Sprintf(\"%%d: %%s\", i, name%d)) // é line\n", i)
-		}
-	}
-	return strings.ToValidUTF8(sb.String()[:n], "")
 }
 
 func benchInline(b *testing.B, neighbours int) {

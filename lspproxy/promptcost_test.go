@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
 )
@@ -73,7 +74,7 @@ func TestCheckedValues(t *testing.T) {
 // (clamped to the document), and allocates only the findings' slice.
 func TestFindingsWindowInMatches(t *testing.T) {
 	det := testDetector(t)
-	text := wireLikeSource(6<<10, 3)
+	text := lsptest.GoSource(6<<10, false, 3)
 	doc := newDocument(Document{URI: "file:///work/ws/w.go"}, []byte(text), scanner{det: det, path: func(p string) string { return p }})
 	var buf []byte
 	for _, c := range [][3]int{{0, 600, 40}, {1000, 3000, 64}, {2500, len(text), 100}, {0, len(text), 0}, {3000, 3000, 8}} {
@@ -153,8 +154,8 @@ func promptSurvivesScribble(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	s.ctx = context.Background()
-	text := wireLikeSource(6<<10, 4)
-	s.docs.open(TextDocumentItem{URI: "file:///work/ws/util.go", LanguageID: "go", Version: 1, Text: wireLikeSource(6<<10, 5)})
+	text := lsptest.GoSource(6<<10, false, 4)
+	s.docs.open(TextDocumentItem{URI: "file:///work/ws/util.go", LanguageID: "go", Version: 1, Text: lsptest.GoSource(6<<10, false, 5)})
 	doc := s.docs.open(TextDocumentItem{URI: "file:///work/ws/main.go", LanguageID: "go", Version: 1, Text: text})
 	r, err := s.newFIMRequest([]byte("1"), "inline", doc.URI, doc.Text.OffsetPosition(len(text)/2, UTF16), localmodel.Automatic)
 	if err != nil || r == nil {

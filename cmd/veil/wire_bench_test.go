@@ -160,32 +160,6 @@ func (c *wireClient) rss(b *testing.B) int {
 	return 0
 }
 
-// wireSource is about n bytes of Go source with a generated secret, email or
-// codename every few lines; oneLine makes it a single minified line with a
-// finding about every KiB.
-func wireSource(n int, oneLine bool, seed uint64) string {
-	sec := lsptest.NewSecrets(seed)
-	var sb strings.Builder
-	for i := 0; sb.Len() < n; i++ {
-		if oneLine {
-			fmt.Fprintf(&sb, `{"id":%d,"key":"%s","note":"%s"},`, i, sec.AWSAccessKeyID(), strings.Repeat("lorem ipsum dolor ", 52))
-			continue
-		}
-		switch i % 12 {
-		case 3:
-			fmt.Fprintf(&sb, "\tawsKey%d := %q // rotate quarterly\n", i, sec.AWSAccessKeyID())
-		case 7:
-			fmt.Fprintf(&sb, "\tghToken%d := %q\n", i, sec.GitHubPAT())
-		case 10:
-			sb.WriteString("\t// contact: ops.team@orchard-mail.net about the billing client\n")
-		default:
-			fmt.Fprintf(&sb, "\tresult = append(result, fmt.Sprintf(\"%%d: %%s\", i, name%d)) // é line\n", i)
-		}
-	}
-	s := sb.String()[:n]
-	return strings.ToValidUTF8(s, "")
-}
-
 // cpuWatch measures, over the samples, the CPU time used by processes
 // other than this one (the editor and model server) and veil. On the 2-core
 // machine these benchmarks run on (HZ=250), a busy neighbour costs the
@@ -326,7 +300,7 @@ func BenchmarkWireKeystroke(b *testing.B) {
 			c := startWire(b, bin, nil)
 			c.initialize(b, root)
 			uri := "file://" + root + "/big.go"
-			text := wireSource(tc.size, tc.oneLine, 1)
+			text := lsptest.GoSource(tc.size, tc.oneLine, 1)
 			c.notify(b, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
 				"uri": uri, "languageId": "go", "version": 1, "text": text}})
 			var st struct {
@@ -450,14 +424,14 @@ func BenchmarkWireInline(b *testing.B) {
 			c := startWire(b, bin, nil, "--endpoint", srv.URL+"/v1", "--model", "bench-coder")
 			c.initialize(b, root)
 			uri := "file://" + root + "/main.go"
-			text := wireSource(10<<10, false, 2)
+			text := lsptest.GoSource(10<<10, false, 2)
 			for i := range neighbours + 1 {
 				u := uri
 				if i > 0 {
 					u = fmt.Sprintf("file://%s/util%d.go", root, i)
 				}
 				c.notify(b, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{
-					"uri": u, "languageId": "go", "version": 1, "text": wireSource(10<<10, false, uint64(10+i))}})
+					"uri": u, "languageId": "go", "version": 1, "text": lsptest.GoSource(10<<10, false, uint64(10+i))}})
 			}
 			line := strings.Count(text[:len(text)/2], "\n")
 			params := map[string]any{"textDocument": map[string]any{"uri": uri}, "position": map[string]any{"line": line, "character": 1},
@@ -500,7 +474,7 @@ func BenchmarkWireMemory(b *testing.B) {
 		base := c.rss(b)
 		total := 0
 		for j := range 10 {
-			text := wireSource(1<<20, false, uint64(20+j))
+			text := lsptest.GoSource(1<<20, false, uint64(20+j))
 			total += len(text)
 			uri := fmt.Sprintf("file://%s/f%d.go", root, j)
 			c.notify(b, "textDocument/didOpen", map[string]any{"textDocument": map[string]any{

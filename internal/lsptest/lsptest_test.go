@@ -169,3 +169,30 @@ func TestModelServer(t *testing.T) {
 	}
 	http.DefaultClient.CloseIdleConnections()
 }
+
+// GoSource is as long as asked (less a cut character), the same for the
+// same seed, different for another, and holds findings at the density the
+// benchmarks rely on: one every four lines, a key about every KiB on one line.
+func TestGoSource(t *testing.T) {
+	d, err := redact.NewDetector(redact.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, oneLine := range []bool{false, true} {
+		a, b, c := lsptest.GoSource(20<<10, oneLine, 1), lsptest.GoSource(20<<10, oneLine, 1), lsptest.GoSource(20<<10, oneLine, 2)
+		if len(a) < 20<<10-3 || len(a) > 20<<10 || a != b || a == c {
+			t.Fatalf("oneLine=%v: %d bytes, same seed equal %v, other seed differs %v", oneLine, len(a), a == b, a != c)
+		}
+		if oneLine && strings.Contains(a, "\n") {
+			t.Fatal("the one-line source has a line break")
+		}
+		lines := max(1, strings.Count(a, "\n"))
+		want := lines / 5
+		if oneLine {
+			want = len(a) / 2048
+		}
+		if n := len(d.Scan("a.go", []byte(a))); n < want {
+			t.Errorf("oneLine=%v: %d findings in %d lines, want at least %d", oneLine, n, lines, want)
+		}
+	}
+}
