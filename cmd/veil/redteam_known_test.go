@@ -20,12 +20,7 @@ func TestRedteamKnownValueEncodedThroughBinary(t *testing.T) {
 		"concat":  "x = greet(\"Quill#Lantern-\" +\n    \"moss&Brook\")\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := rtStart(t, "", nil)
-			a, b := s.uri("a.py"), s.uri("b.py")
-			s.open(a, "python", "db_password = \""+pw+"\"\n\n")
-			s.inline(a, 1, 0)
-			s.open(b, "python", "import os\n"+line+"\ndef f():\n    \n")
-			s.inline(b, 4, 4)
+			s := rtKnownElsewhere(t, pw, line)
 			s.call("veil/chat", map[string]any{"message": "what does this do? " + line})
 			sinks := s.finish()
 			if s.srv.Hits("/v1/completions") < 2 || s.srv.Hits("/v1/chat/completions") < 1 {
@@ -35,4 +30,17 @@ func TestRedteamKnownValueEncodedThroughBinary(t *testing.T) {
 			rtPieces(t, sinks, map[string]bool{"editor notifications": true}, pw)
 		})
 	}
+}
+
+// rtKnownElsewhere starts a session where pw is masked in a.py (an inline
+// completion there makes it known) and then text is completed in b.py.
+func rtKnownElsewhere(t *testing.T, pw, text string) *rtSession {
+	t.Helper()
+	s := rtStart(t, "", nil)
+	a, b := s.uri("a.py"), s.uri("b.py")
+	s.open(a, "python", "db_password = \""+pw+"\"\n\n")
+	s.inline(a, 1, 0)
+	s.open(b, "python", "import os\n"+text+"\ndef f():\n    \n")
+	s.inline(b, 4, 4)
+	return s
 }

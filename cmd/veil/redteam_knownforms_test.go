@@ -17,13 +17,7 @@ func TestRedteamKnownOtherForms(t *testing.T) {
 		"comment": "# old one: Quill#Lan\n# tern-moss&Brook\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := rtStart(t, "", nil)
-			a, b := s.uri("a.py"), s.uri("b.py")
-			s.open(a, "python", "db_password = \""+pw+"\"\n\n")
-			s.inline(a, 1, 0)
-			s.open(b, "python", "import os\n"+text+"\ndef f():\n    \n")
-			s.inline(b, 4, 4)
-			sinks := s.finish()
+			sinks := rtKnownElsewhere(t, pw, text).finish()
 			rtPieces(t, sinks, map[string]bool{"editor notifications": true}, pw, base64.StdEncoding.EncodeToString([]byte(pw)),
 				base64.StdEncoding.EncodeToString([]byte("deploy:"+pw)), "Lantern-moss")
 		})
