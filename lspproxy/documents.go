@@ -426,17 +426,6 @@ func (d *documents) recentOthers(u string, n int) []*Document {
 	return out
 }
 
-// all returns every open document, in no particular order.
-func (d *documents) all() []*Document {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make([]*Document, 0, len(d.byURI))
-	for _, doc := range d.byURI {
-		out = append(out, doc)
-	}
-	return out
-}
-
 // rescanAll rescans every document (after a config reload changed the
 // detector) and returns the new snapshots.
 func (d *documents) rescanAll() []*Document {

@@ -17,7 +17,6 @@ func notify(method string, params any) step {
 }
 func raw(s string) step   { return func(c *testClient) { c.writeRaw(s) } }
 func frame(s string) step { return func(c *testClient) { c.writeBody(s) } }
-func cancel(id any) step  { return notify("$/cancelRequest", map[string]any{"id": id}) }
 func initialize() step    { return func(c *testClient) { c.initialize(nil) } }
 func open(uri, text string) step {
 	return func(c *testClient) { c.open(uri, "go", text) }

@@ -24,9 +24,6 @@ func newRefMapper(text []byte) *refMapper {
 	return m
 }
 
-// Text returns the current text. The caller must not modify it.
-func (m *refMapper) Text() []byte { return m.text }
-
 // LineCount is the number of lines (a document ending in a newline has an
 // empty last line).
 func (m *refMapper) LineCount() int { return len(m.starts) }
@@ -123,25 +120,6 @@ func (m *refMapper) Position(off int, enc Encoding) Position {
 		return Position{Line: uint32(line), Character: uint32(off - start)}
 	}
 	return Position{Line: uint32(line), Character: uint32(refUTF16Len(m.text[start:off]))}
-}
-
-// Range converts a byte range to an LSP range.
-func (m *refMapper) Range(start, end int, enc Encoding) Range {
-	return Range{Start: m.Position(start, enc), End: m.Position(end, enc)}
-}
-
-// OffsetRange converts r to byte offsets; an inverted range is an error.
-func (m *refMapper) OffsetRange(r Range, enc Encoding) (start, end int, err error) {
-	if start, err = m.Offset(r.Start, enc); err != nil {
-		return 0, 0, err
-	}
-	if end, err = m.Offset(r.End, enc); err != nil {
-		return 0, 0, err
-	}
-	if end < start {
-		return 0, 0, fmt.Errorf("%w: range end before start", ErrOutOfRange)
-	}
-	return start, end, nil
 }
 
 // LineRange returns the byte span of line i without its terminator.

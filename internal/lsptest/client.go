@@ -119,12 +119,6 @@ func (c *Client) Call(method string, params any) (json.RawMessage, error) {
 	return c.conn.Call(ctx, method, params)
 }
 
-// CallContext is Call with the caller's context; when ctx ends first the
-// client sends $/cancelRequest.
-func (c *Client) CallContext(ctx context.Context, method string, params any) (json.RawMessage, error) {
-	return c.conn.Call(ctx, method, params)
-}
-
 // Notify sends a notification.
 func (c *Client) Notify(method string, params any) error { return c.conn.Notify(method, params) }
 
@@ -180,6 +174,3 @@ func (c *Client) Err() error {
 	<-c.done
 	return c.err
 }
-
-// Close closes the connection (both streams when they can be closed).
-func (c *Client) Close() error { return c.conn.Close() }
