@@ -160,6 +160,14 @@ func (c *wireClient) rss(b *testing.B) int {
 	return 0
 }
 
+// reportBudget reports the server's resident memory after the samples
+// (rss-MB) and issue 13's budget for the text it holds open, twice the
+// text plus 25 MB (budget-MB).
+func reportBudget(b *testing.B, c *wireClient, text int) {
+	b.ReportMetric(float64(c.rss(b))/(1<<20), "rss-MB")
+	b.ReportMetric(float64(2*text+25<<20)/(1<<20), "budget-MB")
+}
+
 // cpuWatch measures, over the samples, the CPU time used by processes
 // other than this one (the editor and model server) and veil. On the 2-core
 // machine these benchmarks run on (HZ=250), a busy neighbour costs the
@@ -337,6 +345,7 @@ func BenchmarkWireKeystroke(b *testing.B) {
 			percentiles(b, samples, "")
 			b.ReportMetric(float64(st.Findings), "findings")
 			b.ReportMetric(float64(c.diags.Load()-published), "published")
+			reportBudget(b, c, len(text))
 		})
 	}
 }
@@ -458,6 +467,7 @@ func BenchmarkWireInline(b *testing.B) {
 			percentiles(b, direct, "direct-")
 			percentiles(b, added, "added-")
 			percentiles(b, servedLatencies(b, c, b.N), "served-")
+			reportBudget(b, c, (neighbours+1)*len(text))
 		})
 	}
 }
