@@ -174,7 +174,7 @@ func NewDetector(o Options) (*Detector, error) {
 			return nil, fmt.Errorf("redact: rule %q: duplicate id", spec.ID)
 		}
 		seen[spec.ID] = true
-		r, err := compileRule(spec)
+		r, err := compileRule(spec, i >= len(builtin))
 		if err != nil {
 			return nil, err
 		}
@@ -495,7 +495,7 @@ func (d *Detector) runRule(text []byte, sc *scratch, r *rule, w span) {
 		ws, we = lineStartWithin(text, w.start), lineEndWithin(text, w.end)
 	}
 	win := text[ws:we]
-	for _, m := range r.re.FindAllSubmatchIndex(win, -1) {
+	for _, m := range r.regexp().FindAllSubmatchIndex(win, -1) {
 		g := r.spec.SecretGroup
 		s, e := m[2*g], m[2*g+1]
 		if s < 0 || e <= s {

@@ -5,9 +5,10 @@
 // It is pure: text in, text and findings out. No I/O, no logging, no clock.
 // A value never appears in an error, a String method or a panic.
 //
-// Detection: [NewDetector] compiles the embedded provider rules
-// (rules/*.yaml, shape [RuleSpec], validators listed at validatorByName),
-// the rules from configuration, and the detectors written in Go: generic
+// Detection: [NewDetector] validates the embedded provider rules
+// (rules/*.yaml, shape [RuleSpec], validators listed at validatorByName;
+// each regex is compiled at its first use, see rule.regexp), compiles the
+// rules from configuration, and sets up the detectors written in Go: generic
 // key = value secrets (generic-*), private key blocks (private-key-block),
 // PII (pii-email, pii-phone, pii-card, pii-iban, pii-ssn, pii-ipv4,
 // pii-ipv6), configured identifiers (identifier-term, identifier-pattern)

@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	resyntax "regexp/syntax"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -38,13 +40,33 @@ const (
 	triggerAlways = "always"
 )
 
-// rule is a compiled RuleSpec.
+// rule is a validated RuleSpec. Its regex is compiled on first use (see
+// regexp): a file triggers the keywords of a handful of the ~330 built-in
+// rules, and compiled programs that are never run would only be heap the
+// collector marks on every cycle (~2 MB for all of them).
 type rule struct {
-	spec     RuleSpec
-	re       *regexp.Regexp
+	spec     RuleSpec // without its samples
 	validate validator
 	window   int
 	anchored bool // the regex has ^ or $: its window is whole lines
+
+	// compileOnce guards re: nil until regexp's first call, unless
+	// compileRule compiled it eagerly; never changed after that.
+	compileOnce sync.Once
+	re          *regexp.Regexp
+}
+
+// regexp returns the rule's compiled regex, compiling it on the first call;
+// safe for concurrent scans. Compiling cannot fail: compileRule parsed the
+// regex with the flags regexp.Compile uses (syntax.Perl), and that parse is
+// the only step of regexp.Compile that returns an error.
+func (r *rule) regexp() *regexp.Regexp {
+	r.compileOnce.Do(func() {
+		if r.re == nil {
+			r.re = regexp.MustCompile(r.spec.Regex)
+		}
+	})
+	return r.re
 }
 
 // BuiltinRules returns the embedded provider rules as data (a copy).
@@ -75,9 +97,10 @@ func loadEmbedded(fsys fs.FS) ([]RuleSpec, error) {
 	return all, nil
 }
 
-// compileRule validates spec and compiles it. The error names the rule id.
-// code reports that the rule is implemented in Go (no regex needed).
-func compileRule(spec RuleSpec) (*rule, error) {
+// compileRule validates spec; the error names the rule id. With eager the
+// regex is compiled now (rules from configuration: never MustCompile on user
+// input, even validated), otherwise on first use (the built-in rules).
+func compileRule(spec RuleSpec, eager bool) (*rule, error) {
 	id := spec.ID
 	if id == "" {
 		return nil, fmt.Errorf("redact: rule with regex %q: missing id", preview(spec.Regex, 24))
@@ -93,12 +116,14 @@ func compileRule(spec RuleSpec) (*rule, error) {
 	if spec.Regex == "" {
 		return nil, bad("missing regex")
 	}
-	re, err := regexp.Compile(spec.Regex)
+	// syntax.Parse with syntax.Perl is regexp.Compile's own first step: the
+	// same *syntax.Error, and MaxCap is what NumSubexp reports.
+	parsed, err := resyntax.Parse(spec.Regex, resyntax.Perl)
 	if err != nil {
 		return nil, bad("regex does not compile: %v", err)
 	}
-	if spec.SecretGroup < 0 || spec.SecretGroup > re.NumSubexp() {
-		return nil, bad("secret_group %d but the regex has %d groups", spec.SecretGroup, re.NumSubexp())
+	if groups := parsed.MaxCap(); spec.SecretGroup < 0 || spec.SecretGroup > groups {
+		return nil, bad("secret_group %d but the regex has %d groups", spec.SecretGroup, groups)
 	}
 	if len(spec.Keywords) == 0 {
 		switch spec.Trigger {
@@ -141,7 +166,15 @@ func compileRule(spec RuleSpec) (*rule, error) {
 	if spec.Confidence == 0 {
 		spec.Confidence = 0.8
 	}
-	return &rule{spec: spec, re: re, validate: v, window: w, anchored: strings.ContainsAny(spec.Regex, "^$")}, nil
+	r := &rule{validate: v, window: w, anchored: strings.ContainsAny(spec.Regex, "^$")}
+	if eager {
+		if r.re, err = regexp.Compile(spec.Regex); err != nil {
+			return nil, bad("regex does not compile: %v", err)
+		}
+	}
+	spec.TruePositives, spec.FalsePositives = nil, nil // checked by then; a scan never reads them
+	r.spec = spec
+	return r, nil
 }
 
 // checkSamples requires the builtin rules to carry samples: at least one
