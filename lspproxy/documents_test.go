@@ -396,3 +396,47 @@ func FuzzIncrementalFindings(f *testing.F) {
 		}
 	})
 }
+
+// TestRescanScratchNotKept: the rescan reuses one window buffer for every
+// edit. Nothing a snapshot holds may refer to it: after each edit the buffer
+// is overwritten with bytes that match no rule, and at the end every
+// snapshot's findings (rules, descriptions, spans) must still equal a full
+// scan of its own text.
+func TestRescanScratchNotKept(t *testing.T) {
+	det := testDetector(t)
+	sec := newSecrets(12)
+	text, _ := sampleSource(sec, 30000)
+	docs := newDocuments(testScanner(det), nil)
+	uri := "file:///work/ws/scratch.go"
+	snaps := []*Document{docs.open(TextDocumentItem{URI: uri, LanguageID: "go", Version: 1, Text: text})}
+	inserts := []string{"x", "\n", "k := \"" + sec.aws() + "\"\n", sec.github(), " // veil:allow", "\""}
+	r := rand.New(rand.NewPCG(3, 4))
+	for v := int32(2); v < 120; v++ {
+		doc := snaps[len(snaps)-1]
+		a, b := clampEdit(doc.Text, r.IntN(doc.Text.Len()), 0)
+		b = a + min(doc.Text.Len()-a, r.IntN(3))
+		a, b = clampEdit(doc.Text, a, b)
+		rng := doc.Text.Range(a, b, UTF16)
+		next, err := docs.change(DidChangeTextDocumentParams{
+			TextDocument:   VersionedTextDocumentIdentifier{URI: uri, Version: v},
+			ContentChanges: []TextDocumentContentChangeEvent{{Range: &rng, Text: inserts[r.IntN(len(inserts))]}},
+		}, UTF16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cap(docs.window) == 0 {
+			t.Fatalf("edit %d: the rescan kept no scratch window; the test tests nothing", v)
+		}
+		scratch := docs.window[:cap(docs.window)]
+		for i := range scratch {
+			scratch[i] = '~'
+		}
+		snaps = append(snaps, next)
+	}
+	for i, doc := range snaps {
+		want := det.Scan(doc.Path, []byte(doc.Text.String()))
+		if got := doc.AllFindings(); !slices.Equal(got, want) {
+			t.Fatalf("snapshot %d: findings %v after the scratch window was reused, full scan %v", i, spans(got), spans(want))
+		}
+	}
+}

@@ -65,8 +65,12 @@ func (e editSpan) newHi(x int) int {
 }
 
 // rescan sets next's findings and anchors after edit e of old, scanning
-// only around the edit (see above).
-func rescan(old, next *Document, sc scanner, e editSpan) {
+// only around the edit (see above). The window is materialised into
+// *scratch, which rescan reuses and may grow: nothing it returns or stores
+// refers to the window (findings and anchors are offsets, and the
+// detector keeps nothing of the text), so the caller may reuse it for the
+// next edit.
+func rescan(old, next *Document, sc scanner, e editSpan, scratch *[]byte) {
 	reach := sc.det.Reach()
 	lo, hi := max(0, e.a-reach), min(next.Text.Len(), e.a+e.n+reach)
 	var fresh []redact.Finding
@@ -77,7 +81,8 @@ func rescan(old, next *Document, sc scanner, e editSpan) {
 		if hi+reach >= next.Text.Len() {
 			we = next.Text.Len()
 		}
-		window := next.Text.Slice(ws, we)
+		*scratch = next.Text.AppendSlice((*scratch)[:0], ws, we)
+		window := *scratch
 		fresh = sc.det.ScanRange(sc.path(next.Path), window, ws)
 		anchors = sc.det.Anchors(window, ws, anchors[:0])
 		next.rescanned += we - ws
