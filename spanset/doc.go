@@ -6,7 +6,9 @@
 // every span after an edit, cutting out the spans of a rescanned window and
 // putting the fresh ones in are O(log n + k) for k spans touched, and the
 // old set stays valid for whoever holds it (a request reading the snapshot
-// it took when it arrived).
+// it took when it arrived). A set also carries one shift not yet applied to
+// its tree: the shifts of a run of keystrokes, which move the same spans,
+// add up there without copying a node.
 //
 // May import: the standard library only.
 package spanset

@@ -15,6 +15,23 @@ type Span[T any] struct {
 // order). The zero value and nil are empty sets. Safe for concurrent use.
 type Set[T any] struct {
 	root *node[T]
+	// move is a shift of the tree's spans not yet applied to its nodes:
+	// typing moves every span after the cursor again and again, and
+	// successive shifts that move the same spans add up here without
+	// copying a node (see Shift).
+	move shift
+}
+
+// shift moves the spans whose Start (in the tree's offsets) is at or after
+// at by delta, Start and End alike.
+type shift struct{ at, delta int }
+
+// start and end are a span's Start and End after the shift.
+func (m shift) span(start, end int) (int, int) {
+	if start >= m.at {
+		return start + m.delta, end + m.delta
+	}
+	return start, end
 }
 
 // node holds one span. Its Start and End, maxEnd and the whole subtree are
@@ -22,20 +39,20 @@ type Set[T any] struct {
 type node[T any] struct {
 	left, right *node[T]
 	span        Span[T]
-	add         int // pending shift for this node and its subtree
-	maxEnd      int // greatest End in the subtree, before add
-	height      int
-	count       int
+	add         int   // pending shift for this node and its subtree
+	maxEnd      int   // greatest End in the subtree, before add
+	height      int32 // int32s keep a node of pointer spans in 64 bytes
+	count       int32
 }
 
-func (n *node[T]) h() int {
+func (n *node[T]) h() int32 {
 	if n == nil {
 		return 0
 	}
 	return n.height
 }
 
-func (n *node[T]) size() int {
+func (n *node[T]) size() int32 {
 	if n == nil {
 		return 0
 	}
@@ -98,13 +115,27 @@ func (s *Set[T]) tree() *node[T] {
 	return s.root
 }
 
+func (s *Set[T]) moved() shift {
+	if s == nil {
+		return shift{}
+	}
+	return s.move
+}
+
+// flat returns the tree with the set's pending shift applied: one path
+// copied.
+func (s *Set[T]) flat() *node[T] {
+	m := s.moved()
+	return shiftFrom(s.tree(), 0, m.at, m.delta)
+}
+
 // Len is the number of spans.
-func (s *Set[T]) Len() int { return s.tree().size() }
+func (s *Set[T]) Len() int { return int(s.tree().size()) }
 
 // All yields every span in order.
 func (s *Set[T]) All() iter.Seq[Span[T]] {
 	return func(yield func(Span[T]) bool) {
-		walk(s.tree(), 0, -1<<62, 1<<62, yield)
+		walk(s.tree(), 0, -1<<62, 1<<62, s.moved(), yield)
 	}
 }
 
@@ -112,33 +143,32 @@ func (s *Set[T]) All() iter.Seq[Span[T]] {
 // it: Start <= hi and End >= lo. O(log n + k).
 func (s *Set[T]) Overlapping(lo, hi int) iter.Seq[Span[T]] {
 	return func(yield func(Span[T]) bool) {
-		walk(s.tree(), 0, lo, hi, yield)
+		walk(s.tree(), 0, lo, hi, s.moved(), yield)
 	}
 }
 
-// walk yields the spans of n (shifted by d) with Start <= hi and End >= lo;
-// false means the consumer stopped.
-func walk[T any](n *node[T], d, lo, hi int, yield func(Span[T]) bool) bool {
+// walk yields the spans of n (shifted by d, then moved by m) with Start <=
+// hi and End >= lo; false means the consumer stopped.
+func walk[T any](n *node[T], d, lo, hi int, m shift, yield func(Span[T]) bool) bool {
 	if n == nil {
 		return true
 	}
 	d += n.add
-	if n.maxEnd+d < lo {
+	if n.maxEnd+d+max(0, m.delta) < lo {
 		return true // nothing here reaches lo
 	}
-	if !walk(n.left, d, lo, hi, yield) {
+	if !walk(n.left, d, lo, hi, m, yield) {
 		return false
 	}
 	s := n.span
-	s.Start += d
-	s.End += d
+	s.Start, s.End = m.span(s.Start+d, s.End+d)
 	if s.Start > hi {
 		return true // this and everything after start past hi
 	}
 	if s.End >= lo && !yield(s) {
 		return false
 	}
-	return walk(n.right, d, lo, hi, yield)
+	return walk(n.right, d, lo, hi, m, yield)
 }
 
 // Slice returns the spans in order (for tests and small sets).
@@ -157,21 +187,21 @@ func (s *Set[T]) Slice() []Span[T] {
 // the new text, each starting in [lo, hi+n-(b-a))) are put in. s is
 // unchanged. O(log n + len(fresh)).
 func (s *Set[T]) Edit(lo, hi, delta int, fresh []Span[T]) *Set[T] {
-	if len(fresh) == 0 && !startsIn(s.tree(), 0, lo, hi) {
-		// Nothing dropped or added (most keystrokes): one path copy.
-		return &Set[T]{root: shiftFrom(s.tree(), 0, hi, delta)}
+	if len(fresh) == 0 && !startsIn(s.tree(), 0, lo, hi, s.moved()) {
+		return s.Shift(hi, delta) // nothing dropped or added (most keystrokes)
 	}
-	before, rest := split(s.tree(), lo)
+	before, rest := split(s.flat(), lo)
 	_, after := split(rest, hi)
 	mid := New(fresh).root
 	return &Set[T]{root: concat(concat(before, mid), shifted(after, delta))}
 }
 
-// startsIn reports whether a span of n (shifted by d) starts in [lo, hi).
-func startsIn[T any](n *node[T], d, lo, hi int) bool {
+// startsIn reports whether a span of n (shifted by d, then moved by m)
+// starts in [lo, hi).
+func startsIn[T any](n *node[T], d, lo, hi int, m shift) bool {
 	for n != nil {
 		d += n.add
-		switch st := n.span.Start + d; {
+		switch st, _ := m.span(n.span.Start+d, 0); {
 		case st < lo:
 			n = n.right
 		case st >= hi:
@@ -213,8 +243,43 @@ func shiftFrom[T any](n *node[T], d, at, delta int) *node[T] {
 // Shift returns the set with every span starting at or after at moved by
 // delta (an edit before them that changed no span). s is unchanged.
 // O(log n).
+//
+// The shift is kept beside the tree rather than applied to it. When it
+// moves the very spans the set's pending shift moves (typing on: the same
+// spans follow the cursor), the two add up and no node is copied; otherwise
+// the pending shift is applied first (one path copied).
 func (s *Set[T]) Shift(at, delta int) *Set[T] {
-	return &Set[T]{root: shiftFrom(s.tree(), 0, at, delta)}
+	m := s.moved()
+	if m.delta == 0 {
+		return &Set[T]{root: s.tree(), move: shift{at: at, delta: delta}}
+	}
+	if delta == 0 {
+		return s
+	}
+	if sameSuffix(s.tree(), m, at) {
+		return &Set[T]{root: s.tree(), move: shift{at: m.at, delta: m.delta + delta}}
+	}
+	return &Set[T]{root: s.flat(), move: shift{at: at, delta: delta}}
+}
+
+// sameSuffix reports whether the spans of n moved by m that start at or
+// after at are exactly those m moves: the last span m leaves starts before
+// at, and the first span it moves starts at or after at once moved.
+func sameSuffix[T any](n *node[T], m shift, at int) bool {
+	for d := 0; n != nil; {
+		d += n.add
+		switch st := n.span.Start + d; {
+		case st < m.at && st >= at:
+			return false // left in place, yet at or after at
+		case st < m.at:
+			n = n.right
+		case st+m.delta < at:
+			return false // moved, yet before at
+		default:
+			n = n.left
+		}
+	}
+	return true
 }
 
 // split returns the spans with Start < at and those with Start >= at.

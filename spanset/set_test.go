@@ -93,13 +93,13 @@ func check(t *testing.T, s *Set[int], m model) {
 		d += n.add
 		hl, el := walk(n.left, d)
 		hr, er := walk(n.right, d)
-		if hl-hr > 1 || hr-hl > 1 || n.height != max(hl, hr)+1 {
+		if hl-hr > 1 || hr-hl > 1 || int(n.height) != max(hl, hr)+1 {
 			t.Fatalf("unbalanced: %d vs %d", hl, hr)
 		}
 		if e := max(el, er, n.span.End+d); e != n.maxEnd+d {
 			t.Fatalf("maxEnd %d, want %d", n.maxEnd+d, e)
 		}
-		return n.height, n.maxEnd + d
+		return int(n.height), n.maxEnd + d
 	}
 	walk(s.root, 0)
 }
@@ -138,5 +138,99 @@ func TestShift(t *testing.T) {
 			}
 		}
 		check(t, s, m)
+	}
+}
+
+// TestTypingShifts moves the spans after a cursor as typing does (a
+// character in, now and then one out, the cursor moving on, sometimes
+// jumping), mixed with edits and queries, against the model; every old
+// set must stay as it was. Most shifts move the same spans as the one
+// before and must copy no node.
+func TestTypingShifts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for round := 0; round < 40; round++ {
+		s := New(randSpans(rng, rng.IntN(200), 0, 4000))
+		m := model(slices.Clone(s.Slice()))
+		var snapshots []*Set[int]
+		var models []model
+		cursor, kept := rng.IntN(4000), 0
+		for i := 0; i < 300; i++ {
+			switch r := rng.IntN(20); {
+			case r == 0:
+				cursor = rng.IntN(4000) // the cursor jumps
+			case r == 1:
+				lo := rng.IntN(4000)
+				hi, delta := lo+rng.IntN(50), rng.IntN(20)
+				fresh := randSpans(rng, rng.IntN(3), lo, hi+delta)
+				s, m = s.Edit(lo, hi, delta, fresh), m.edit(lo, hi, delta, fresh)
+			case r < 5 && cursor > 0: // backspace
+				cursor--
+				before := s.root
+				s, m = s.Shift(cursor+1, -1), m.edit(cursor+1, cursor+1, -1, nil)
+				kept += b2i(s.root == before)
+			default: // a character typed
+				before := s.root
+				s, m = s.Shift(cursor, 1), m.edit(cursor, cursor, 1, nil)
+				kept += b2i(s.root == before)
+				cursor++
+			}
+			snapshots, models = append(snapshots, s), append(models, m)
+			check(t, s, m)
+			lo := rng.IntN(4500) - 200
+			hi := lo + rng.IntN(300)
+			var want, got []Span[int]
+			for _, sp := range m {
+				if sp.Start <= hi && sp.End >= lo {
+					want = append(want, sp)
+				}
+			}
+			for sp := range s.Overlapping(lo, hi) {
+				got = append(got, sp)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("round %d step %d: Overlapping(%d, %d) = %v, want %v", round, i, lo, hi, got, want)
+			}
+		}
+		for i := range snapshots {
+			check(t, snapshots[i], models[i])
+		}
+		if kept < 100 {
+			t.Fatalf("round %d: only %d of 300 shifts kept the tree; typing should rarely copy", round, kept)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestTypingShiftAllocs: a keystroke's shift that moves the same spans as
+// the one before allocates the new set and nothing else.
+func TestTypingShiftAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	s := New(randSpans(rng, 10000, 0, 10<<20))
+	at := 5 << 20
+	s = s.Shift(at, 1)
+	allocs := testing.AllocsPerRun(100, func() {
+		at++
+		s = s.Shift(at, 1)
+	})
+	if allocs != 1 {
+		t.Fatalf("a typing shift allocated %v times, want 1 (the set)", allocs)
+	}
+}
+
+// BenchmarkTyping shifts the spans after a cursor that moves on by one
+// byte at a time, as typing does.
+func BenchmarkTyping(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	s := New(randSpans(rng, 10000, 0, 10<<20))
+	at := 5 << 20
+	for b.Loop() {
+		s = s.Edit(at, at, 1, nil)
+		at++
 	}
 }
