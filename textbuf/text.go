@@ -145,9 +145,19 @@ func (t *Text) replace(a, b int, repl string) *node {
 	if b < re {
 		re = chunkEnd(root, b)
 	}
+	n := (a - ls) + len(repl) + (re - b)
+	if leaf, base := oneLeaf(root, ls, re); leaf != nil && n > 0 && n <= t.chunkMax() {
+		// Typing inside a chunk: its one new chunk takes its place and
+		// only the path to it is copied.
+		buf := make([]byte, 0, n)
+		buf = append(buf, leaf.chunk[:a-base]...)
+		buf = append(buf, repl...)
+		buf = append(buf, leaf.chunk[b-base:]...)
+		return replaceLeaf(root, ls, newLeaf(buf))
+	}
 	left, rest := split(root, ls)
 	mid, right := split(rest, re-ls)
-	buf := make([]byte, 0, (a-ls)+len(repl)+(re-b))
+	buf := make([]byte, 0, n)
 	buf = appendRange(buf, mid, 0, a-ls)
 	buf = append(buf, repl...)
 	buf = appendRange(buf, mid, b-ls, re-ls)

@@ -226,6 +226,32 @@ func leafAt(n *node, off int) (*node, int) {
 	return n, base
 }
 
+// oneLeaf returns the chunk that is exactly bytes [start, end) of n's text
+// and the offset where it starts, or nil when there is none.
+func oneLeaf(n *node, start, end int) (*node, int) {
+	if start >= n.bytes() {
+		return nil, 0
+	}
+	leaf, base := leafAt(n, start)
+	if base != start || base+leaf.size != end {
+		return nil, 0
+	}
+	return leaf, base
+}
+
+// replaceLeaf returns n with the chunk holding byte off replaced by leaf:
+// the nodes on the path to it are copied, and the tree keeps its shape (a
+// leaf for a leaf), so it stays balanced.
+func replaceLeaf(n *node, off int, leaf *node) *node {
+	if n.chunk != nil {
+		return leaf
+	}
+	if off < n.left.size {
+		return newInner(replaceLeaf(n.left, off, leaf), n.right)
+	}
+	return newInner(n.left, replaceLeaf(n.right, off-n.left.size, leaf))
+}
+
 func chunkStart(n *node, off int) int {
 	_, base := leafAt(n, off)
 	return base
