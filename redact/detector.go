@@ -2,10 +2,12 @@ package redact
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,7 +83,9 @@ type scratch struct {
 	pending []span        // per regex rule; start < 0 when none
 	active  []int32
 	cands   []Finding
-	genEnd  int // end of the last key name the generic detector looked at
+	// resolved is where finish resolves overlaps; the caller gets a copy.
+	resolved []Finding
+	genEnd   int // end of the last key name the generic detector looked at
 	// The last search for a PEM END line: from pemFrom up to pemSearched,
 	// found at pemEnd (-1: none).
 	pemFrom, pemSearched, pemEnd int
@@ -313,10 +317,27 @@ func (d *Detector) Scan(path string, text []byte) []Finding {
 		return nil
 	}
 	sc := d.scratch.Get().(*scratch)
-	defer d.scratch.Put(sc)
+	defer d.putScratch(sc)
 	sc.cands = sc.cands[:0]
 	d.collect(path, text, sc)
-	return d.finish(path, text, sc.cands)
+	return d.finish(path, text, sc)
+}
+
+// maxPooledFindings bounds the finding buffers a pooled scratch keeps: a
+// scan of a whole large file (thousands of findings) must not leave them
+// for the collector to mark on every cycle; a rescan window needs few.
+const maxPooledFindings = 256
+
+// putScratch returns sc to the pool, without finding buffers grown past
+// maxPooledFindings.
+func (d *Detector) putScratch(sc *scratch) {
+	if cap(sc.cands) > maxPooledFindings {
+		sc.cands = nil
+	}
+	if cap(sc.resolved) > maxPooledFindings {
+		sc.resolved = nil
+	}
+	d.scratch.Put(sc)
 }
 
 // ScanRange returns the findings in window, the part of a larger text that
@@ -575,8 +596,11 @@ func (d *Detector) runTriggers(text []byte, sc *scratch) {
 	}
 }
 
-// finish drops allowed candidates and resolves overlaps.
-func (d *Detector) finish(path string, text []byte, cands []Finding) []Finding {
+// finish drops allowed candidates (sc.cands) and resolves overlaps in
+// sc.resolved; the result is a copy of exactly its length, the scan's only
+// allocation when the buffers are warm, and shares nothing with sc.
+func (d *Detector) finish(path string, text []byte, sc *scratch) []Finding {
+	cands := sc.cands
 	if len(cands) == 0 {
 		return nil
 	}
@@ -591,7 +615,11 @@ func (d *Detector) finish(path string, text []byte, cands []Finding) []Finding {
 		}
 		kept = append(kept, f)
 	}
-	return resolveOverlaps(kept)
+	sc.resolved = resolveInto(sc.resolved[:0], kept)
+	if len(sc.resolved) == 0 {
+		return nil
+	}
+	return slices.Clone(sc.resolved)
 }
 
 func (d *Detector) valueAllowed(v []byte) bool {
@@ -609,28 +637,19 @@ func (d *Detector) valueAllowed(v []byte) bool {
 // the union of their spans. Dropping the loser instead would leave the part
 // of it outside the winner in clear text, e.g. the rest of a token whose
 // prefix is a configured identifier term. The result is sorted by Start and
-// is a fresh slice.
+// is a fresh slice; cands is reordered.
 func resolveOverlaps(cands []Finding) []Finding {
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if ra, rb := categoryRank(a.Category), categoryRank(b.Category); ra != rb {
-			return ra < rb
-		}
-		if a.Confidence != b.Confidence {
-			return a.Confidence > b.Confidence
-		}
-		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
-			return la > lb
-		}
-		return a.Start < b.Start
-	})
-	var out []Finding // sorted by Start, non-overlapping
-	for _, f := range cands {
+	return slices.Clip(resolveInto(make([]Finding, 0, len(cands)), cands))
+}
+
+// resolveInto is resolveOverlaps writing to out (length 0; it grows to at
+// most len(cands)). out must not share memory with cands.
+func resolveInto(out, cands []Finding) []Finding {
+	slices.SortStableFunc(cands, overlapOrder)
+	for _, f := range cands { // out stays sorted by Start and non-overlapping
 		i := sort.Search(len(out), func(i int) bool { return out[i].End > f.Start })
 		if i == len(out) || out[i].Start >= f.End {
-			out = append(out, Finding{})
-			copy(out[i+1:], out[i:])
-			out[i] = f
+			out = slices.Insert(out, i, f)
 			continue
 		}
 		// f overlaps out[i] (and maybe later ones): out[i] won; it grows
@@ -643,9 +662,30 @@ func resolveOverlaps(cands []Finding) []Finding {
 			w.End = max(w.End, out[j].End)
 			j++
 		}
-		out = append(out[:i+1], out[j:]...)
+		out = slices.Delete(out, i+1, j)
 	}
 	return out
+}
+
+// overlapOrder puts the winner of an overlap first: the stronger category,
+// then the more confident, the longer, the earlier.
+func overlapOrder(a, b Finding) int {
+	if ra, rb := categoryRank(a.Category), categoryRank(b.Category); ra != rb {
+		return cmp.Compare(ra, rb)
+	}
+	if a.Confidence != b.Confidence {
+		switch {
+		case a.Confidence > b.Confidence:
+			return -1
+		case a.Confidence < b.Confidence:
+			return 1
+		}
+		return 0 // a NaN orders like an equal
+	}
+	if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
+		return cmp.Compare(lb, la)
+	}
+	return cmp.Compare(a.Start, b.Start)
 }
 
 // categoryRank orders categories for overlap resolution: a secret is never
