@@ -90,7 +90,7 @@ var placeholderWords = map[string]bool{
 // isPlaceholderValue reports a value that is a placeholder, a reference or
 // an expression as a whole.
 func isPlaceholderValue(v []byte, quoted bool) bool {
-	lv := strings.ToLower(string(v))
+	lv := lowerString(v)
 	if placeholderWords[lv] || sameByte(v) {
 		return true
 	}

@@ -709,7 +709,7 @@ func trimProse(text []byte, vs, ve int) int {
 // is a rename table, not a key.
 func namesItself(name, v []byte) bool {
 	leaf := name[bytes.LastIndexByte(name, '.')+1:]
-	return len(leaf) >= 6 && len(v) >= len(leaf) && bytes.Contains(bytes.ToLower(v), bytes.ToLower(leaf))
+	return len(leaf) >= 6 && len(v) >= len(leaf) && containsFold(v, leaf)
 }
 
 // decidePieces asks credentialScore about the joined pieces and records each.
