@@ -46,7 +46,9 @@
 // VEIL_GITHUB_PAT_CLASSIC_3_k9x (see token.go for the format), the same
 // token for the same value for the vault's life; [Vault.Restore],
 // [Vault.RestoreJSON] and [Vault.NewStream] put the values back and report
-// tokens they do not know. Every value a vault masks becomes known
+// tokens they do not know. [Vault.MaskDraft] masks into a reused [Scratch]
+// for text needed only while a request is put together; [Draft.Text]
+// copies out what is sent. Every value a vault masks becomes known
 // (known.go, an index anchored on each value's first bytes, updated per
 // value): [Vault.Known] finds them anywhere later and [Vault.Leak] is the
 // leak guard's check.

@@ -106,8 +106,75 @@ func (v *Vault) MaskWindow(text []byte, base int, findings []Finding) (Masked, e
 	return mask(v, text, base, findings)
 }
 
+// Scratch is reusable room for masked text that is needed only while one
+// request is put together (MaskDraft): the text, its spans and its values
+// are written over by the next MaskDraft into the same Scratch. Its zero
+// value is ready. A Scratch is not safe for concurrent use.
+type Scratch struct {
+	text   []byte
+	spans  []Span
+	values []string
+}
+
+// Draft is a masked text held in a Scratch, valid until that Scratch is
+// used again. Nothing in it may be kept past that: Text copies out the
+// part a request is made of.
+type Draft struct{ sc *Scratch }
+
+// MaskDraft is MaskWindow into sc: the masked text, its spans and the
+// findings' values go to sc's reused room instead of new memory.
+func (v *Vault) MaskDraft(sc *Scratch, text []byte, base int, findings []Finding) (Draft, error) {
+	sc.text, sc.spans, sc.values = sc.text[:0], sc.spans[:0], sc.values[:0]
+	spans, err := maskTo(v, &maskSink{buf: &sc.text}, sc.spans, &sc.values, text, base, findings)
+	if err != nil {
+		return Draft{}, err
+	}
+	sc.spans = spans
+	return Draft{sc}, nil
+}
+
+// Reset empties sc and drops the values it refers to, so a Scratch kept
+// for reuse keeps no value alive.
+func (sc *Scratch) Reset() {
+	clear(sc.values[:cap(sc.values)])
+	sc.text, sc.spans, sc.values = sc.text[:0], sc.spans[:0], sc.values[:0]
+}
+
+// Len is the masked text's length in bytes.
+func (d Draft) Len() int { return len(d.sc.text) }
+
+// Bytes is the masked text, to read in place: it must not be changed,
+// and not kept past the Draft.
+func (d Draft) Bytes() []byte { return d.sc.text }
+
+// Text is a copy of the masked text's bytes [i, j) as a Text, which the
+// Draft's Scratch does not share.
+func (d Draft) Text(i, j int) Text { return Text{string(d.sc.text[i:j])} }
+
+// ToMasked is Masked.ToMasked.
+func (d Draft) ToMasked(orig int) int { return Masked{Spans: d.sc.spans}.ToMasked(orig) }
+
+// Values is the value of each finding masked, in the findings' order by
+// Start: the vault's own copy where a finding was masked alone.
+func (d Draft) Values() []string { return d.sc.values }
+
 // mask is Mask over either form of text, each finding moved back by base.
 func mask[T string | []byte](v *Vault, text T, base int, findings []Finding) (Masked, error) {
+	var b strings.Builder
+	k := maskSink{sb: &b}
+	spans, err := maskTo(v, &k, nil, nil, text, base, findings)
+	if err != nil {
+		return Masked{}, err
+	}
+	out := b.String()
+	return Masked{Text: out, Spans: spans, redacted: Text{out}}, nil
+}
+
+// maskTo writes text masked to k and appends its spans to spans (nil:
+// made to size). With values set it also appends each finding's value: the
+// vault's own copy when the finding is masked alone, a copy when it was
+// merged with others.
+func maskTo[T string | []byte](v *Vault, k *maskSink, spans []Span, values *[]string, text T, base int, findings []Finding) ([]Span, error) {
 	fs := findings
 	if !slices.IsSortedFunc(fs, byStart) { // sorted already: nothing to copy
 		fs = slices.Clone(findings)
@@ -117,7 +184,7 @@ func mask[T string | []byte](v *Vault, text T, base int, findings []Finding) (Ma
 	for i, f := range fs {
 		s, e := f.Start-base, f.End-base
 		if s < 0 || e > len(text) || s >= e {
-			return Masked{}, fmt.Errorf("redact: masking: finding %s span [%d,%d) outside text of %d bytes", f.RuleID, s, e, len(text))
+			return nil, fmt.Errorf("redact: masking: finding %s span [%d,%d) outside text of %d bytes", f.RuleID, s, e, len(text))
 		}
 		if i == 0 || s >= end {
 			runs++
@@ -127,34 +194,80 @@ func mask[T string | []byte](v *Vault, text T, base int, findings []Finding) (Ma
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.gen++
-	var b strings.Builder
-	b.Grow(len(text))
-	spans := make([]Span, 0, runs)
+	k.grow(len(text))
+	if cap(spans)-len(spans) < runs { // make, not slices.Grow: one allocation also under -race
+		spans = append(make([]Span, 0, len(spans)+runs), spans...)
+	}
 	occurs := func(tok string) bool { return contains(text, tok) }
 	prev := 0
 	for i := 0; i < len(fs); {
 		// A run of overlapping findings is masked as its first one,
 		// stretched to the run's end.
-		f := fs[i]
+		f, first := fs[i], i
 		s, e := f.Start-base, f.End-base
 		for i++; i < len(fs) && fs[i].Start-base < e; i++ {
 			e = max(e, fs[i].End-base)
 		}
-		writeTo(&b, text[prev:s])
+		sinkWrite(k, text[prev:s])
 		tok, value := tokenFor(v, occurs, text[s:e], f)
 		if knownWorthy(f, e-s) {
 			v.known.add(value, f.RuleID, f.Category)
 		}
-		ms := b.Len()
-		b.WriteString(tok)
-		spans = append(spans, Span{Start: s, End: e, MaskStart: ms, MaskEnd: b.Len(),
+		ms := k.len()
+		sinkWrite(k, tok)
+		spans = append(spans, Span{Start: s, End: e, MaskStart: ms, MaskEnd: k.len(),
 			Token: tok, RuleID: f.RuleID, Category: f.Category})
+		if values != nil {
+			*values = appendValues(*values, value, text, base, fs[first:i])
+		}
 		prev = e
 	}
-	writeTo(&b, text[prev:])
+	sinkWrite(k, text[prev:])
 	v.evict()
-	out := b.String()
-	return Masked{Text: out, Spans: spans, redacted: Text{out}}, nil
+	return spans, nil
+}
+
+// appendValues appends the value of each finding of run (one run of
+// overlapping findings, masked as value) to dst.
+func appendValues[T string | []byte](dst []string, value string, text T, base int, run []Finding) []string {
+	if len(run) == 1 {
+		return append(dst, value)
+	}
+	for _, f := range run {
+		dst = append(dst, string(text[f.Start-base:f.End-base]))
+	}
+	return dst
+}
+
+// maskSink receives mask's output: a Builder (Mask's string) or a reused
+// byte slice (MaskDraft's).
+type maskSink struct {
+	sb  *strings.Builder
+	buf *[]byte
+}
+
+func (k *maskSink) grow(n int) {
+	if k.sb != nil {
+		k.sb.Grow(n)
+		return
+	}
+	*k.buf = slices.Grow(*k.buf, n)
+}
+
+func (k *maskSink) len() int {
+	if k.sb != nil {
+		return k.sb.Len()
+	}
+	return len(*k.buf)
+}
+
+// sinkWrite appends s to k.
+func sinkWrite[T string | []byte](k *maskSink, s T) {
+	if k.sb != nil {
+		writeTo(k.sb, s)
+		return
+	}
+	*k.buf = append(*k.buf, s...)
 }
 
 func byStart(a, b Finding) int { return cmp.Compare(a.Start, b.Start) }
