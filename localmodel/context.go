@@ -27,55 +27,79 @@ import (
 //
 // BuildContext works on redacted text only and returns substrings of it.
 func BuildContext(text string, cursor int, budget int, neighbors []Snippet, neighborBudget int) (prefix, suffix string, snips []Snippet) {
+	start, cursor, end := ContextBounds(text, cursor, budget)
+	prefix = text[start:cursor]
+	return prefix, text[cursor:end], PickNeighbors(neighbors, neighborBudget, prefix)
+}
+
+// ContextBounds is where BuildContext cuts text: the prefix is
+// text[start:cur] and the suffix text[cur:end], cur being cursor moved
+// into text and back to a rune start. It reads text in place, as a string
+// or as bytes.
+func ContextBounds[T string | []byte](text T, cursor, budget int) (start, cur, end int) {
 	cursor = max(0, min(cursor, len(text)))
 	for cursor > 0 && cursor < len(text) && !utf8.RuneStart(text[cursor]) {
 		cursor--
 	}
-	before, after := text[:cursor], text[cursor:]
+	start, end = 0, len(text)
 	if budget > 0 {
+		before, after := cursor, len(text)-cursor
 		sufShare := budget / 4
 		preShare := budget - sufShare
-		if len(after) < sufShare {
-			preShare += sufShare - len(after)
+		if after < sufShare {
+			preShare += sufShare - after
 		}
-		if len(before) < preShare {
-			sufShare += preShare - len(before)
+		if before < preShare {
+			sufShare += preShare - before
 		}
-		before = tailLines(before, preShare)
-		after = headLines(after, sufShare)
+		start = cursor - tailLen(text[:cursor], preShare)
+		end = cursor + headLen(text[cursor:], sufShare)
 	}
-	return before, after, pickNeighbors(neighbors, neighborBudget, queryText(before))
+	return start, cursor, end
 }
 
-// tailLines returns the last n bytes of s or less, starting at a line start
-// when s has one in that range.
-func tailLines(s string, n int) string {
+// PickNeighbors is the neighbour pieces BuildContext picks for prefix,
+// the context before the cursor it cut.
+func PickNeighbors(neighbors []Snippet, neighborBudget int, prefix string) []Snippet {
+	return pickNeighbors(neighbors, neighborBudget, queryText(prefix))
+}
+
+// tailLen is the length of the last n bytes of s or less, starting at a
+// line start when s has one in that range.
+func tailLen[T string | []byte](s T, n int) int {
 	if len(s) <= n {
-		return s
+		return len(s)
 	}
 	start := len(s) - n
-	if i := strings.IndexByte(s[start:], '\n'); i >= 0 && start+i+1 < len(s) {
-		return s[start+i+1:]
+	for i := start; i < len(s)-1; i++ {
+		if s[i] == '\n' {
+			return len(s) - (i + 1)
+		}
 	}
 	for start < len(s) && !utf8.RuneStart(s[start]) {
 		start++
 	}
-	return s[start:]
+	return len(s) - start
 }
 
-// headLines returns the first n bytes of s or less, ending after a newline
-// when s has one in that range.
-func headLines(s string, n int) string {
+// headLines returns the first n bytes of s or less, ending after a
+// newline when s has one in that range.
+func headLines(s string, n int) string { return s[:headLen(s, n)] }
+
+// headLen is the length of headLines(s, n).
+func headLen[T string | []byte](s T, n int) int {
 	if len(s) <= n {
-		return s
+		return len(s)
 	}
-	if i := strings.LastIndexByte(s[:n], '\n'); i >= 0 {
-		return s[:i+1]
+	for i := n - 1; i >= 0; i-- {
+		if s[i] == '\n' {
+			return i + 1
+		}
 	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n]
+	return n
 }
 
 // queryLines is how many lines before the cursor pick neighbour windows.
