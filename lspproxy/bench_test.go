@@ -166,13 +166,15 @@ func BenchmarkPrompt(b *testing.B) {
 				if err != nil || r == nil {
 					b.Fatalf("request: %v", err)
 				}
-				pr, err := s.ai.prompt(st, r)
+				room := s.ai.promptRoom()
+				pr, err := s.ai.prompt(st, r, room)
 				if err != nil || pr.decision.Route != policy.Local || pr.skip != "" || pr.fim.Prefix == "" {
 					b.Fatalf("prompt: %v, route %s, skip %q", err, pr.decision.Route, pr.skip)
 				}
 				if len(pr.fim.Neighbors) != neighbours {
 					b.Fatalf("%d neighbours in the prompt, want %d", len(pr.fim.Neighbors), neighbours)
 				}
+				s.ai.putPromptRoom(room)
 			}
 			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 		})

@@ -111,7 +111,9 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 		}
 	}
 
-	pr, err := p.prompt(st, r)
+	room := p.promptRoom()
+	defer p.putPromptRoom(room) // after the audit record counted pr.findings
+	pr, err := p.prompt(st, r, room)
 	if pr != nil {
 		tr.found(pr.findings)
 		tr.decided(pr.decision)
@@ -190,6 +192,40 @@ type prompt struct {
 	nbValues [][]string
 }
 
+// promptRoom is one completion request's reusable room for its prompt:
+// the window's findings, the masked window with the values masked in it
+// (a redact.Scratch) and the prompt that refers to them. The text the
+// request sends is copied out of it (cutContext) and nothing the request
+// replies, records or caches refers to it, so it goes back to the
+// pipeline's pool (putPromptRoom) when the request ends.
+type promptRoom struct {
+	fs      []redact.Finding
+	mask    redact.Scratch
+	maskLen int // the masked window's length, to bound what is kept
+	pr      prompt
+}
+
+// promptRoom is a room from p.rooms, or a new one.
+func (p *pipeline) promptRoom() *promptRoom {
+	if r, ok := p.rooms.Get().(*promptRoom); ok {
+		return r
+	}
+	return new(promptRoom)
+}
+
+// putPromptRoom gives room back once nothing refers to it; it drops the
+// values it held and keeps no more than maxKnownBuf of masked text.
+func (p *pipeline) putPromptRoom(room *promptRoom) {
+	room.mask.Reset()
+	room.pr = prompt{}
+	if room.maskLen <= maxKnownBuf && cap(room.fs) <= maxRoomFindings {
+		p.rooms.Put(room)
+	}
+}
+
+// maxRoomFindings bounds the findings' room a promptRoom keeps for reuse.
+const maxRoomFindings = 1 << 12
+
 func (pr *prompt) bytes() int {
 	n := len(pr.fim.Prefix) + len(pr.fim.Suffix) + len(pr.fim.Path)
 	for _, s := range pr.fim.Neighbors {
@@ -199,19 +235,23 @@ func (pr *prompt) bytes() int {
 }
 
 // prompt decides and redacts. A non-nil error means redaction failed and the
-// request must be blocked.
-func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
+// request must be blocked. The prompt and its findings and values live in
+// room, which the caller gives back only when it is done with them; the
+// text it sends (pr.fim) is copied out of room.
+func (p *pipeline) prompt(st *settings, r *fimRequest, room *promptRoom) (*prompt, error) {
 	// The window's text is read from a reused buffer: everything the
 	// prompt keeps (masked text, values) is a copy, never a part of it.
 	buf := p.textBuf()
 	defer p.putTextBuf(buf)
-	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor, min(knownMargin, p.vault.KnownMaxLen()), buf)
+	w, fs := window(st, r.doc, p.s.scanPath(r.doc.Path), r.cursor, min(knownMargin, p.vault.KnownMaxLen()), buf, room.fs)
 	fs = freshFindings(st, r.scannedBy, p.s.scanPath(r.doc.Path), w, fs)
 	w, fs, err := p.withKnown(r.doc, w, fs, r.cursor)
+	room.fs = fs // its room, grown or not, serves the next request
+	pr := &room.pr
 	if err != nil {
-		return &prompt{}, err
+		return pr, err
 	}
-	pr := &prompt{findings: fs}
+	pr.findings = fs
 	pr.decision = p.s.decide(st.policy, policy.Request{
 		Kind: r.kind, Path: r.doc.Path, WorkspaceRoot: p.s.workspaceRoot(r.doc.Path),
 		LanguageID: r.doc.LanguageID, Findings: fs,
@@ -225,10 +265,11 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 			return pr, nil
 		}
 	}
-	m, err := p.vault.MaskWindow(w.text, w.base, fs)
+	m, err := p.vault.MaskDraft(&room.mask, w.text, w.base, fs)
 	if err != nil {
 		return pr, err
 	}
+	room.maskLen = m.Len()
 	maskedPath, err := p.maskedName(st, r)
 	if err != nil {
 		return pr, err
@@ -238,12 +279,8 @@ func (p *pipeline) prompt(st *settings, r *fimRequest) (*prompt, error) {
 		return pr, err
 	}
 	pr.nbValues = nbValues
-	pr.values = make([]string, 0, len(fs))
-	for _, f := range fs {
-		pr.values = append(pr.values, string(w.slice(f.Start, f.End)))
-	}
-	pr.values = checkValues(pr.values) // the leak guard's order, made once
-	prefix, suffix, picked, err := cutContext(m.Redacted(), m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
+	pr.values = checkValues(m.Values()) // the leak guard's order, made once (in room)
+	prefix, suffix, picked, err := cutContext(m, m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
 	if err != nil {
 		return pr, err
 	}
@@ -264,10 +301,10 @@ const typingLookback = 4096
 // is cut in two, and the findings in it: the cached ones plus a typing-safe
 // scan of the window (a secret being typed at the cursor is masked whole).
 // The text is materialised into *buf with margin bytes more on each side
-// (see findingsWindowIn).
-func window(st *settings, doc *Document, scanPath string, cursor, margin int, buf *[]byte) (textWindow, []redact.Finding) {
+// (see findingsWindowIn), the findings over dst's room.
+func window(st *settings, doc *Document, scanPath string, cursor, margin int, buf *[]byte, dst []redact.Finding) (textWindow, []redact.Finding) {
 	budget := st.cfg.LSP.ContextBytes
-	w, fs := findingsWindowIn(doc, max(0, cursor-budget), min(doc.Text.Len(), cursor+budget), margin, buf)
+	w, fs := findingsWindowIn(doc, max(0, cursor-budget), min(doc.Text.Len(), cursor+budget), margin, buf, dst)
 	// The cached findings are complete (kept current on every edit, an
 	// unfinished private key block included); the typing-safe scan only
 	// has to look at the token touching the cursor and at the places the
@@ -535,7 +572,7 @@ func (p *pipeline) neighbour(st *settings, kind policy.Kind, d *Document, scanne
 // neighbourCap bytes, its end moved back so no finding or known value is
 // cut in two, and the findings that end by it.
 func (p *pipeline) neighbourStart(st *settings, d *Document, scannedBy *detectorFuture, buf *[]byte) (w textWindow, end int, fs []redact.Finding) {
-	w, inWindow := findingsWindowIn(d, 0, min(d.Text.Len(), neighbourCap), min(knownMargin, p.vault.KnownMaxLen()), buf)
+	w, inWindow := findingsWindowIn(d, 0, min(d.Text.Len(), neighbourCap), min(knownMargin, p.vault.KnownMaxLen()), buf, nil)
 	inWindow = freshFindings(st, scannedBy, p.s.scanPath(d.Path), w, inWindow)
 	hi := min(d.Text.Len(), w.end()+min(knownMargin, p.vault.KnownMaxLen()))
 	text := w.around[:min(hi, len(w.around))] // w.aroundBase is 0

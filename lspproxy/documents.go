@@ -95,16 +95,17 @@ func (w textWindow) slice(start, end int) []byte { return w.text[start-w.base : 
 // findingsWindow returns the window of doc around [start, end) widened so
 // it cuts no finding in two, and the findings (sorted by Start) inside it.
 func findingsWindow(doc *Document, start, end int) (textWindow, []redact.Finding) {
-	return findingsWindowIn(doc, start, end, 0, nil)
+	return findingsWindowIn(doc, start, end, 0, nil, nil)
 }
 
 // findingsWindowIn is findingsWindow with the window's text and margin
 // bytes on each side (textWindow.around) materialised into *buf, which it
 // reuses and may grow; buf nil materialises the window alone into a new
-// slice. The findings' slice has room for the typing-safe scan's findings
+// slice. The findings are written over dst's room (grown when short; nil
+// is fine) and have room after them for the typing-safe scan's findings
 // and, with a margin, for the known values withKnown adds (mostly the
 // detector's findings again).
-func findingsWindowIn(doc *Document, start, end, margin int, buf *[]byte) (textWindow, []redact.Finding) {
+func findingsWindowIn(doc *Document, start, end, margin int, buf *[]byte, dst []redact.Finding) (textWindow, []redact.Finding) {
 	start, end = doc.Text.RuneStart(start), doc.Text.RuneStart(end)
 	lo, hi, near := start, end, 0
 	for sp := range doc.findings.Overlapping(lo, hi) {
@@ -120,7 +121,10 @@ func findingsWindowIn(doc *Document, start, end, margin int, buf *[]byte) (textW
 	if margin > 0 {
 		room += near
 	}
-	in := make([]redact.Finding, 0, room)
+	in := dst[:0]
+	if cap(in) < room {
+		in = make([]redact.Finding, 0, room)
+	}
 	for sp := range doc.findings.Overlapping(lo, hi) {
 		if sp.Start >= start && sp.End <= end {
 			f := *sp.Value

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
@@ -44,20 +43,15 @@ type redactedTurn struct{ user, assistant redact.Text }
 // text (a bug in the cut): nothing is sent.
 var errContextCut = errors.New("lspproxy: the prompt context is not a slice of the masked text")
 
-// cutContext is localmodel.BuildContext on redacted text: the prefix and
-// suffix around cursor and the neighbour pieces it picks, each still a
-// redact.Text (checked to be a slice of what went in).
-func cutContext(text redact.Text, cursor, budget int, nbs []redactedSnippet, nbBudget int) (prefix, suffix redact.Text, picked []redactedSnippet, err error) {
-	s := text.String()
-	pre, suf, snips := localmodel.BuildContext(s, cursor, budget, snippets(nbs), nbBudget)
-	cur := max(0, min(cursor, len(s)))
-	for cur > 0 && cur < len(s) && !utf8.RuneStart(s[cur]) {
-		cur--
-	}
-	if !strings.HasSuffix(s[:cur], pre) || !strings.HasPrefix(s[cur:], suf) {
-		return prefix, suffix, nil, errContextCut
-	}
-	prefix, suffix = text.Slice(cur-len(pre), cur), text.Slice(cur, cur+len(suf))
+// cutContext is localmodel.BuildContext on a masked window held in a
+// draft: the prefix and suffix around cursor, copied out of the draft as
+// one redact.Text, and the neighbour pieces it picks (each checked to be a
+// slice of a neighbour's redacted text).
+func cutContext(d redact.Draft, cursor, budget int, nbs []redactedSnippet, nbBudget int) (prefix, suffix redact.Text, picked []redactedSnippet, err error) {
+	start, cur, end := localmodel.ContextBounds(d.Bytes(), cursor, budget)
+	win := d.Text(start, end)
+	prefix, suffix = win.Slice(0, cur-start), win.Slice(cur-start, end-start)
+	snips := localmodel.PickNeighbors(snippets(nbs), nbBudget, prefix.String())
 	for _, sn := range snips {
 		p, ok := pieceOf(nbs, sn)
 		if !ok {

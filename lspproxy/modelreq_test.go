@@ -49,7 +49,9 @@ func TestModelRequestsOnlyFromText(t *testing.T) {
 }
 
 // TestCutContextKeepsText: the cut prefix, suffix and neighbour pieces are
-// exactly what BuildContext picks, as slices of the redacted input.
+// exactly what BuildContext picks, the neighbours' as slices of their
+// redacted text, and the prefix and suffix stay as they were when the
+// draft's scratch is reused.
 func TestCutContextKeepsText(t *testing.T) {
 	v := redact.NewVault(make([]byte, 32), 16)
 	mask := func(s string) redact.Text {
@@ -61,7 +63,12 @@ func TestCutContextKeepsText(t *testing.T) {
 	}
 	text := strings.Repeat("line of text\n", 40) + "x := é"
 	nb := []redactedSnippet{{path: mask("b.go"), text: mask(strings.Repeat("func helper() {}\n", 50))}}
-	pre, suf, picked, err := cutContext(mask(text), len(text)-1, 200, nb, 60) // inside é: moved back
+	var sc redact.Scratch
+	d, err := v.MaskDraft(&sc, []byte(text), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, suf, picked, err := cutContext(d, len(text)-1, 200, nb, 60) // inside é: moved back
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,5 +80,11 @@ func TestCutContextKeepsText(t *testing.T) {
 		if picked[i].snippet() != wn[i] {
 			t.Errorf("neighbour %d: %+v, want %+v", i, picked[i].snippet(), wn[i])
 		}
+	}
+	if _, err := v.MaskDraft(&sc, []byte(strings.Repeat("z", len(text))), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if pre.String() != wp || suf.String() != ws {
+		t.Fatal("the cut prefix or suffix changed when the draft's scratch was reused")
 	}
 }

@@ -34,7 +34,7 @@ func TestNeighbourCacheRecordsCheck(t *testing.T) {
 		if err != nil || r == nil {
 			t.Fatalf("request: %v", err)
 		}
-		pr, err := s.ai.prompt(st, r)
+		pr, err := s.ai.prompt(st, r, new(promptRoom))
 		if err != nil {
 			t.Fatalf("prompt: %v", err)
 		}

@@ -158,6 +158,9 @@ type pipeline struct {
 	// knownBufs holds *[]byte buffers for withKnown's copy of the text
 	// around a window (see knownMargin), reused across requests.
 	knownBufs sync.Pool
+	// rooms holds *promptRoom, each completion request's room for its
+	// prompt, reused across requests (see promptRoom).
+	rooms sync.Pool
 
 	// nbMu guards nbCache: redacted neighbour documents by URI.
 	nbMu    sync.Mutex

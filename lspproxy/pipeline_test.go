@@ -456,7 +456,7 @@ func TestPromptEveryCursor(t *testing.T) {
 			if err != nil || r == nil {
 				t.Fatalf("text %d offset %d: %v", i, off, err)
 			}
-			pr, err := s.ai.prompt(st, r)
+			pr, err := s.ai.prompt(st, r, new(promptRoom))
 			if err != nil {
 				t.Fatalf("text %d offset %d: %v", i, off, err)
 			}

@@ -71,16 +71,19 @@ func TestCheckedValues(t *testing.T) {
 
 // findingsWindowIn gives the window, base and findings findingsWindow
 // does, with the margin around it materialised into the caller's buffer
-// (clamped to the document), and allocates only the findings' slice.
+// (clamped to the document) and the findings written over the caller's
+// (the last window's), and allocates nothing once both have room.
 func TestFindingsWindowInMatches(t *testing.T) {
 	det := testDetector(t)
 	text := lsptest.GoSource(6<<10, false, 3)
 	doc := newDocument(Document{URI: "file:///work/ws/w.go"}, []byte(text), scanner{det: det, path: func(p string) string { return p }})
 	var buf []byte
+	var gotFs []redact.Finding
 	for _, c := range [][3]int{{0, 600, 40}, {1000, 3000, 64}, {2500, len(text), 100}, {0, len(text), 0}, {3000, 3000, 8}} {
 		start, end, margin := c[0], c[1], c[2]
 		want, wantFs := findingsWindow(doc, start, end)
-		got, gotFs := findingsWindowIn(doc, start, end, margin, &buf)
+		var got textWindow
+		got, gotFs = findingsWindowIn(doc, start, end, margin, &buf, gotFs)
 		if got.base != want.base || string(got.text) != string(want.text) || fmt.Sprint(gotFs) != fmt.Sprint(wantFs) {
 			t.Fatalf("[%d,%d): window at %d of %d bytes with %v, want at %d of %d bytes with %v",
 				start, end, got.base, len(got.text), spans(gotFs), want.base, len(want.text), spans(wantFs))
@@ -91,8 +94,12 @@ func TestFindingsWindowInMatches(t *testing.T) {
 				got.aroundBase, got.aroundBase+len(got.around), lo, hi)
 		}
 	}
-	if n := testing.AllocsPerRun(20, func() { findingsWindowIn(doc, 1000, 4000, 64, &buf) }); n > 1 {
+	if n := testing.AllocsPerRun(20, func() { findingsWindowIn(doc, 1000, 4000, 64, &buf, nil) }); n > 1 {
 		t.Errorf("findingsWindowIn allocates %v times with a reused buffer, want 1 (the findings)", n)
+	}
+	_, gotFs = findingsWindowIn(doc, 0, len(text), 64, &buf, gotFs)
+	if n := testing.AllocsPerRun(20, func() { findingsWindowIn(doc, 1000, 4000, 64, &buf, gotFs) }); n > 0 {
+		t.Errorf("findingsWindowIn allocates %v times with a reused buffer and findings, want none", n)
 	}
 }
 
@@ -116,7 +123,7 @@ func TestWithKnownReadsMarginOnce(t *testing.T) {
 	margin := min(knownMargin, p.vault.KnownMaxLen())
 	for _, c := range [][2]int{{0, len(text)}, {at + 3, len(text)}, {0, at + 5}, {at - 10, at + len(key) + 10}} {
 		var buf []byte
-		viaMargin, fsMargin := findingsWindowIn(doc, c[0], c[1], margin, &buf)
+		viaMargin, fsMargin := findingsWindowIn(doc, c[0], c[1], margin, &buf, nil)
 		viaCopy, fsCopy := findingsWindow(doc, c[0], c[1])
 		w1, got, err1 := p.withKnown(doc, viaMargin, fsMargin, -1)
 		w2, want, err2 := p.withKnown(doc, viaCopy, fsCopy, -1)
@@ -161,7 +168,7 @@ func promptSurvivesScribble(t *testing.T) bool {
 	if err != nil || r == nil {
 		t.Fatalf("request: %v", err)
 	}
-	pr, err := s.ai.prompt(s.ai.settings(), r)
+	pr, err := s.ai.prompt(s.ai.settings(), r, new(promptRoom))
 	if err != nil || len(pr.values) == 0 || len(pr.fim.Neighbors) != 1 {
 		t.Fatalf("prompt: %v, %d values, %d neighbours", err, len(pr.values), len(pr.fim.Neighbors))
 	}

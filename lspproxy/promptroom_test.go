@@ -1,0 +1,147 @@
+package lspproxy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/veil-dev/veil/localmodel"
+	"github.com/veil-dev/veil/redact"
+)
+
+// roomDocs is two documents with secrets, each with a word of its own.
+func roomDocs(sec *secrets) (alpha, beta string) {
+	doc := func(word string) string {
+		var b strings.Builder
+		for i := range 30 {
+			fmt.Fprintf(&b, "func %s%d() string { return %q } // %s\n", word, i, sec.github(), sec.aws())
+		}
+		return b.String()
+	}
+	return doc("alphaWord"), doc("betaWord")
+}
+
+// fimText is what a completion request sends, for comparison.
+func fimText(r localmodel.FIMRequest) string {
+	var b strings.Builder
+	b.WriteString(r.Prefix + "\x00" + r.Suffix + "\x00" + r.Path)
+	for _, n := range r.Neighbors {
+		b.WriteString("\x00" + n.Path + "\x00" + n.Text)
+	}
+	return b.String()
+}
+
+// A prompt made in a room keeps what it sends intact when the room is
+// reused for the next request, and the room's findings and values are the
+// next request's own.
+func TestPromptRoomReuseKeepsPrompt(t *testing.T) {
+	s, err := New(pipelineOptions(&fakeModel{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ctx = context.Background()
+	alpha, beta := roomDocs(newSecrets(41))
+	a := s.docs.open(TextDocumentItem{URI: "file:///work/ws/a.go", LanguageID: "go", Version: 1, Text: alpha})
+	b := s.docs.open(TextDocumentItem{URI: "file:///work/ws/b.go", LanguageID: "go", Version: 1, Text: beta})
+	st := s.ai.settings()
+	prompt := func(doc *Document, room *promptRoom) *prompt {
+		t.Helper()
+		r, err := s.newFIMRequest([]byte("1"), "inline", doc.URI, doc.Text.OffsetPosition(doc.Text.Len()/2, UTF16), localmodel.Automatic)
+		if err != nil || r == nil {
+			t.Fatalf("request: %v", err)
+		}
+		pr, err := s.ai.prompt(st, r, room)
+		if err != nil || pr.skip != "" || len(pr.findings) == 0 {
+			t.Fatalf("prompt: %v, skip %q, %d findings", err, pr.skip, len(pr.findings))
+		}
+		return pr
+	}
+	room := new(promptRoom)
+	fimA := prompt(a, room).fim
+	sentA := strings.Clone(fimText(fimA))
+	s.ai.putPromptRoom(room)
+	prB := prompt(b, room)
+	if fimText(fimA) != sentA {
+		t.Fatal("the first request's prompt changed when its room was reused")
+	}
+	if !strings.Contains(fimA.Prefix, "alphaWord") || strings.Contains(fimA.Prefix, "betaWord") {
+		t.Fatal("the first prompt is not its own document's")
+	}
+	fresh := prompt(b, new(promptRoom))
+	if fimText(prB.fim) != fimText(fresh.fim) || fmt.Sprint(spans(prB.findings)) != fmt.Sprint(spans(fresh.findings)) ||
+		fmt.Sprint(len(prB.values)) != fmt.Sprint(len(fresh.values)) {
+		t.Fatal("a request in a reused room differs from one in a new room")
+	}
+	for _, v := range prB.values {
+		if !strings.Contains(beta, v) {
+			t.Fatalf("a value in the reused room (%s) is not the second document's", redact.Preview(v))
+		}
+	}
+}
+
+// Completions running at once, and one after another, each send their
+// own document's prompt: every prompt the model received (it keeps them
+// after the request ended and its room was reused) is one of the two
+// prompts a request alone sends.
+func TestPromptRoomConcurrentRequests(t *testing.T) {
+	m := &fakeModel{}
+	cfg := pipelineConfig()
+	c, err := NewClient(Options{Config: cfg, RedactOptions: testRedactOptions, Model: m}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	ctx := context.Background()
+	if _, err := c.Call(ctx, "initialize", map[string]any{"rootUri": "file:///work/ws", "capabilities": map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	alpha, beta := roomDocs(newSecrets(43))
+	texts := []string{alpha, beta}
+	for i, text := range texts {
+		if err := c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+			"uri": fmt.Sprintf("file:///work/ws/d%d.go", i), "languageId": "go", "version": 1, "text": text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call := func(i int) error {
+		_, err := c.Call(ctx, "textDocument/inlineCompletion", map[string]any{
+			"textDocument": map[string]any{"uri": fmt.Sprintf("file:///work/ws/d%d.go", i)},
+			"position":     map[string]any{"line": 15, "character": 1},
+			"context":      map[string]any{"triggerKind": 1},
+		})
+		return err
+	}
+	var want [2]string
+	for i := range want {
+		if err := call(i); err != nil {
+			t.Fatal(err)
+		}
+		m.mu.Lock()
+		want[i] = strings.Clone(fimText(m.fims[len(m.fims)-1]))
+		m.mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for k := range 20 {
+				if err := call((g + k) % 2); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.fims) < 2+8*20 {
+		t.Fatalf("the model got %d requests, want %d", len(m.fims), 2+8*20)
+	}
+	for i, r := range m.fims {
+		if got := fimText(r); got != want[0] && got != want[1] {
+			t.Fatalf("request %d sent a prompt that is neither document's own", i)
+		}
+	}
+}
