@@ -95,7 +95,7 @@ func (d *Detector) scanView(path string, v *view, sc *scratch, depth int, whole 
 		}
 		sc.cands = append(sc.cands, f)
 	}
-	d.scratch.Put(sub)
+	d.putScratch(sub)
 }
 
 // decodeLine builds in v the decoded view of text[ls:le]; it reports
@@ -386,7 +386,7 @@ func (d *Detector) scanBlobView(path string, dec []byte, s, e int, sc *scratch, 
 		f.Start, f.End = s, e
 		sc.cands = append(sc.cands, f)
 	}
-	d.scratch.Put(sub)
+	d.putScratch(sub)
 }
 
 // b64Bytes marks the bytes of the base64 and base64url alphabets.

@@ -853,7 +853,7 @@ func lineEndWithin(text []byte, at int) int {
 // resolution; the per-rule sample tests use it to see what one rule finds.
 func (d *Detector) candidates(path string, text []byte) []Finding {
 	sc := d.scratch.Get().(*scratch)
-	defer d.scratch.Put(sc)
+	defer d.putScratch(sc)
 	sc.cands = sc.cands[:0]
 	d.collect(path, text, sc)
 	return append([]Finding(nil), sc.cands...)

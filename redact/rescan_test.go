@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"sort"
@@ -136,16 +137,31 @@ func TestScanResultsOwnTheirMemory(t *testing.T) {
 }
 
 // TestPooledFindingsBounded: a scan of a large file does not leave its
-// finding buffers in the pool.
+// finding buffers in the pool, nor do the scans of its decoded views.
 func TestPooledFindingsBounded(t *testing.T) {
 	d := newTestDetector(t, Options{})
-	big := []byte(lsptest.GoSource(256<<10, false, 9))
-	if n := len(d.Scan("big.go", big)); n <= maxPooledFindings {
-		t.Fatalf("%d findings: the test needs more than %d", n, maxPooledFindings)
+	src := lsptest.GoSource(256<<10, false, 9)
+	sec := lsptest.NewSecrets(9)
+	var keys strings.Builder
+	for range 1000 {
+		keys.WriteString(sec.AWSAccessKeyID() + "\n")
 	}
-	sc := d.scratch.Get().(*scratch)
-	defer d.scratch.Put(sc)
-	if cap(sc.cands) > maxPooledFindings || cap(sc.resolved) > maxPooledFindings {
-		t.Fatalf("pooled scratch keeps %d candidates and %d resolved", cap(sc.cands), cap(sc.resolved))
+	blob := base64.StdEncoding.EncodeToString([]byte(keys.String()))
+	for _, text := range []string{src, "data := \"" + blob + "\"\n"} {
+		if n := len(d.candidates("big.go", []byte(text))); n <= maxPooledFindings {
+			t.Fatalf("%d candidates: the test needs more than %d", n, maxPooledFindings)
+		}
+		d.Scan("big.go", []byte(text))
+		var held []*scratch // every scratch in the pool
+		for range 4 {
+			sc := d.scratch.Get().(*scratch)
+			held = append(held, sc)
+			if cap(sc.cands) > maxPooledFindings || cap(sc.resolved) > maxPooledFindings {
+				t.Fatalf("pooled scratch keeps %d candidates and %d resolved", cap(sc.cands), cap(sc.resolved))
+			}
+		}
+		for _, sc := range held {
+			d.scratch.Put(sc)
+		}
 	}
 }
