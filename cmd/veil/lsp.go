@@ -130,11 +130,34 @@ type deps struct {
 // processor; keystrokes at 10 MB 2.0 ms against 0.9 ms (go test -bench
 // 'WireInline|WireKeystroke' ./cmd/veil/, same machine, alternating runs).
 func procsFor(args []string, getenv func(string) string) int {
-	if len(args) == 0 || args[0] != "lsp" || getenv("GOMAXPROCS") != "" {
+	if !isLSP(args) || getenv("GOMAXPROCS") != "" {
 		return 0
 	}
 	return 1
 }
+
+// gcPercentFor is the GOGC a veil process runs with, 0 for the runtime's
+// default: 200 for veil lsp unless GOGC is set. With the built-in rules
+// compiled on first use, the language server's live heap is about 1 MB
+// besides the open text, so at the default of 100 the heap's goal sat at
+// the runtime's 4 MB floor and a collection ran every ~250 keystrokes or
+// ~70 inline completions; on one processor each cycle that overlaps a
+// request is its tail. At 200 the floor is 8 MB: veil's cycles over 1,000
+// keystrokes at 10 KB went from 8 to 2, at 1 MB from 15 to 7, and over 1,000
+// inline completions with 3 neighbours from 14 to 5, for 3.5–4 MB more
+// resident memory, which stays within issue 13's budget of twice the text
+// plus 25 MB (go test -run '^$' -bench 'WireKeystroke/(10KB|1MB$)|WireInline/neighbours=3'
+// -benchtime 1000x ./cmd/veil/ with GODEBUG=gctrace=1 and VEIL_BENCH_STDERR=1,
+// counting "1 P" lines; rss-MB and budget-MB from the same run). Where much
+// is open, the soft memory limit (memoryLimit) binds before this goal does.
+func gcPercentFor(args []string, getenv func(string) string) int {
+	if !isLSP(args) || getenv("GOGC") != "" {
+		return 0
+	}
+	return 200
+}
+
+func isLSP(args []string) bool { return len(args) > 0 && args[0] == "lsp" }
 
 // memoryMeter keeps the runtime's soft memory limit at memoryLimit of the
 // open document text. GOMEMLIMIT, when set, wins.
@@ -147,15 +170,15 @@ func memoryMeter(getenv func(string) string) *lspproxy.TextMeter {
 
 // memoryLimit is the soft memory limit for text bytes of open documents:
 // twice the text plus 16 MiB (the live heap is about 1.5 times the text plus
-// the detector's 3 MB), so the collector's headroom follows what is open
-// instead of doubling the heap, and with the binary's own pages resident
-// memory stays under twice the text plus 25 MB. While little is open, up to
-// 2 MiB more (fading by a quarter of the text): with a few small files open
-// the collector's pace is set by requests, each leaving ~65 KB of garbage,
-// and a cycle overlapping one slows it; the extra room takes the cycles from
-// 71 to 44 per 2,000 inline completions with 3 neighbours, for 1.3 MB more
-// resident memory (go test -run '^$' -bench WireInline/neighbours=3
-// -benchtime 2000x ./cmd/veil/ with GODEBUG=gctrace=1 and VEIL_BENCH_STDERR=1).
+// about 1 MB), so where much is open the collector's headroom follows the
+// text instead of doubling the heap, and with the binary's own pages
+// resident memory stays under twice the text plus 25 MB. While little is
+// open, up to 2 MiB more, fading by a quarter of the text: at 1 MB open this
+// limit, not GOGC, sets the pace, and the extra room takes veil's cycles
+// over 1,000 keystrokes from 11 to 7-8 for 0.5-1 MB more resident memory; at
+// 10 MB a flat 2 MiB more took resident memory to 44 of the 45 MB budget
+// (go test -run '^$' -bench 'WireKeystroke/(1MB|10MB)$' -benchtime 1000x
+// ./cmd/veil/ with GODEBUG=gctrace=1 and VEIL_BENCH_STDERR=1).
 func memoryLimit(text int64) int64 {
 	return 2*text + 16<<20 + max(0, 2<<20-text/4)
 }

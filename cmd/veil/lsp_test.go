@@ -91,25 +91,30 @@ func TestMemoryLimit(t *testing.T) {
 	}
 }
 
-// veil lsp runs on one processor unless GOMAXPROCS says otherwise; every
-// other command keeps the runtime's default.
-func TestProcsFor(t *testing.T) {
+// veil lsp runs on one processor and collects at GOGC=200 unless
+// GOMAXPROCS or GOGC say otherwise; every other command keeps the
+// runtime's defaults.
+func TestLSPRuntime(t *testing.T) {
 	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
 	for _, tc := range []struct {
-		args []string
-		vars map[string]string
-		want int
+		args             []string
+		vars             map[string]string
+		procs, gcPercent int
 	}{
-		{[]string{"lsp"}, nil, 1},
-		{[]string{"lsp", "--stdio"}, nil, 1},
-		{[]string{"lsp", "--wrap", "--", "copilot-language-server", "--stdio"}, nil, 1},
-		{[]string{"lsp"}, map[string]string{"GOMAXPROCS": "4"}, 0},
-		{[]string{"scan", "."}, nil, 0},
-		{[]string{"demo"}, nil, 0},
-		{nil, nil, 0},
+		{[]string{"lsp"}, nil, 1, 200},
+		{[]string{"lsp", "--stdio"}, nil, 1, 200},
+		{[]string{"lsp", "--wrap", "--", "copilot-language-server", "--stdio"}, nil, 1, 200},
+		{[]string{"lsp"}, map[string]string{"GOMAXPROCS": "4"}, 0, 200},
+		{[]string{"lsp"}, map[string]string{"GOGC": "100"}, 1, 0},
+		{[]string{"scan", "."}, nil, 0, 0},
+		{[]string{"demo"}, nil, 0, 0},
+		{nil, nil, 0, 0},
 	} {
-		if got := procsFor(tc.args, env(tc.vars)); got != tc.want {
-			t.Errorf("procsFor(%q, %v) = %d, want %d", tc.args, tc.vars, got, tc.want)
+		if got := procsFor(tc.args, env(tc.vars)); got != tc.procs {
+			t.Errorf("procsFor(%q, %v) = %d, want %d", tc.args, tc.vars, got, tc.procs)
+		}
+		if got := gcPercentFor(tc.args, env(tc.vars)); got != tc.gcPercent {
+			t.Errorf("gcPercentFor(%q, %v) = %d, want %d", tc.args, tc.vars, got, tc.gcPercent)
 		}
 	}
 }

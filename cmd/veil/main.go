@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 )
 
 // Exit codes shared by every subcommand.
@@ -52,6 +53,9 @@ func main() {
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	if n := procsFor(os.Args[1:], e.getenv); n > 0 {
 		runtime.GOMAXPROCS(n)
+	}
+	if p := gcPercentFor(os.Args[1:], e.getenv); p > 0 {
+		debug.SetGCPercent(p)
 	}
 	os.Exit(run(e, os.Args[1:]))
 }
