@@ -1,6 +1,10 @@
 package localmodel
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // ContextBounds reads bytes as it reads the same text as a string, and
 // BuildContext's prefix and suffix are the text between its bounds.
@@ -22,4 +26,31 @@ func FuzzContextBounds(f *testing.F) {
 			t.Fatalf("BuildContext %q|%q, bounds %q|%q", pre, suf, text[s:c], text[c:e])
 		}
 	})
+}
+
+// A Picker reused across calls picks what PickNeighbors picks each time,
+// whatever it picked before, and allocates nothing once it has room.
+func TestPickerReuse(t *testing.T) {
+	var a, b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&a, "func parseInvoice%d(raw []byte) Invoice { return decodeInvoice(raw, %d) }\n", i, i)
+		fmt.Fprintf(&b, "var shippingRate%d = computeRate(region%d)\n", i, i%7)
+	}
+	nbs := []Snippet{{Path: "a.go", Text: a.String()}, {Path: "b.go", Text: b.String(), Index: IndexWords(b.String())}}
+	prefixes := []string{"inv := parseInvoice12(raw)\n", "rate := computeRate(region3)\n", "x := 1\n"}
+	var p Picker
+	for round := range 2 {
+		for _, pre := range prefixes {
+			want := PickNeighbors(nbs, 900, pre)
+			got := p.Pick(nbs, 900, pre)
+			if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+				t.Fatalf("round %d, prefix %q: picked %d snippets %v, want %d %v", round, pre, len(got), got, len(want), want)
+			}
+		}
+	}
+	nbs[0].Index = IndexWords(nbs[0].Text)
+	p.Pick(nbs, 900, prefixes[0])
+	if n := testing.AllocsPerRun(20, func() { p.Pick(nbs, 900, prefixes[0]) }); n > 0 {
+		t.Errorf("a reused Picker allocates %v times, want none", n)
+	}
 }

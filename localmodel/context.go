@@ -61,7 +61,30 @@ func ContextBounds[T string | []byte](text T, cursor, budget int) (start, cur, e
 // PickNeighbors is the neighbour pieces BuildContext picks for prefix,
 // the context before the cursor it cut.
 func PickNeighbors(neighbors []Snippet, neighborBudget int, prefix string) []Snippet {
-	return pickNeighbors(neighbors, neighborBudget, queryText(prefix))
+	var p Picker
+	return p.Pick(neighbors, neighborBudget, prefix)
+}
+
+// Picker is PickNeighbors' working memory, reused from one call to the
+// next. Its zero value is ready; it is not safe for concurrent use.
+type Picker struct {
+	ws   windowScorer
+	qbuf []string  // the query's identifiers
+	out  []Snippet // the last Pick's result
+}
+
+// Pick is PickNeighbors in p's memory: the slice it returns is valid until
+// p picks again (the snippets' texts are pieces of the neighbours', as
+// always).
+func (p *Picker) Pick(neighbors []Snippet, neighborBudget int, prefix string) []Snippet {
+	clear(p.out)
+	out := pickNeighbors(neighbors, neighborBudget, queryText(prefix), p)
+	if cap(out) > 0 { // else nothing was picked: p.out keeps its room
+		p.out = out
+	} else {
+		p.out = p.out[:0]
+	}
+	return out
 }
 
 // tailLen is the length of the last n bytes of s or less, starting at a
@@ -117,7 +140,8 @@ func queryText(prefix string) string {
 	return prefix[end:]
 }
 
-func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
+// pickNeighbors picks the neighbour pieces for query in p's memory.
+func pickNeighbors(neighbors []Snippet, budget int, query string, p *Picker) []Snippet {
 	if budget <= 0 {
 		return nil
 	}
@@ -130,9 +154,7 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 			ids = max(ids, len(n.Index.ids))
 		}
 	}
-	var out []Snippet
-	var qbuf [128]string // the query's identifiers; a 20-line query rarely has more
-	var ws windowScorer
+	out := p.out[:0]
 	scoring := false
 	left, i := budget, 0
 	for _, n := range neighbors {
@@ -147,18 +169,20 @@ func pickNeighbors(neighbors []Snippet, budget int, query string) []Snippet {
 		text := n.Text
 		if len(text) > share {
 			if !scoring {
-				ws, scoring = newWindowScorer(queryWords(query, qbuf[:0]), ids), true
+				p.qbuf = queryWords(query, p.qbuf[:0])
+				p.ws.reset(p.qbuf, ids)
+				scoring = true
 			}
 			ix := n.Index
 			if ix == nil || ix.text != text {
 				ix = IndexWords(text)
 			}
-			text = ws.bestWindow(ix, share)
+			text = p.ws.bestWindow(ix, share)
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		if out == nil {
+		if cap(out) == 0 {
 			out = make([]Snippet, 0, nlive)
 		}
 		out = append(out, Snippet{Path: n.Path, Text: text})
@@ -233,6 +257,15 @@ type windowScorer struct {
 // buffers hold ids identifiers before they need to grow.
 func newWindowScorer(query []string, ids int) windowScorer {
 	return windowScorer{query: query, inQ: make([]bool, 0, ids), count: make([]int32, 0, ids)}
+}
+
+// reset makes ws a scorer for query as newWindowScorer does, keeping its
+// buffers when they hold ids identifiers.
+func (ws *windowScorer) reset(query []string, ids int) {
+	ws.query = query
+	if cap(ws.count) < ids {
+		ws.inQ, ws.count = make([]bool, 0, ids), make([]int32, 0, ids)
+	}
 }
 
 // use points the scorer at ix: which of its identifiers the query holds
