@@ -202,6 +202,9 @@ type promptRoom struct {
 	fs      []redact.Finding
 	mask    redact.Scratch
 	maskLen int // the masked window's length, to bound what is kept
+	nbs     []redactedSnippet
+	nbVals  [][]string
+	cut     cutRoom
 	pr      prompt
 }
 
@@ -217,6 +220,9 @@ func (p *pipeline) promptRoom() *promptRoom {
 // values it held and keeps no more than maxKnownBuf of masked text.
 func (p *pipeline) putPromptRoom(room *promptRoom) {
 	room.mask.Reset()
+	room.cut.reset()
+	clear(room.nbs[:cap(room.nbs)])
+	clear(room.nbVals[:cap(room.nbVals)])
 	room.pr = prompt{}
 	if room.maskLen <= maxKnownBuf && cap(room.fs) <= maxRoomFindings {
 		p.rooms.Put(room)
@@ -274,13 +280,13 @@ func (p *pipeline) prompt(st *settings, r *fimRequest, room *promptRoom) (*promp
 	if err != nil {
 		return pr, err
 	}
-	snips, nbValues, err := p.neighbours(st, r)
+	snips, nbValues, err := p.neighbours(st, r, room)
 	if err != nil {
 		return pr, err
 	}
 	pr.nbValues = nbValues
 	pr.values = checkValues(m.Values()) // the leak guard's order, made once (in room)
-	prefix, suffix, picked, err := cutContext(m, m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes)
+	prefix, suffix, picked, err := cutContext(m, m.ToMasked(r.cursor-w.base), st.cfg.LSP.ContextBytes, snips, st.cfg.LSP.NeighborBytes, &room.cut)
 	if err != nil {
 		return pr, err
 	}
@@ -478,16 +484,13 @@ const neighbourCap = 8 << 10
 
 // neighbours redacts the other open documents the policy lets through and
 // returns their snippets and, for each, the values masked in it (for the
-// leak guard; the cached entry's own slices, not copies).
-func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, [][]string, error) {
+// leak guard; the cached entry's own slices, not copies), both lists in
+// room.
+func (p *pipeline) neighbours(st *settings, r *fimRequest, room *promptRoom) ([]redactedSnippet, [][]string, error) {
 	if st.cfg.LSP.NeighborFiles <= 0 || st.cfg.LSP.NeighborBytes <= 0 {
 		return nil, nil, nil
 	}
-	var out []redactedSnippet
-	var values [][]string
-	if n := min(len(r.neighbors), st.cfg.LSP.NeighborFiles); n > 0 {
-		out, values = make([]redactedSnippet, 0, n), make([][]string, 0, n)
-	}
+	out, values := room.nbs[:0], room.nbVals[:0]
 	for _, d := range r.neighbors {
 		if len(out) == st.cfg.LSP.NeighborFiles {
 			break
@@ -501,6 +504,7 @@ func (p *pipeline) neighbours(st *settings, r *fimRequest) ([]redactedSnippet, [
 			values = append(values, n.values)
 		}
 	}
+	room.nbs, room.nbVals = out, values // the room, grown or not
 	return out, values, nil
 }
 
@@ -595,7 +599,8 @@ func (p *pipeline) leakCheck(pr *prompt) error {
 	for _, s := range pr.fim.Neighbors {
 		parts = append(parts, s.Text, s.Path)
 	}
-	groups := append(make([][]string, 0, 1+len(pr.nbValues)), checkedValues(pr.values))
+	var groupRoom [1 + 4][]string // the window's values and up to four neighbours'
+	groups := append(groupRoom[:0], checkedValues(pr.values))
 	for _, vs := range pr.nbValues {
 		groups = append(groups, checkedValues(vs))
 	}

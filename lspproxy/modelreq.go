@@ -29,11 +29,15 @@ func snippets(rs []redactedSnippet) []localmodel.Snippet {
 	if rs == nil {
 		return nil
 	}
-	out := make([]localmodel.Snippet, len(rs))
-	for i, r := range rs {
-		out[i] = r.snippet()
+	return appendSnippets(make([]localmodel.Snippet, 0, len(rs)), rs)
+}
+
+// appendSnippets appends the snippet of each of rs to dst.
+func appendSnippets(dst []localmodel.Snippet, rs []redactedSnippet) []localmodel.Snippet {
+	for _, r := range rs {
+		dst = append(dst, r.snippet())
 	}
-	return out
+	return dst
 }
 
 // redactedTurn is an earlier chat exchange, masked.
@@ -46,20 +50,38 @@ var errContextCut = errors.New("lspproxy: the prompt context is not a slice of t
 // cutContext is localmodel.BuildContext on a masked window held in a
 // draft: the prefix and suffix around cursor, copied out of the draft as
 // one redact.Text, and the neighbour pieces it picks (each checked to be a
-// slice of a neighbour's redacted text).
-func cutContext(d redact.Draft, cursor, budget int, nbs []redactedSnippet, nbBudget int) (prefix, suffix redact.Text, picked []redactedSnippet, err error) {
+// slice of a neighbour's redacted text), in cr's room: valid until cr is
+// used again.
+func cutContext(d redact.Draft, cursor, budget int, nbs []redactedSnippet, nbBudget int, cr *cutRoom) (prefix, suffix redact.Text, picked []redactedSnippet, err error) {
 	start, cur, end := localmodel.ContextBounds(d.Bytes(), cursor, budget)
 	win := d.Text(start, end)
 	prefix, suffix = win.Slice(0, cur-start), win.Slice(cur-start, end-start)
-	snips := localmodel.PickNeighbors(snippets(nbs), nbBudget, prefix.String())
-	for _, sn := range snips {
+	cr.snips = appendSnippets(cr.snips[:0], nbs)
+	picked = cr.picked[:0]
+	for _, sn := range cr.pick.Pick(cr.snips, nbBudget, prefix.String()) {
 		p, ok := pieceOf(nbs, sn)
 		if !ok {
 			return prefix, suffix, nil, errContextCut
 		}
 		picked = append(picked, p)
 	}
+	cr.picked = picked
 	return prefix, suffix, picked, nil
+}
+
+// cutRoom is cutContext's working memory, reused from one request to the
+// next; nothing in it is sent (fimFor copies the picked pieces' list).
+type cutRoom struct {
+	pick   localmodel.Picker
+	snips  []localmodel.Snippet
+	picked []redactedSnippet
+}
+
+// reset drops what cr refers to.
+func (cr *cutRoom) reset() {
+	clear(cr.snips[:cap(cr.snips)])
+	clear(cr.picked[:cap(cr.picked)])
+	cr.pick.Pick(nil, 0, "") // drops its last pick
 }
 
 // pieceOf finds the neighbour sn was cut from and cuts the same piece of

@@ -68,7 +68,7 @@ func TestCutContextKeepsText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pre, suf, picked, err := cutContext(d, len(text)-1, 200, nb, 60) // inside é: moved back
+	pre, suf, picked, err := cutContext(d, len(text)-1, 200, nb, 60, new(cutRoom)) // inside é: moved back
 	if err != nil {
 		t.Fatal(err)
 	}
