@@ -52,6 +52,10 @@ type Log struct {
 	prev   string      // hash of the last record line
 	seq    int64       // seq of the last record
 	closed bool
+	// line holds the record being written, encoded by enc (reused:
+	// nothing keeps a line once it is in the file).
+	line bytes.Buffer
+	enc  *json.Encoder
 }
 
 // Open opens (creating it, mode 0600, directories 0700) the log at c.Path
@@ -67,6 +71,7 @@ func Open(c config.Audit, pathKey []byte) (*Log, error) {
 		return nil, fmt.Errorf("audit: opening log: audit.max_bytes is negative (%d)", c.MaxBytes)
 	}
 	l := &Log{path: filepath.Clean(c.Path), maxBytes: c.MaxBytes}
+	l.enc = json.NewEncoder(&l.line) // as json.Marshal, and a newline
 	if c.HashPaths {
 		if len(pathKey) < 16 {
 			return nil, errors.New("audit: opening log: audit.hash_paths needs a key of at least 16 bytes")
@@ -131,7 +136,7 @@ func (l *Log) Write(r Record) error {
 			return err
 		}
 		r.Seq, r.Prev = l.seq+1, l.prev
-		line, err := json.Marshal(r)
+		line, err := l.encode(&r)
 		if err != nil {
 			return fmt.Errorf("encoding record: %w", err)
 		}
@@ -140,7 +145,7 @@ func (l *Log) Write(r Record) error {
 				return err
 			}
 		}
-		if _, err := l.f.Write(append(line, '\n')); err != nil {
+		if _, err := l.f.Write(line[:len(line)+1]); err != nil { // with its newline
 			// Part of the line may be in the file: reopen on the next
 			// Write, which ends that line and rereads the chain tail.
 			l.f.Close()
@@ -156,6 +161,24 @@ func (l *Log) Write(r Record) error {
 	}
 	return nil
 }
+
+// encode is r's line, as json.Marshal encodes it, in l.line (valid until
+// the next encode); the newline the encoder ends it with is past its end,
+// within its capacity. l.mu is held.
+func (l *Log) encode(r *Record) ([]byte, error) {
+	if l.line.Cap() > maxLineRoom {
+		l.line = bytes.Buffer{} // a rare long record: not kept
+	}
+	l.line.Reset()
+	if err := l.enc.Encode(r); err != nil {
+		return nil, err
+	}
+	b := l.line.Bytes()
+	return b[:len(b)-1], nil
+}
+
+// maxLineRoom bounds the line buffer a Log keeps for the next record.
+const maxLineRoom = 64 << 10
 
 // Close syncs and closes the file. Later writes return ErrClosed.
 func (l *Log) Close() error {
