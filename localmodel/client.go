@@ -378,18 +378,20 @@ type deadlines struct {
 // call is the lifetime of one request, its deadlines as causes on one
 // context.
 type call struct {
-	ctx         context.Context
-	cancel      context.CancelCauseFunc
-	stopTimeout context.CancelFunc
-	d           deadlines
-	first, idle *time.Timer
-	started     time.Time
+	ctx                  context.Context
+	cancel               context.CancelCauseFunc
+	d                    deadlines
+	overall, first, idle *time.Timer
+	started              time.Time
 }
 
+// start begins a call under parent. Every deadline is a timer that
+// cancels the call's one context with its own cause (rather than a
+// context of its own for the overall one: one context less per call).
 func (c *client) start(parent context.Context, d deadlines) *call {
 	ctx, cancel := context.WithCancelCause(parent)
-	ctx, stop := context.WithTimeoutCause(ctx, d.overall, errOverallDeadline)
-	cl := &call{ctx: ctx, cancel: cancel, stopTimeout: stop, d: d, started: time.Now()}
+	cl := &call{ctx: ctx, cancel: cancel, d: d, started: time.Now()}
+	cl.overall = time.AfterFunc(d.overall, func() { cancel(errOverallDeadline) })
 	if d.firstToken > 0 {
 		cl.first = time.AfterFunc(d.firstToken, func() { cancel(errFirstTokenDeadline) })
 	}
@@ -447,7 +449,7 @@ func (cl *call) end() {
 	if cl.idle != nil {
 		cl.idle.Stop()
 	}
-	cl.stopTimeout()
+	cl.overall.Stop()
 	cl.cancel(nil)
 }
 
