@@ -58,6 +58,8 @@ type Conn struct {
 	pendingMu sync.Mutex
 	pending   map[string]chan *Message
 	closed    bool
+
+	bodies bodies // outgoing messages being built (body.go)
 }
 
 // New connects over r (incoming frames) and w (outgoing frames). Nothing is
@@ -162,28 +164,21 @@ func (c *Conn) deliver(msg *Message) {
 // connection's end. An error response comes back as an error wrapping the
 // *Error. It must not be called from the Handler (see Handler).
 func (c *Conn) Call(ctx context.Context, method string, params any) (json.RawMessage, error) {
-	b, err := json.Marshal(params)
-	if err != nil {
+	out := c.bodies.get()
+	id := c.newID()
+	out.b = append(append(append(out.b, `{"jsonrpc":"2.0","id":`...), id...), `,"method":`...)
+	out.b = append(strconv.AppendQuote(out.b, method), `,"params":`...)
+	if err := out.appendJSON(params); err != nil {
+		c.bodies.put(out)
 		return nil, fmt.Errorf("lspconn: encoding %s: %w", method, err)
 	}
-	id := c.newID()
-	key := IDKey(id)
-	ch := make(chan *Message, 1)
-	c.pendingMu.Lock()
-	if c.closed {
-		c.pendingMu.Unlock()
-		return nil, fmt.Errorf("%s: %w", method, ErrClosed)
+	out.b = append(out.b, '}')
+	ch, err := c.send(method, id, out.b)
+	c.bodies.put(out) // written (copied) or not: never looked at again
+	if err != nil {
+		return nil, err
 	}
-	c.pending[key] = ch
-	c.pendingMu.Unlock()
-	defer c.forget(key)
-	buf := make([]byte, 0, len(b)+len(method)+64)
-	buf = append(append(append(buf, `{"jsonrpc":"2.0","id":`...), id...), `,"method":`...)
-	buf = strconv.AppendQuote(buf, method)
-	buf = append(append(append(buf, `,"params":`...), b...), '}')
-	if err := c.out.Write(buf); err != nil {
-		return nil, fmt.Errorf("lspconn: %s: %w", method, err)
-	}
+	defer c.forget(IDKey(id))
 	select {
 	case <-ctx.Done():
 		if c.opts.CancelOnDone {
@@ -205,6 +200,25 @@ func (c *Conn) Call(ctx context.Context, method string, params any) (json.RawMes
 	}
 }
 
+// send registers call id as pending, then writes msg (the call): the
+// answer finds its channel however soon it comes.
+func (c *Conn) send(method string, id, msg []byte) (chan *Message, error) {
+	key := IDKey(id)
+	ch := make(chan *Message, 1)
+	c.pendingMu.Lock()
+	if c.closed {
+		c.pendingMu.Unlock()
+		return nil, fmt.Errorf("%s: %w", method, ErrClosed)
+	}
+	c.pending[key] = ch
+	c.pendingMu.Unlock()
+	if err := c.out.Write(msg); err != nil {
+		c.forget(key)
+		return nil, fmt.Errorf("lspconn: %s: %w", method, err)
+	}
+	return ch, nil
+}
+
 func (c *Conn) forget(key string) {
 	c.pendingMu.Lock()
 	delete(c.pending, key)
@@ -224,15 +238,15 @@ func (c *Conn) newID() []byte {
 // null, a json.RawMessage is sent as it is: a caller that encodes a large
 // payload itself saves its copy through encoding/json).
 func (c *Conn) Notify(method string, params any) error {
-	b, err := marshalResult(params)
-	if err != nil {
+	out := c.bodies.get()
+	defer c.bodies.put(out)
+	out.b = strconv.AppendQuote(append(out.b, `{"jsonrpc":"2.0","method":`...), method)
+	out.b = append(out.b, `,"params":`...)
+	if err := out.appendJSON(params); err != nil {
 		return fmt.Errorf("lspconn: encoding %s: %w", method, err)
 	}
-	buf := make([]byte, 0, len(b)+len(method)+48)
-	buf = append(buf, `{"jsonrpc":"2.0","method":`...)
-	buf = strconv.AppendQuote(buf, method)
-	buf = append(append(append(buf, `,"params":`...), b...), '}')
-	return c.out.Write(buf)
+	out.b = append(out.b, '}')
+	return c.out.Write(out.b)
 }
 
 // ErrEncoding wraps a result that could not be encoded; Reply then answered
@@ -246,37 +260,24 @@ func (c *Conn) Reply(id []byte, result any, err error) error {
 	if id == nil {
 		id = []byte("null")
 	}
-	buf := make([]byte, 0, 128)
-	buf = append(append(buf, `{"jsonrpc":"2.0","id":`...), id...)
+	out := c.bodies.get()
+	defer c.bodies.put(out)
+	out.b = append(append(out.b, `{"jsonrpc":"2.0","id":`...), id...)
 	var encErr error
 	if err != nil {
-		b, merr := json.Marshal(WireError(err))
-		if merr != nil {
-			b = []byte(`{"code":-32603,"message":"internal error"}`)
+		out.b = append(out.b, `,"error":`...)
+		if out.appendJSON(WireError(err)) != nil {
+			out.b = append(out.b, `{"code":-32603,"message":"internal error"}`...)
 		}
-		buf = append(append(append(buf, `,"error":`...), b...), '}')
 	} else {
-		b, merr := marshalResult(result)
-		if merr != nil {
+		out.b = append(out.b, `,"result":`...)
+		if merr := out.appendJSON(result); merr != nil {
 			encErr = fmt.Errorf("%w: %v", ErrEncoding, merr)
-			b = []byte("null")
+			out.b = append(out.b, "null"...)
 		}
-		buf = append(append(append(buf, `,"result":`...), b...), '}')
 	}
-	return errors.Join(encErr, c.out.Write(buf))
-}
-
-func marshalResult(result any) ([]byte, error) {
-	switch r := result.(type) {
-	case nil:
-		return []byte("null"), nil
-	case json.RawMessage:
-		if r == nil {
-			return []byte("null"), nil
-		}
-		return r, nil
-	}
-	return json.Marshal(result)
+	out.b = append(out.b, '}')
+	return errors.Join(encErr, c.out.Write(out.b))
 }
 
 // WriteRaw writes body as one frame as it is: for forwarding a message

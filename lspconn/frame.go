@@ -186,7 +186,8 @@ type FrameWriter struct {
 // NewFrameWriter writes frames to w.
 func NewFrameWriter(w io.Writer) *FrameWriter { return &FrameWriter{w: w} }
 
-// Write writes body as one frame in one call to the underlying writer.
+// Write writes body as one frame in one call to the underlying writer. It
+// copies body and keeps none of it: the caller may reuse body at once.
 func (w *FrameWriter) Write(body []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -1,0 +1,175 @@
+package lspconn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// marshalSamples are values whose encoding appendJSON must give exactly as
+// json.Marshal does: HTML characters escaped, map keys sorted, Marshaler
+// output compacted, invalid UTF-8 replaced.
+func marshalSamples() []any {
+	type row struct {
+		URI   string `json:"uri"`
+		Count int    `json:"count,omitempty"`
+		Tags  []string
+	}
+	return []any{
+		map[string]any{"route": "local", "findings": 3, "uri": "file:///a%20b/<x>&y.go"},
+		row{URI: "file:///c.go", Tags: []string{"é😀", "a\u2028b", "\x00"}},
+		&row{Count: 7},
+		[]int{1, 2, 3},
+		"plain \"quoted\" \xff",
+		json.Number("12.5"),
+		rawMarshaler(`{ "spaced" : [ 1, 2 ] }`),
+		strings.Repeat("long ", 30000), // grows the body past the pool's bound
+	}
+}
+
+type rawMarshaler string
+
+func (r rawMarshaler) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+// TestAppendJSONMatchesMarshal: one reused body encodes every sample as
+// json.Marshal does, and an unencodable value appends nothing.
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	var p bodies
+	for i, v := range marshalSamples() {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := p.get()
+		out.b = append(out.b, "prefix:"...)
+		if err := out.appendJSON(v); err != nil {
+			t.Fatalf("sample %d: %v", i, err)
+		}
+		if got := out.b[len("prefix:"):]; !bytes.Equal(got, want) {
+			t.Fatalf("sample %d: appendJSON %.60q, json.Marshal %.60q", i, got, want)
+		}
+		if err := out.appendJSON(make(chan int)); err == nil || len(out.b) != len("prefix:")+len(want) {
+			t.Fatalf("sample %d: an unencodable value gave %v and %d bytes", i, err, len(out.b))
+		}
+		p.put(out)
+	}
+}
+
+// TestRepliesFromManyGoroutines: bodies are reused between messages, so
+// answers written at once from many goroutines (as request goroutines
+// reply), small and large, must each reach the peer whole and unmixed, and
+// calls made meanwhile must get their own answers.
+func TestRepliesFromManyGoroutines(t *testing.T) {
+	pr, pw := io.Pipe()
+	c := New(strings.NewReader(""), pw, Options{})
+	const n = 200
+	payload := func(i int) string { return strings.Repeat(string(rune('a'+i%26)), 1+(i*7919)%(3*maxPooledBody/2)) }
+	got := make(chan map[string]string, 1)
+	go func() { // reads until the writer closes, whatever arrives
+		seen := map[string]string{}
+		r := NewFrameReader(pr, 1<<30)
+		for {
+			frame, err := r.Read()
+			var fe *FrameError
+			if errors.As(err, &fe) {
+				seen["bad frame"] = fe.Detail
+				continue
+			} else if err != nil {
+				break
+			}
+			var m struct {
+				ID     json.RawMessage
+				Result struct{ Text string }
+			}
+			if json.Unmarshal(frame, &m) != nil {
+				seen["bad json"] = fmt.Sprint(len(frame), " bytes")
+				continue
+			}
+			seen[string(m.ID)] = m.Result.Text
+		}
+		got <- seen
+	}()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := []byte(fmt.Sprint(i))
+			if err := c.Reply(id, struct{ Text string }{payload(i)}, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	pw.Close()
+	seen := <-got
+	if len(seen) != n {
+		t.Fatalf("the peer read %d distinct answers, want %d", len(seen), n)
+	}
+	for i := range n {
+		if seen[fmt.Sprint(i)] != payload(i) {
+			t.Fatalf("answer %d arrived changed (%d bytes, want %d)", i, len(seen[fmt.Sprint(i)]), len(payload(i)))
+		}
+	}
+}
+
+// TestCallBodyReleasedBeforeAnswer: a call's body goes back to the pool as
+// soon as it is written; messages sent while the call waits (from the same
+// pool) must not change what the peer already received.
+func TestCallBodyReleasedBeforeAnswer(t *testing.T) {
+	held := make(chan *Message, 1)
+	notes := make(chan string, 8)
+	h := func(c *Conn, m *Message) error {
+		if m.IsCall() {
+			held <- m
+			return nil
+		}
+		notes <- string(m.Params)
+		return nil
+	}
+	p := newPair(t, Options{}, Options{}, echo(nil), h)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res := make(chan string, 1)
+	go func() {
+		b, err := p.a.Call(ctx, "slow", map[string]string{"q": "first question"})
+		res <- fmt.Sprintf("%s %v", b, err)
+	}()
+	call := <-held
+	for i := range 4 {
+		if err := p.a.Notify("note", strings.Repeat("z", 10+i)); err != nil {
+			t.Fatal(err)
+		}
+		<-notes
+	}
+	if string(call.Params) != `{"q":"first question"}` {
+		t.Fatalf("the held call's params became %q", call.Params)
+	}
+	if err := p.b.Reply(call.ID, json.RawMessage(call.Params), nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-res; r != `{"q":"first question"} <nil>` {
+		t.Fatalf("call answer %q", r)
+	}
+	if err := p.a.Notify("x", make(chan int)); err == nil {
+		t.Fatalf("unencodable notification: %v", err)
+	}
+}
+
+// BenchmarkReply is one small answer encoded and framed.
+func BenchmarkReply(b *testing.B) {
+	c := New(strings.NewReader(""), io.Discard, Options{})
+	id := []byte("12")
+	result := map[string]any{"uri": "file:///work/ws/a.go", "route": "local", "reason": "local: no rule matched", "findings": 3}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Reply(id, result, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
