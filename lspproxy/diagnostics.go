@@ -436,6 +436,17 @@ func why(reason string) string {
 	return strings.TrimPrefix(reason, "blocked: ")
 }
 
+// statusReply is veil/status's answer. Its fields are in the order of
+// their names, as the map it replaced was encoded: the bytes are the same.
+type statusReply struct {
+	Findings int          `json:"findings"`
+	Model    string       `json:"model"`
+	Reason   string       `json:"reason"`
+	Route    policy.Route `json:"route"`
+	Rule     string       `json:"rule"`
+	URI      string       `json:"uri"`
+}
+
 // status answers veil/status {uri}: the route of that document.
 func (s *Server) status(msg *message) (any, error) {
 	var p TextDocumentIdentifier
@@ -448,6 +459,6 @@ func (s *Server) status(msg *message) (any, error) {
 		doc = &Document{URI: p.URI, Path: path, Target: policyTarget(p.URI, path)}
 	}
 	dec := s.decideDocument(doc)
-	return map[string]any{"uri": p.URI, "route": dec.Route, "reason": dec.Reason, "rule": dec.Rule,
-		"findings": doc.FindingCount(), "model": s.ai.opts.Model.ID()}, nil
+	return &statusReply{URI: p.URI, Route: dec.Route, Reason: dec.Reason, Rule: dec.Rule,
+		Findings: doc.FindingCount(), Model: s.ai.opts.Model.ID()}, nil
 }

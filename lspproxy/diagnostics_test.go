@@ -50,3 +50,23 @@ func TestDiagnosticsJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusReplyEncodesAsTheMap: veil/status answers with a struct that
+// must encode byte for byte as the map it replaced (clients and scripts
+// may compare the text).
+func TestStatusReplyEncodesAsTheMap(t *testing.T) {
+	r := statusReply{URI: "file:///w/a<b>&c.go", Route: policy.Block, Reason: "blocked: path matches **/.env (default policy rule 1)",
+		Rule: "default policy rule 1", Findings: 12, Model: "qwen2.5-coder:1.5b"}
+	old := map[string]any{"uri": r.URI, "route": r.Route, "reason": r.Reason, "rule": r.Rule, "findings": r.Findings, "model": r.Model}
+	got, err := json.Marshal(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("struct %s, map %s", got, want)
+	}
+}
