@@ -86,3 +86,63 @@ func TestMaskDraftReuse(t *testing.T) {
 		t.Errorf("a reused scratch allocates %v times for known values, want the two merged values' copies", n)
 	}
 }
+
+// FuzzMaskDraft: for any text and findings (overlapping ones merged), a
+// draft masked in a reused scratch is what Mask gives, restores to the
+// text, and holds each finding's value.
+func FuzzMaskDraft(f *testing.F) {
+	f.Add("password = \"hunter22!x\" mail a.b@c-d.io", uint8(3), uint8(9), uint8(2))
+	f.Add("VEIL_SECRET_1_abc veil_ VEIL_", uint8(0), uint8(5), uint8(0))
+	f.Add("", uint8(0), uint8(0), uint8(1))
+	d := newTestDetector(f, Options{Terms: []string{"zeph"}})
+	var sc Scratch // reused across inputs, as a pool reuses it
+	f.Fuzz(func(t *testing.T, s string, a, b, base uint8) {
+		fs := d.Scan("f.txt", []byte(s))
+		if s != "" {
+			st, en := int(a)%len(s), int(b)%len(s)
+			if st > en {
+				st, en = en, st
+			}
+			if en > st {
+				fs = append(fs, Finding{RuleID: "fuzz", Category: Secret, Start: st, End: en})
+			}
+		}
+		want, err := NewVault(testKey, 1000).Mask(s, fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := slices.Clone(fs)
+		for i := range moved {
+			moved[i].Start += int(base)
+			moved[i].End += int(base)
+		}
+		v := NewVault(testKey, 1000)
+		dr, err := v.MaskDraft(&sc, []byte(s), int(base), moved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := dr.Text(0, dr.Len()).String()
+		if got != want.Text {
+			t.Fatalf("draft differs from Mask: %d bytes, want %d", len(got), len(want.Text))
+		}
+		if back, _ := v.Restore(got); back != s {
+			t.Fatal("Restore(draft) != x")
+		}
+		sorted := slices.Clone(fs)
+		slices.SortStableFunc(sorted, byStart)
+		vals := dr.Values()
+		if len(vals) != len(sorted) {
+			t.Fatalf("%d values for %d findings", len(vals), len(sorted))
+		}
+		for i, f := range sorted {
+			if vals[i] != s[f.Start:f.End] {
+				t.Fatalf("value %d is not its finding's", i)
+			}
+		}
+		for o := 0; o <= len(s); o++ {
+			if dr.ToMasked(o) != want.ToMasked(o) {
+				t.Fatalf("ToMasked(%d) = %d, want %d", o, dr.ToMasked(o), want.ToMasked(o))
+			}
+		}
+	})
+}
