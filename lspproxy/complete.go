@@ -98,8 +98,8 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 	tr := p.newTrail(r.id, r.kind)
 	log := requestLog{base: p.logger, id: r.id, kind: r.kind}
 	tr.rec.Document, tr.rec.Language = p.requestDocName(st, r), r.doc.LanguageID
-	ctx, cancel := context.WithTimeoutCause(ctx, st.cfg.LSP.LatencyBudget, errBudget)
-	defer cancel()
+	ctx, stop := withBudget(ctx, st.cfg.LSP.LatencyBudget)
+	defer stop()
 
 	if d := st.cfg.LSP.Debounce; d > 0 {
 		t := time.NewTimer(d)
@@ -167,6 +167,18 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 	p.s.served(r.doc)
 	tr.finish(audit.OutcomeOK)
 	return text, nil
+}
+
+// withBudget is ctx ended with errBudget after budget. A request's own
+// context (goRequest's) is ended by a timer, one context less per request;
+// any other gets a timeout context. stop releases either.
+func withBudget(ctx context.Context, budget time.Duration) (context.Context, func()) {
+	if rc, ok := ctx.(*requestContext); ok {
+		t := time.AfterFunc(budget, func() { rc.cancel(errBudget) })
+		return ctx, func() { t.Stop() }
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, budget, errBudget)
+	return ctx, cancel
 }
 
 // ended finishes a request whose context ended: the budget running out is

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
@@ -143,5 +144,45 @@ func TestPromptRoomConcurrentRequests(t *testing.T) {
 		if got := fimText(r); got != want[0] && got != want[1] {
 			t.Fatalf("request %d sent a prompt that is neither document's own", i)
 		}
+	}
+}
+
+// withBudget ends a request's own context with errBudget by a timer (no
+// context of its own), ends any other context the same way, and stop
+// disarms it.
+func TestWithBudget(t *testing.T) {
+	for _, own := range []bool{true, false} {
+		base, cancel := context.WithCancelCause(context.Background())
+		var ctx context.Context = base
+		if own {
+			ctx = &requestContext{Context: base, cancel: cancel}
+		}
+		got, stop := withBudget(ctx, 20*time.Millisecond)
+		if own != (got == ctx) {
+			t.Fatalf("own context %v: withBudget made a context %v", own, got != ctx)
+		}
+		select {
+		case <-got.Done():
+		case <-time.After(testTimeout):
+			t.Fatal("the budget did not end the context")
+		}
+		if context.Cause(got) != errBudget {
+			t.Fatalf("own context %v: cause %v, want the budget", own, context.Cause(got))
+		}
+		stop()
+		cancel(nil)
+
+		base, cancel = context.WithCancelCause(context.Background())
+		ctx = base
+		if own {
+			ctx = &requestContext{Context: base, cancel: cancel}
+		}
+		got, stop = withBudget(ctx, 20*time.Millisecond)
+		stop()
+		time.Sleep(60 * time.Millisecond) // past the budget: a stopped timer must not fire
+		if got.Err() != nil && context.Cause(got) == errBudget {
+			t.Fatalf("own context %v: the budget ended a context after stop", own)
+		}
+		cancel(nil)
 	}
 }

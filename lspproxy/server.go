@@ -276,7 +276,8 @@ type requestFunc func(ctx context.Context) (any, error)
 // supersedes this one: its context is cancelled and it answers empty.
 func (s *Server) goRequest(id []byte, coalesce string, fn requestFunc) {
 	key := idKey(id)
-	ctx, cancel := context.WithCancelCause(s.ctx)
+	cctx, cancel := context.WithCancelCause(s.ctx)
+	ctx := &requestContext{Context: cctx, cancel: cancel}
 	s.inflightMu.Lock()
 	s.inflight[key] = cancel
 	if coalesce != "" {
@@ -342,6 +343,14 @@ func (s *Server) runGuarded(ctx context.Context, fn requestFunc) (result any, er
 		}
 	}()
 	return fn(ctx)
+}
+
+// requestContext is a request's context with its cancel function, so the
+// work it runs can end it with a cause of its own (complete's latency
+// budget) without making a context of its own for that.
+type requestContext struct {
+	context.Context
+	cancel context.CancelCauseFunc
 }
 
 // latestRequest is the newest AI request for a document (a pointer, so the
