@@ -40,10 +40,11 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 	ls, _ := doc.LineRange(int(pos.Line))
 	// The line before the cursor is part of the answer (LSP replaces from
 	// the line start); the word is looked for in its last maxWordBytes.
-	prefix := doc.Slice(ls, r.cursor)
+	var room [256]byte
+	prefix := string(doc.AppendSlice(room[:0], ls, r.cursor)) // one copy, the word a part of it
 	ws := len(prefix)
 	for ws > max(0, len(prefix)-maxWordBytes) {
-		c, size := utf8.DecodeLastRune(prefix[:ws])
+		c, size := utf8.DecodeLastRuneInString(prefix[:ws])
 		if c != '_' && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
 			break
 		}
@@ -53,9 +54,9 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 		text:       text,
 		cursor:     pos,
 		lineStart:  Position{Line: pos.Line},
-		linePrefix: string(prefix),
+		linePrefix: prefix,
 		wordStart:  doc.OffsetPosition(ls+ws, enc),
-		word:       string(prefix[ws:]),
+		word:       prefix[ws:],
 	}, nil
 }
 
