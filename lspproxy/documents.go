@@ -223,9 +223,10 @@ type documents struct {
 	// first: neighbour candidates are taken from its front, O(1) to keep.
 	recent   *list.List
 	inRecent map[string]*list.Element
-	// window is the rescan's scratch copy of the text around an edit,
-	// reused by every edit (see rescan): only change, under mu, uses it.
-	window []byte
+	// scratch is the edit path's copy of text around an edit (the open
+	// sites' lines, then the rescan window), reused by every edit: only
+	// change, under mu, uses it, and nothing keeps what it holds.
+	scratch []byte
 }
 
 func newDocuments(scanner func() scanner, meter *TextMeter) *documents {
@@ -336,11 +337,11 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 			problem = fmt.Errorf("lspproxy: didChange: %w (clamped)", err)
 			start, end = clampRange(doc.Text, *c.Range, enc)
 		}
-		doc = edited(doc, textbuf.Edit{Start: start, End: end, Text: c.Text}, sc, &d.window)
+		doc = edited(doc, textbuf.Edit{Start: start, End: end, Text: c.Text}, sc, &d.scratch)
 		doc.Version = p.TextDocument.Version
 	}
-	if cap(d.window) > maxRescanScratch {
-		d.window = nil // a rare wide rescan: do not keep its window
+	if cap(d.scratch) > maxScratch {
+		d.scratch = nil // a rare wide rescan: do not keep its window
 	}
 	d.meter.add(doc.Text.Len() - d.byURI[p.TextDocument.URI].Text.Len())
 	d.byURI[p.TextDocument.URI] = doc
@@ -348,10 +349,10 @@ func (d *documents) change(p DidChangeTextDocumentParams, enc Encoding) (*Docume
 	return doc, problem
 }
 
-// maxRescanScratch bounds the rescan window documents keeps between edits
-// (a keystroke's is a few KiB; an edit in a private key block can reach
-// 64 KiB and more).
-const maxRescanScratch = 256 << 10
+// maxScratch bounds the scratch documents keeps between edits (a
+// keystroke's rescan window is a few KiB; an edit in a private key block
+// can reach 64 KiB and more).
+const maxScratch = 256 << 10
 
 // clampRange maps a range with lines past the end to the end of the text.
 func clampRange(t *textbuf.Text, r Range, enc Encoding) (int, int) {
@@ -370,7 +371,8 @@ func clampRange(t *textbuf.Text, r Range, enc Encoding) (int, int) {
 }
 
 // edited is doc after one edit (inside the text), its findings rescanned
-// around the edit only (see rescan, which reuses *scratch).
+// around the edit only (see rescan). The open sites' check, then the
+// rescan, read text into *scratch.
 func edited(doc *Document, e textbuf.Edit, sc scanner, scratch *[]byte) *Document {
 	next := *doc
 	text, err := doc.Text.Apply(e)
@@ -378,7 +380,7 @@ func edited(doc *Document, e textbuf.Edit, sc scanner, scratch *[]byte) *Documen
 		return doc
 	}
 	next.Text = text
-	next.Typed = typedKeeping(doc.Typed, e.Start, e.End, len(e.Text), openCheck(text, sc, doc.Path))
+	next.Typed = typedKeeping(doc.Typed, e.Start, e.End, len(e.Text), openCheck(text, sc, doc.Path, scratch))
 	next.rescanned = 0
 	if sc.det != nil {
 		rescan(doc, &next, sc, editSpan{a: e.Start, b: e.End, n: len(e.Text)}, scratch)

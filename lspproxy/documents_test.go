@@ -424,10 +424,10 @@ func TestRescanScratchNotKept(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cap(docs.window) == 0 {
+		if cap(docs.scratch) == 0 {
 			t.Fatalf("edit %d: the rescan kept no scratch window; the test tests nothing", v)
 		}
-		scratch := docs.window[:cap(docs.window)]
+		scratch := docs.scratch[:cap(docs.scratch)]
 		for i := range scratch {
 			scratch[i] = '~'
 		}

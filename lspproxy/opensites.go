@@ -29,18 +29,21 @@ const maxOpenChecks = 4096
 const openLookback = 2048
 
 // openCheck reports whether the line holding an offset of t ends inside an
-// unfinished value; nil when there is no detector.
-func openCheck(t *textbuf.Text, sc scanner, path string) func(int) bool {
+// unfinished value; nil when there is no detector. It reads the text into
+// *scratch, which it reuses (nothing keeps what it reads).
+func openCheck(t *textbuf.Text, sc scanner, path string, scratch *[]byte) func(int) bool {
 	if sc.det == nil {
 		return nil
 	}
 	return func(off int) bool {
 		ls, le := t.LineRange(int(t.OffsetPosition(off, textbuf.UTF8).Line))
-		if !oddQuotes(t.Slice(ls, le)) {
+		*scratch = t.AppendSlice((*scratch)[:0], ls, le)
+		if !oddQuotes(*scratch) {
 			return false
 		}
 		ws := t.RuneStart(max(0, ls-openLookback))
-		_, ok := sc.det.Unfinished(sc.path(path), t.Slice(ws, le), le-ws)
+		*scratch = t.AppendSlice((*scratch)[:0], ws, le)
+		_, ok := sc.det.Unfinished(sc.path(path), *scratch, le-ws)
 		return ok
 	}
 }
