@@ -375,6 +375,18 @@ func TestErrors(t *testing.T) {
 			http.Redirect(w, r, "http://127.0.0.1:1/v1/completions", http.StatusTemporaryRedirect)
 		},
 		kind: ErrHTTP, status: 307, message: "local model at %s answered HTTP 307: a redirect, which veil does not follow: the model endpoint is exactly model.endpoint",
+	}, {
+		name: "a relative redirect is not followed either",
+		handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/v2/completions", http.StatusFound)
+		},
+		kind: ErrHTTP, status: 302, message: "local model at %s answered HTTP 302: a redirect, which veil does not follow: the model endpoint is exactly model.endpoint",
+	}, {
+		name: "a redirect status without a Location is an answer, not a stream",
+		handler: func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusSeeOther)
+		},
+		kind: ErrMalformedStream, message: "local model sent a malformed response at %s: the stream ended before the model finished",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -115,7 +116,7 @@ func (c *client) openCompletion(ctx context.Context, body *bodyBuf) (*eventStrea
 		return nil, err
 	}
 	hreq.Header = c.completionHeader // shared: net/http only reads a request's header
-	resp, err := c.httpc.Do(hreq)
+	resp, err := c.post(hreq)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +125,30 @@ func (c *client) openCompletion(ctx context.Context, body *bodyBuf) (*eventStrea
 		return nil, statusError(resp)
 	}
 	return openStream(c.streams, resp), nil
+}
+
+// post sends hreq as c.httpc.Do does, through its transport directly:
+// Do copies a request's headers, for redirects, on every call, and veil
+// follows none. A redirect Do would have followed (a 3xx with a Location)
+// is a *redirectError, as the client's CheckRedirect makes it; errors are
+// wrapped in a *url.Error as Do wraps them. A URL with a user name, which
+// Do sends as basic authentication, goes through Do.
+func (c *client) post(hreq *http.Request) (*http.Response, error) {
+	if hreq.URL.User != nil {
+		return c.httpc.Do(hreq)
+	}
+	resp, err := c.httpc.Transport.RoundTrip(hreq)
+	if err != nil {
+		return nil, &url.Error{Op: "Post", URL: c.completionsURL, Err: err}
+	}
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		if loc := resp.Header.Get("Location"); loc != "" {
+			resp.Body.Close()
+			return nil, &url.Error{Op: "Post", URL: loc, Err: &redirectError{status: resp.StatusCode}}
+		}
+	}
+	return resp, nil
 }
 
 // maxErrorBody bounds how much of an error answer is read.
