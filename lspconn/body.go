@@ -15,7 +15,11 @@ const maxPooledBody = 64 << 10
 // never leaves the call that took it, so reusing it cannot change a message
 // already sent or one still being written.
 type body struct {
-	b   []byte
+	b []byte
+	// raw, when set, is a json.RawMessage that follows b in the message:
+	// the frame writer copies it straight into the frame (a large
+	// diagnostics list is not copied twice).
+	raw []byte
 	enc *json.Encoder // appends to b (see Write)
 }
 
@@ -25,8 +29,9 @@ func (o *body) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// appendJSON appends v as json.Marshal encodes it, with nil as null and a
-// json.RawMessage as it is. On an error nothing is appended.
+// appendJSON appends v as json.Marshal encodes it, with nil as null, or
+// sets raw to a json.RawMessage (sent as it is), so v must be the message's
+// last value. On an error nothing is appended.
 func (o *body) appendJSON(v any) error {
 	switch r := v.(type) {
 	case nil:
@@ -34,9 +39,9 @@ func (o *body) appendJSON(v any) error {
 		return nil
 	case json.RawMessage:
 		if r == nil {
-			r = json.RawMessage("null")
+			o.b = append(o.b, "null"...)
 		}
-		o.b = append(o.b, r...)
+		o.raw = r
 		return nil
 	}
 	if err := o.enc.Encode(v); err != nil {
@@ -63,6 +68,6 @@ func (p *bodies) put(o *body) {
 	if cap(o.b) > maxPooledBody {
 		return
 	}
-	o.b = o.b[:0]
+	o.b, o.raw = o.b[:0], nil
 	p.pool.Put(o)
 }

@@ -100,7 +100,13 @@ func TestRepliesFromManyGoroutines(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			id := []byte(fmt.Sprint(i))
-			if err := c.Reply(id, struct{ Text string }{payload(i)}, nil); err != nil {
+			var result any = struct{ Text string }{payload(i)}
+			if i%2 == 0 { // a raw result goes into the frame as it is
+				raw := json.RawMessage(`{"Text":"` + payload(i) + `"}`)
+				result = raw
+				defer clear(raw) // the caller may reuse it once Reply returns
+			}
+			if err := c.Reply(id, result, nil); err != nil {
 				t.Error(err)
 			}
 		})
@@ -169,6 +175,19 @@ func BenchmarkReply(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.Reply(id, result, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNotifyRaw sends a large pre-encoded notification (a big file's
+// diagnostics): its bytes are copied into the frame once.
+func BenchmarkNotifyRaw(b *testing.B) {
+	c := New(strings.NewReader(""), io.Discard, Options{})
+	params := json.RawMessage(`{"uri":"file:///w/big.go","diagnostics":[` + strings.Repeat(`{"range":{}},`, 40000) + `{}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Notify("textDocument/publishDiagnostics", params); err != nil {
 			b.Fatal(err)
 		}
 	}

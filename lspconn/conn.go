@@ -172,8 +172,7 @@ func (c *Conn) Call(ctx context.Context, method string, params any) (json.RawMes
 		c.bodies.put(out)
 		return nil, fmt.Errorf("lspconn: encoding %s: %w", method, err)
 	}
-	out.b = append(out.b, '}')
-	ch, err := c.send(method, id, out.b)
+	ch, err := c.send(method, id, out)
 	c.bodies.put(out) // written (copied) or not: never looked at again
 	if err != nil {
 		return nil, err
@@ -200,9 +199,9 @@ func (c *Conn) Call(ctx context.Context, method string, params any) (json.RawMes
 	}
 }
 
-// send registers call id as pending, then writes msg (the call): the
-// answer finds its channel however soon it comes.
-func (c *Conn) send(method string, id, msg []byte) (chan *Message, error) {
+// send registers call id as pending, then writes the call, out and its
+// closing brace: the answer finds its channel however soon it comes.
+func (c *Conn) send(method string, id []byte, out *body) (chan *Message, error) {
 	key := IDKey(id)
 	ch := make(chan *Message, 1)
 	c.pendingMu.Lock()
@@ -212,7 +211,7 @@ func (c *Conn) send(method string, id, msg []byte) (chan *Message, error) {
 	}
 	c.pending[key] = ch
 	c.pendingMu.Unlock()
-	if err := c.out.Write(msg); err != nil {
+	if err := c.out.write(out.b, out.raw, "}"); err != nil {
 		c.forget(key)
 		return nil, fmt.Errorf("lspconn: %s: %w", method, err)
 	}
@@ -245,8 +244,7 @@ func (c *Conn) Notify(method string, params any) error {
 	if err := out.appendJSON(params); err != nil {
 		return fmt.Errorf("lspconn: encoding %s: %w", method, err)
 	}
-	out.b = append(out.b, '}')
-	return c.out.Write(out.b)
+	return c.out.write(out.b, out.raw, "}")
 }
 
 // ErrEncoding wraps a result that could not be encoded; Reply then answered
@@ -276,8 +274,7 @@ func (c *Conn) Reply(id []byte, result any, err error) error {
 			out.b = append(out.b, "null"...)
 		}
 	}
-	out.b = append(out.b, '}')
-	return errors.Join(encErr, c.out.Write(out.b))
+	return errors.Join(encErr, c.out.write(out.b, out.raw, "}"))
 }
 
 // WriteRaw writes body as one frame as it is: for forwarding a message

@@ -188,13 +188,18 @@ func NewFrameWriter(w io.Writer) *FrameWriter { return &FrameWriter{w: w} }
 
 // Write writes body as one frame in one call to the underlying writer. It
 // copies body and keeps none of it: the caller may reuse body at once.
-func (w *FrameWriter) Write(body []byte) error {
+func (w *FrameWriter) Write(body []byte) error { return w.write(body, nil, "") }
+
+// write writes one frame whose body is head, mid and tail in turn: an
+// envelope and a raw value inside it need not be joined first. It keeps
+// none of them.
+func (w *FrameWriter) write(head, mid []byte, tail string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(w.buf[:0], "Content-Length: "...)
-	w.buf = strconv.AppendInt(w.buf, int64(len(body)), 10)
+	w.buf = strconv.AppendInt(w.buf, int64(len(head)+len(mid)+len(tail)), 10)
 	w.buf = append(w.buf, "\r\n\r\n"...)
-	w.buf = append(w.buf, body...)
+	w.buf = append(append(append(w.buf, head...), mid...), tail...)
 	_, err := w.w.Write(w.buf)
 	if cap(w.buf) > 1<<20 {
 		w.buf = nil // do not pin a large buffer
