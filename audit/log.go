@@ -114,7 +114,8 @@ func (l *Log) locked(fn func() error) error {
 // Write appends r. It sets r.Seq and r.Prev (whatever the caller put there),
 // r.Time when zero, and hashes r.Document when hash_paths is on. It is safe
 // for concurrent use, also across processes sharing the file. The line goes
-// to the file in one write(2); it is not fsynced (Close syncs).
+// to the file in one write(2); it is not fsynced (Close syncs). Write keeps
+// nothing of r: the caller may reuse its maps once Write returns.
 func (l *Log) Write(r Record) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

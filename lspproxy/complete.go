@@ -115,7 +115,7 @@ func (p *pipeline) complete(ctx context.Context, r *fimRequest) (string, error) 
 	defer p.putPromptRoom(room) // after the audit record counted pr.findings
 	pr, err := p.prompt(st, r, room)
 	if pr != nil {
-		tr.found(pr.findings)
+		tr.rec.Findings, tr.rec.Rules = room.count(pr.findings)
 		tr.decided(pr.decision)
 	}
 	switch {
@@ -218,6 +218,27 @@ type promptRoom struct {
 	nbVals  [][]string
 	cut     cutRoom
 	pr      prompt
+	// byCategory and byRule are the audit record's counts (see count).
+	byCategory, byRule map[string]int
+}
+
+// count is countFindings into room's two maps: the audit record that
+// holds them is written (audit.Log.Write keeps nothing of a record) before
+// the request ends and the room goes back.
+func (room *promptRoom) count(fs []redact.Finding) (byCategory, byRule map[string]int) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	if room.byCategory == nil {
+		room.byCategory, room.byRule = map[string]int{}, map[string]int{}
+	}
+	clear(room.byCategory)
+	clear(room.byRule)
+	for _, f := range fs {
+		room.byCategory[string(f.Category)]++
+		room.byRule[f.RuleID]++
+	}
+	return room.byCategory, room.byRule
 }
 
 // promptRoom is a room from p.rooms, or a new one.

@@ -2,12 +2,16 @@ package lspproxy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/localmodel"
 	"github.com/veil-dev/veil/redact"
 )
@@ -184,5 +188,54 @@ func TestWithBudget(t *testing.T) {
 			t.Fatalf("own context %v: the budget ended a context after stop", own)
 		}
 		cancel(nil)
+	}
+}
+
+// The audit counts a request makes in its room are its own: requests on
+// two documents with different secrets, back to back in one session, each
+// leave a record with their document's counts, the same every time.
+func TestPromptRoomAuditCounts(t *testing.T) {
+	cfg := pipelineConfig()
+	cfg.Audit.Enabled = true
+	cfg.Audit.Path = filepath.Join(t.TempDir(), "audit.jsonl")
+	log, err := audit.Open(cfg.Audit, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startClient(t, Options{Config: cfg, RedactOptions: testRedactOptions, Model: &fakeModel{}, Audit: log})
+	c.initialize(nil)
+	sec := newSecrets(47)
+	var a, b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&a, "var tok%d = %q\n", i, sec.github())
+		fmt.Fprintf(&b, "var key%d = %q\nvar mail%d = \"ops%d@example.org\"\n", i, sec.aws(), i, i)
+	}
+	c.open("file:///work/ws/a.go", "go", a.String())
+	c.open("file:///work/ws/b.go", "go", b.String())
+	for i, uri := range []string{"a", "b", "a", "b"} {
+		c.call(i+1, "textDocument/inlineCompletion", inlineParams("file:///work/ws/"+uri+".go", 6, 0))
+		c.result(i + 1)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(cfg.Audit.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []audit.Record
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var r audit.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	counts := func(r audit.Record) string { return fmt.Sprint(r.Findings, r.Rules) }
+	if len(recs) != 4 || len(recs[0].Rules) == 0 || len(recs[1].Rules) == 0 {
+		t.Fatalf("%d records, want 4 with findings", len(recs))
+	}
+	if counts(recs[0]) != counts(recs[2]) || counts(recs[1]) != counts(recs[3]) || counts(recs[0]) == counts(recs[1]) {
+		t.Fatalf("audit counts are not each document's own: %s / %s / %s / %s", counts(recs[0]), counts(recs[1]), counts(recs[2]), counts(recs[3]))
 	}
 }
