@@ -450,7 +450,7 @@ type statusReply struct {
 // status answers veil/status {uri}: the route of that document.
 func (s *Server) status(msg *message) (any, error) {
 	var p TextDocumentIdentifier
-	if err := decode(msg.Params, &p); err != nil {
+	if err := decodeWith(s.loopJSON.decode, msg.Params, &p); err != nil { // a call: on the read loop
 		return nil, err
 	}
 	doc := s.docs.get(p.URI)

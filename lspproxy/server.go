@@ -20,8 +20,10 @@ type Server struct {
 
 	opts   Options
 	logger *slog.Logger
-	conn   *lspconn.Conn   // the editor connection, set by Serve
-	events *lspconn.Events // work for the session loop from other goroutines
+	conn   *lspconn.Conn // the editor connection, set by Serve
+	// loopJSON decodes params on the read loop (only there).
+	loopJSON loopDecoder
+	events   *lspconn.Events // work for the session loop from other goroutines
 
 	// ctx is the session context: cancelled when Serve returns, so every
 	// request goroutine and the config watcher stop with the connection.
@@ -415,11 +417,14 @@ func (s *Server) logMessage(typ int, text string) {
 }
 
 // decode unmarshals params, answering InvalidParams on failure.
-func decode(params []byte, v any) error {
+func decode(params []byte, v any) error { return decodeWith(json.Unmarshal, params, v) }
+
+// decodeWith is decode with unmarshal in json.Unmarshal's place.
+func decodeWith(unmarshal func([]byte, any) error, params []byte, v any) error {
 	if len(params) == 0 {
 		return invalidParams("missing params")
 	}
-	if err := json.Unmarshal(params, v); err != nil {
+	if err := unmarshal(params, v); err != nil {
 		return invalidParams("invalid params: %v", err)
 	}
 	return nil

@@ -18,7 +18,7 @@ func (s *Server) didOpen(msg *message) {
 
 func (s *Server) didChange(msg *message) {
 	var p DidChangeTextDocumentParams
-	if err := json.Unmarshal(msg.Params, &p); err != nil {
+	if err := s.loopJSON.decode(msg.Params, &p); err != nil { // on the read loop
 		s.logger.Warn("didChange: bad params", "error", err)
 		return
 	}
