@@ -253,14 +253,8 @@ type windowScorer struct {
 	count []int32  // by id: occurrences in the current window
 }
 
-// newWindowScorer returns a scorer for query (from queryWords) whose
-// buffers hold ids identifiers before they need to grow.
-func newWindowScorer(query []string, ids int) windowScorer {
-	return windowScorer{query: query, inQ: make([]bool, 0, ids), count: make([]int32, 0, ids)}
-}
-
-// reset makes ws a scorer for query as newWindowScorer does, keeping its
-// buffers when they hold ids identifiers.
+// reset makes ws a scorer for query (from queryWords) whose buffers hold
+// ids identifiers before they need to grow, keeping its own when they do.
 func (ws *windowScorer) reset(query []string, ids int) {
 	ws.query = query
 	if cap(ws.count) < ids {

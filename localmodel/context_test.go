@@ -85,7 +85,8 @@ func TestBestWindowMatchesReference(t *testing.T) {
 			qt = ""
 		}
 		query := words(qt)
-		ws := newWindowScorer(queryWords(qt, nil), 0)
+		var ws windowScorer
+		ws.reset(queryWords(qt, nil), 0)
 		for range 25 {
 			s := randomText(r)
 			n := 1 + r.IntN(len(s)+8)
@@ -116,7 +117,8 @@ func TestBestWindowEdges(t *testing.T) {
 		{"😀foo\nbar\n", 2}, {"abc\n😀😀\nfoo\n", 5}, {"foobar\nfoo\nbar\n", 4}, {"aa\nbb\ncc\nfoo\nbar", 8},
 	} {
 		want := referenceBestWindow(tc.s, tc.n, query)
-		ws := newWindowScorer(queryWords("bar foo foo", nil), 0)
+		var ws windowScorer
+		ws.reset(queryWords("bar foo foo", nil), 0)
 		if got := ws.bestWindow(IndexWords(tc.s), tc.n); got != want {
 			t.Errorf("bestWindow(%q, %d) = %q, reference %q", tc.s, tc.n, got, want)
 		}
@@ -134,7 +136,8 @@ func TestWordIndexReused(t *testing.T) {
 			qt := randomText(r)
 			query := words(qt)
 			n := 1 + r.IntN(len(s)+8)
-			ws := newWindowScorer(queryWords(qt, nil), 0)
+			var ws windowScorer
+			ws.reset(queryWords(qt, nil), 0)
 			if got, want := ws.bestWindow(ix, n), referenceBestWindow(s, n, query); got != want {
 				t.Fatalf("reused index: %q, reference %q", got, want)
 			}

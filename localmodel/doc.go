@@ -6,7 +6,8 @@
 // # Contract
 //
 // Every string that enters this package through [FIMRequest], [ChatRequest],
-// [Snippet] or [BuildContext] must already be redacted. The package sends it
+// [Snippet], [BuildContext], [ContextBounds] or [PickNeighbors] (and
+// [Picker]) must already be redacted. The package sends it
 // as given; it does not look for secrets and cannot restore placeholders.
 // Errors ([Error]) name the endpoint and the cause and never carry request
 // text or the API key: a server message that quotes either is withheld.
@@ -16,8 +17,8 @@
 // [New] returns it when model.endpoint is set. It sends to exactly that
 // endpoint: no HTTP(S)_PROXY from the environment, no redirects, no retry
 // elsewhere. Completions stream from /v1/completions (a call written on
-// net/http with a pooled request body and stream reader, so that a
-// completion leaves little garbage; chat and /v1/models go through
+// net/http's transport with a pooled request body and stream reader, so
+// that a completion leaves little garbage; chat and /v1/models go through
 // go-openai), either with the server's suffix field (model.fim: suffix, for Ollama) or with the model
 // family's FIM tokens in the prompt (qwen, starcoder, codellama, deepseek, for
 // llama.cpp and vLLM, whose /v1/completions rejects suffix). Neighbour
