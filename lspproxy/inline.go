@@ -62,7 +62,7 @@ func (s *Server) suggest(ctx context.Context, r *fimRequest) (*suggestion, error
 
 func (s *Server) inlineCompletion(msg *message) (requestFunc, string, error) {
 	var p InlineCompletionParams
-	if err := decode(msg.Params, &p); err != nil {
+	if err := decodeWith(s.loopJSON.decode, msg.Params, &p); err != nil { // on the read loop
 		return nil, "", err
 	}
 	trigger := localmodel.Automatic
@@ -92,7 +92,7 @@ func (s *Server) inlineCompletion(msg *message) (requestFunc, string, error) {
 
 func (s *Server) completion(msg *message) (requestFunc, string, error) {
 	var p CompletionParams
-	if err := decode(msg.Params, &p); err != nil {
+	if err := decodeWith(s.loopJSON.decode, msg.Params, &p); err != nil { // on the read loop
 		return nil, "", err
 	}
 	r, err := s.newFIMRequest(msg.ID, policy.Completion, p.TextDocument.URI, p.Position, localmodel.Invoked)
