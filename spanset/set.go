@@ -26,7 +26,7 @@ type Set[T any] struct {
 // at by delta, Start and End alike.
 type shift struct{ at, delta int }
 
-// start and end are a span's Start and End after the shift.
+// span returns a span's Start and End after the shift.
 func (m shift) span(start, end int) (int, int) {
 	if start >= m.at {
 		return start + m.delta, end + m.delta
