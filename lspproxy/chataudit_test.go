@@ -27,15 +27,9 @@ func TestChatRedactionFailedIsAuditedAsBlock(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "testdata", "keys.txt"), []byte("old key "+key+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := pipelineConfig()
+	cfg, log := auditedConfig(t)
 	cfg.Allow.Paths = []string{"testdata/**"}
 	cfg.Identifiers.Terms = []string{key}
-	cfg.Audit.Enabled = true
-	cfg.Audit.Path = filepath.Join(t.TempDir(), "audit.jsonl")
-	log, err := audit.Open(cfg.Audit, make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := &fakeModel{chat: func(_ context.Context, req localmodel.ChatRequest, onChunk func(string) error) (string, error) {
 		return "ok", onChunk("ok")
 	}}

@@ -3,9 +3,12 @@ package lspproxy
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 
+	"github.com/veil-dev/veil/audit"
 	"github.com/veil-dev/veil/config"
 	"github.com/veil-dev/veil/internal/lsptest"
 	"github.com/veil-dev/veil/localmodel"
@@ -92,6 +95,21 @@ func pipelineConfig() *config.Config {
 	c.LSP.MaxFrameBytes = 1 << 16
 	c.Identifiers.Terms = []string{"Zephyrine"}
 	return &c
+}
+
+// auditedConfig is pipelineConfig with an audit log in a temporary
+// directory, and that log opened (closed when the test ends).
+func auditedConfig(t *testing.T) (*config.Config, *audit.Log) {
+	t.Helper()
+	cfg := pipelineConfig()
+	cfg.Audit.Enabled = true
+	cfg.Audit.Path = filepath.Join(t.TempDir(), "audit.jsonl")
+	log, err := audit.Open(cfg.Audit, make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
+	return cfg, log
 }
 
 func pipelineOptions(m *fakeModel) Options {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 )
 
-// loopDecoder decodes the params of the messages the read loop handles
-// itself on every keystroke (didChange, and veil/status) with one
-// json.Decoder: json.Unmarshal makes its decoding state afresh each time.
+// loopDecoder decodes, with one json.Decoder, the params of the frequent
+// messages the read loop decodes itself: didChange, veil/status and the
+// two completion methods (inline and classic), whose params are decoded
+// there before their work goes to a goroutine of its own. json.Unmarshal
+// makes its decoding state afresh each time.
 // Only the read loop uses it. What it decodes is the same as
 // json.Unmarshal's: anything but exactly one value in params, and every
 // error, goes to json.Unmarshal itself. Decoded values share nothing with

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -195,13 +194,7 @@ func TestWithBudget(t *testing.T) {
 // two documents with different secrets, back to back in one session, each
 // leave a record with their document's counts, the same every time.
 func TestPromptRoomAuditCounts(t *testing.T) {
-	cfg := pipelineConfig()
-	cfg.Audit.Enabled = true
-	cfg.Audit.Path = filepath.Join(t.TempDir(), "audit.jsonl")
-	log, err := audit.Open(cfg.Audit, make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, log := auditedConfig(t)
 	c := startClient(t, Options{Config: cfg, RedactOptions: testRedactOptions, Model: &fakeModel{}, Audit: log})
 	c.initialize(nil)
 	sec := newSecrets(47)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,14 +17,7 @@ import (
 // TestTrailWritesOnce: a trail writes one record with what it learned, the
 // first outcome wins, and end sets the decision with the outcome.
 func TestTrailWritesOnce(t *testing.T) {
-	cfg := pipelineConfig()
-	cfg.Audit.Enabled = true
-	cfg.Audit.Path = filepath.Join(t.TempDir(), "audit.jsonl")
-	log, err := audit.Open(cfg.Audit, make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
+	cfg, log := auditedConfig(t)
 	p := &pipeline{opts: Options{Audit: log, SessionID: "s1"}}
 	tr := p.newTrail("7", policy.Inline)
 	tr.found([]redact.Finding{{RuleID: "aws-access-key", Category: redact.Secret}})
