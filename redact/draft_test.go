@@ -97,16 +97,7 @@ func FuzzMaskDraft(f *testing.F) {
 	d := newTestDetector(f, Options{Terms: []string{"zeph"}})
 	var sc Scratch // reused across inputs, as a pool reuses it
 	f.Fuzz(func(t *testing.T, s string, a, b, base uint8) {
-		fs := d.Scan("f.txt", []byte(s))
-		if s != "" {
-			st, en := int(a)%len(s), int(b)%len(s)
-			if st > en {
-				st, en = en, st
-			}
-			if en > st {
-				fs = append(fs, Finding{RuleID: "fuzz", Category: Secret, Start: st, End: en})
-			}
-		}
+		fs := fuzzFindings(d, s, a, b)
 		want, err := NewVault(testKey, 1000).Mask(s, fs)
 		if err != nil {
 			t.Fatal(err)

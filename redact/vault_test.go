@@ -306,6 +306,23 @@ func pythonParses(t *testing.T, src string) error {
 	return nil
 }
 
+// fuzzFindings is what d finds in s plus one arbitrary span [a, b) of it
+// (taken modulo its length), which overlaps whatever it overlaps.
+func fuzzFindings(d *Detector, s string, a, b uint8) []Finding {
+	fs := d.Scan("f.txt", []byte(s))
+	if s == "" {
+		return fs
+	}
+	st, en := int(a)%len(s), int(b)%len(s)
+	if st > en {
+		st, en = en, st
+	}
+	if en > st {
+		fs = append(fs, Finding{RuleID: "fuzz", Category: Secret, Start: st, End: en})
+	}
+	return fs
+}
+
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("password = \"hunter22!x\" mail a.b@c-d.io", uint8(3), uint8(9))
 	f.Add("VEIL_SECRET_1_abc veil_ VEIL_", uint8(0), uint8(5))
@@ -313,17 +330,7 @@ func FuzzRoundTrip(f *testing.F) {
 	d := newTestDetector(f, Options{Terms: []string{"zeph"}})
 	f.Fuzz(func(t *testing.T, s string, a, b uint8) {
 		v := NewVault(testKey, 1000)
-		fs := d.Scan("f.txt", []byte(s))
-		// Plus one arbitrary span, merged with whatever overlaps it.
-		if s != "" {
-			st, en := int(a)%len(s), int(b)%len(s)
-			if st > en {
-				st, en = en, st
-			}
-			if en > st {
-				fs = append(fs, Finding{RuleID: "fuzz", Category: Secret, Start: st, End: en})
-			}
-		}
+		fs := fuzzFindings(d, s, a, b)
 		m, err := v.Mask(s, fs)
 		if err != nil {
 			t.Fatal(err)
