@@ -47,6 +47,7 @@ func (d *Detector) scanTerms(text []byte, sc *scratch) {
 		sc.cands = append(sc.cands, Finding{RuleID: RuleTerm, Category: Identifier,
 			Description: "configured identifier term", Start: s, End: end, Confidence: 0.9})
 	})
+	clear(sc.chunk[:min(len(text), acChunk)]) // the text lower-cased: nothing to keep in a pooled scratch
 }
 
 // matchTermRest matches the words of a term after its first word, each

@@ -32,7 +32,10 @@ type view struct {
 	start, end []int32 // original span of the sequence that produced text[i]
 }
 
+// reset empties v, zeroing the decoded text it held: a view's bytes are
+// values in clear, and its room is reused (and pooled, see putScratch).
 func (v *view) reset() {
+	clear(v.text)
 	v.text, v.start, v.end = v.text[:0], v.start[:0], v.end[:0]
 }
 

@@ -328,14 +328,31 @@ func (d *Detector) Scan(path string, text []byte) []Finding {
 // for the collector to mark on every cycle; a rescan window needs few.
 const maxPooledFindings = 256
 
-// putScratch returns sc to the pool, without finding buffers grown past
-// maxPooledFindings.
+// maxPooledView and maxPooledHits bound the decoded view (bytes of decoded
+// text; its position maps take 8 bytes more per byte) and the keyword
+// hits a pooled scratch keeps: one scan of a huge minified line or of a
+// large file must not leave its room in a pool every session shares.
+const (
+	maxPooledView = 16 << 10
+	maxPooledHits = 4096
+)
+
+// putScratch returns sc to the pool, without buffers grown past
+// maxPooledFindings, maxPooledView or maxPooledHits, and without the
+// decoded text of its last view (values in clear).
 func (d *Detector) putScratch(sc *scratch) {
 	if cap(sc.cands) > maxPooledFindings {
 		sc.cands = nil
 	}
 	if cap(sc.resolved) > maxPooledFindings {
 		sc.resolved = nil
+	}
+	sc.view.reset()
+	if cap(sc.view.text) > maxPooledView {
+		sc.view = view{}
+	}
+	if cap(sc.hits) > maxPooledHits {
+		sc.hits = nil
 	}
 	d.scratch.Put(sc)
 }
