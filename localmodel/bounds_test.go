@@ -54,3 +54,29 @@ func TestPickerReuse(t *testing.T) {
 		t.Errorf("a reused Picker allocates %v times, want none", n)
 	}
 }
+
+// Pick(nil, 0, "") leaves a Picker referring to nothing of the text it
+// picked for: neither the pieces nor the query's words (a Picker is kept
+// for reuse, and its last prompt may have been refused).
+func TestPickerDropsLastPick(t *testing.T) {
+	var nb strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&nb, "func parseInvoice%d(raw []byte) Invoice { return decodeInvoice(raw, %d) }\n", i, i)
+	}
+	nbs := []Snippet{{Path: "a.go", Text: nb.String()}}
+	var p Picker
+	if got := p.Pick(nbs, 300, "inv := parseInvoice12(rawQuarterlyLedger)\n"); len(got) == 0 || cap(p.qbuf) == 0 {
+		t.Fatalf("setup: picked %d pieces, room for %d query words", len(got), cap(p.qbuf))
+	}
+	p.Pick(nil, 0, "")
+	for _, w := range p.qbuf[:cap(p.qbuf)] {
+		if w != "" {
+			t.Fatalf("a dropped Picker still holds the query word %q", w)
+		}
+	}
+	for _, s := range p.out[:cap(p.out)] {
+		if s != (Snippet{}) {
+			t.Fatalf("a dropped Picker still holds a piece of %s", s.Path)
+		}
+	}
+}

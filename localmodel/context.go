@@ -75,10 +75,13 @@ type Picker struct {
 
 // Pick is PickNeighbors in p's memory: the slice it returns is valid until
 // p picks again (the snippets' texts are pieces of the neighbours', as
-// always).
+// always). p keeps nothing of prefix, and Pick(nil, 0, "") drops the last
+// pick: a Picker kept for reuse refers to no text.
 func (p *Picker) Pick(neighbors []Snippet, neighborBudget int, prefix string) []Snippet {
 	clear(p.out)
 	out := pickNeighbors(neighbors, neighborBudget, queryText(prefix), p)
+	clear(p.qbuf) // the query's words: needed only while picking
+	p.qbuf, p.ws.query = p.qbuf[:0], nil
 	if cap(out) > 0 { // else nothing was picked: p.out keeps its room
 		p.out = out
 	} else {
