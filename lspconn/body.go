@@ -1,7 +1,9 @@
 package lspconn
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"sync"
 )
 
@@ -29,9 +31,14 @@ func (o *body) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// errEmptyRaw is an empty or blank (not nil) json.RawMessage: no JSON
+// value, which json.Marshal refuses too.
+var errEmptyRaw = errors.New("empty json.RawMessage")
+
 // appendJSON appends v as json.Marshal encodes it, with nil as null, or
-// sets raw to a json.RawMessage (sent as it is), so v must be the message's
-// last value. On an error nothing is appended.
+// sets raw to a json.RawMessage (sent as it is: the caller vouches that it
+// is one JSON value), so v must be the message's last value. On an error
+// nothing is appended.
 func (o *body) appendJSON(v any) error {
 	switch r := v.(type) {
 	case nil:
@@ -40,6 +47,8 @@ func (o *body) appendJSON(v any) error {
 	case json.RawMessage:
 		if r == nil {
 			o.b = append(o.b, "null"...)
+		} else if len(bytes.TrimSpace(r)) == 0 {
+			return errEmptyRaw
 		}
 		o.raw = r
 		return nil

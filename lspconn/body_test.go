@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -190,5 +191,43 @@ func BenchmarkNotifyRaw(b *testing.B) {
 		if err := c.Notify("textDocument/publishDiagnostics", params); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEmptyRawMessageIsAnError: a json.RawMessage goes into the frame as it
+// is, so an empty one (not nil, which is null) would leave a frame that is
+// not JSON ("params":}) and the peer waiting; so would a blank one. It is an encoding error, as
+// json.Marshal makes it: Reply answers null, Notify and Call send nothing.
+func TestEmptyRawMessageIsAnError(t *testing.T) {
+	var out bytes.Buffer
+	c := New(strings.NewReader(""), &out, Options{})
+	if err := c.Reply([]byte("3"), json.RawMessage{}, nil); !errors.Is(err, ErrEncoding) {
+		t.Fatalf("Reply with an empty raw result: %v, want ErrEncoding", err)
+	}
+	if err := c.Notify("n", json.RawMessage(" \r\n")); err == nil {
+		t.Fatal("Notify with blank raw params: no error")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Call(ctx, "m", json.RawMessage{}); err == nil {
+		t.Fatal("Call with empty raw params: no error")
+	}
+	fr := NewFrameReader(&out, 1<<20)
+	var frames []string
+	for {
+		body, err := fr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(body) {
+			t.Fatalf("a frame that is not JSON went out: %q", body)
+		}
+		frames = append(frames, string(body))
+	}
+	if want := []string{`{"jsonrpc":"2.0","id":3,"result":null}`}; !slices.Equal(frames, want) {
+		t.Fatalf("frames %q, want %q", frames, want)
 	}
 }
