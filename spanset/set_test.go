@@ -1,8 +1,10 @@
 package spanset
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -232,5 +234,69 @@ func BenchmarkTyping(b *testing.B) {
 	for b.Loop() {
 		s = s.Edit(at, at, 1, nil)
 		at++
+	}
+}
+
+// TestSnapshotsReadWhileTyping: requests read the set they took when they
+// arrived on their own goroutines while keystrokes go on making new sets,
+// most by adding to the pending shift, some through Edit. Each reader walks
+// its snapshot whole and by part again and again (run with -race: nothing a
+// snapshot reaches may be written), and every snapshot must answer as its
+// model did when it was made.
+func TestSnapshotsReadWhileTyping(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	s := New(randSpans(rng, 400, 0, 8000))
+	m := model(slices.Clone(s.Slice()))
+	cursor := 4000
+	type snap struct {
+		set *Set[int]
+		m   model
+	}
+	errs := make(chan string, 64)
+	var wg sync.WaitGroup
+	read := func(sn snap, lo, hi int) {
+		defer wg.Done()
+		var want []Span[int]
+		for _, sp := range sn.m {
+			if sp.Start <= hi && sp.End >= lo {
+				want = append(want, sp)
+			}
+		}
+		for range 20 {
+			if got := slices.Collect(sn.set.Overlapping(lo, hi)); !slices.Equal(got, want) {
+				errs <- fmt.Sprintf("Overlapping(%d, %d) of a snapshot changed: %v, want %v", lo, hi, got, want)
+				return
+			}
+			if got := sn.set.Slice(); !slices.Equal(got, []Span[int](sn.m)) {
+				errs <- "a snapshot's spans changed"
+				return
+			}
+		}
+	}
+	for i := range 300 {
+		switch r := rng.IntN(10); {
+		case r == 0:
+			lo := max(0, cursor-rng.IntN(100))
+			hi := cursor + rng.IntN(100)
+			fresh := randSpans(rng, rng.IntN(3), lo, hi+1)
+			s, m = s.Edit(lo, hi, 1, fresh), m.edit(lo, hi, 1, fresh)
+			cursor++
+		case r < 3 && cursor > 0:
+			s, m = s.Shift(cursor, -1), m.edit(cursor, cursor, -1, nil)
+			cursor--
+		default:
+			s, m = s.Shift(cursor, 1), m.edit(cursor, cursor, 1, nil)
+			cursor++
+		}
+		if i%10 == 0 {
+			lo := cursor - 300 + rng.IntN(600)
+			wg.Add(1)
+			go read(snap{s, slices.Clone(m)}, lo, lo+rng.IntN(400))
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
