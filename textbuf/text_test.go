@@ -376,3 +376,71 @@ func TestAppendSlice(t *testing.T) {
 		t.Error("AppendSlice allocated although dst had room")
 	}
 }
+
+// TestTypingKeepsEverySnapshot types, backspaces and presses Enter (CRLF)
+// inside small chunks, where an edit replaces its one chunk in place of
+// rebuilding its neighbours, with now and then an edit across chunks. Every
+// snapshot is kept; at the end each must still be the text it was made
+// with, answer positions like the flat reference, and keep the chunk
+// invariants.
+func TestTypingKeepsEverySnapshot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	text := strings.Repeat("key = \"é😀\"\r\nx\n", 40)
+	m := newText([]byte(text), 16)
+	snaps, texts := []*Text{m}, []string{text}
+	cursor, inPlace := len(text)/2, 0
+	for range 600 {
+		cursor = runeStartIn(text, min(cursor, len(text)))
+		if cursor > 0 && cursor < len(text) && text[cursor-1] == '\r' && text[cursor] == '\n' {
+			cursor-- // never between CR and LF
+		}
+		a, b, repl := cursor, cursor, []string{"a", "b", "\"", "é", " "}[rng.IntN(5)]
+		switch r := rng.IntN(12); {
+		case r < 3 && cursor > 0: // backspace one character (a CRLF whole)
+			a = runeStartIn(text, cursor-1)
+			if a > 0 && text[a-1] == '\r' && text[a] == '\n' {
+				a--
+			}
+			repl = ""
+		case r == 3:
+			repl = "\r\n"
+		case r == 4:
+			repl = "😀"
+		case r == 5:
+			cursor = rng.IntN(len(text) + 1) // the cursor jumps
+			continue
+		case r == 6: // a selection replaced, across chunks
+			b = min(len(text), a+rng.IntN(80))
+			b = runeStartIn(text, b)
+			if b > 0 && b < len(text) && text[b-1] == '\r' && text[b] == '\n' {
+				b++
+			}
+		}
+		next := mustApply(t, m, Edit{a, b, repl})
+		if next.root != nil && m.root != nil && (next.root.left == m.root.left || next.root.right == m.root.right) {
+			inPlace++
+		}
+		m, text = next, text[:a]+repl+text[b:]
+		snaps, texts = append(snaps, m), append(texts, text)
+		cursor = a + len(repl)
+	}
+	if inPlace < 300 {
+		t.Fatalf("only %d of the edits kept half the tree; the one-chunk path is not exercised", inPlace)
+	}
+	for i, s := range snaps {
+		if s.String() != texts[i] {
+			t.Fatalf("snapshot %d changed after later edits", i)
+		}
+		checkTree(t, s.root)
+		if i%50 == 0 {
+			checkSame(t, s, newRefMapper([]byte(texts[i])))
+		}
+	}
+}
+
+func runeStartIn(s string, i int) int {
+	for i > 0 && i < len(s) && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return i
+}
