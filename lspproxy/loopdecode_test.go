@@ -91,3 +91,45 @@ func BenchmarkDecodeDidChange(b *testing.B) {
 		}
 	})
 }
+
+// TestLoopDecoderAcrossMethods: the read loop's one decoder decodes the
+// params of every method it serves in whatever order they come (a
+// keystroke, a completion, a status call, a broken message, an inline
+// request whose context is absent after one that had it): each value is
+// what json.Unmarshal makes of its own params into a fresh value, with
+// nothing carried over from the message before.
+func TestLoopDecoderAcrossMethods(t *testing.T) {
+	change := loopDecodeSamples()[0]
+	inline := `{"textDocument":{"uri":"file:///w/a.go"},"position":{"line":3,"character":5},"context":{"triggerKind":1}}`
+	inlineBare := `{"textDocument":{"uri":"file:///w/b.go"},"position":{"line":0,"character":0}}`
+	completion := `{"textDocument":{"uri":"file:///w/c.go"},"position":{"line":9,"character":1},"context":{"triggerKind":2}}`
+	completionBare := `{"textDocument":{"uri":"file:///w/d.go"},"position":{"line":2,"character":7}}`
+	status := `{"uri":"file:///w/e%20f.go"}`
+	type sample struct {
+		params string
+		fresh  func() any
+	}
+	didChange := func() any { return &DidChangeTextDocumentParams{} }
+	inl := func() any { return &InlineCompletionParams{} }
+	cpl := func() any { return &CompletionParams{} }
+	st := func() any { return &TextDocumentIdentifier{} }
+	samples := []sample{
+		{change, didChange}, {inline, inl}, {inlineBare, inl}, {completion, cpl}, {completionBare, cpl},
+		{status, st}, {`{"uri":7}`, st}, {inline, inl}, {`{"textDocument":`, cpl}, {completionBare, cpl},
+		{change, didChange}, {status + " ", st}, {inlineBare, inl}, {status, st}, {change, didChange},
+	}
+	var l loopDecoder
+	for round := range 2 {
+		for i, s := range samples {
+			got, want := s.fresh(), s.fresh()
+			gerr := l.decode([]byte(s.params), got)
+			werr := json.Unmarshal([]byte(s.params), want)
+			if (gerr == nil) != (werr == nil) {
+				t.Fatalf("round %d sample %d: error %v, json.Unmarshal's %v", round, i, gerr, werr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d sample %d: decoded %+v, json.Unmarshal %+v", round, i, got, want)
+			}
+		}
+	}
+}
