@@ -232,3 +232,73 @@ func TestPromptRoomAuditCounts(t *testing.T) {
 		t.Fatalf("audit counts are not each document's own: %s / %s / %s / %s", counts(recs[0]), counts(recs[1]), counts(recs[2]), counts(recs[3]))
 	}
 }
+
+// putPromptRoom leaves a room that refers to nothing of its request: no
+// value, no neighbour's snippet or values, no prompt, no pick. And a room
+// a huge window grew is not kept for the next request.
+func TestPutPromptRoomDropsReferences(t *testing.T) {
+	cfg := pipelineConfig()
+	cfg.LSP.ContextBytes = 4 << 20
+	s, err := New(Options{Config: cfg, RedactOptions: testRedactOptions, Model: &fakeModel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ctx = context.Background()
+	alpha, beta := roomDocs(newSecrets(71))
+	a := s.docs.open(TextDocumentItem{URI: "file:///work/ws/a.go", LanguageID: "go", Version: 1, Text: alpha})
+	s.docs.open(TextDocumentItem{URI: "file:///work/ws/b.go", LanguageID: "go", Version: 1, Text: beta})
+	big := s.docs.open(TextDocumentItem{URI: "file:///work/ws/big.go", LanguageID: "go", Version: 1,
+		Text: strings.Repeat("\tresult = append(result, fmt.Sprintf(\"%d: %s\", i, name)) // one line\n", 20000) + alpha})
+	st := s.ai.settings()
+	prompt := func(doc *Document, room *promptRoom) *prompt {
+		t.Helper()
+		r, err := s.newFIMRequest([]byte("1"), "inline", doc.URI, doc.Text.OffsetPosition(doc.Text.Len()-len(alpha)/2, UTF16), localmodel.Automatic)
+		if err != nil || r == nil {
+			t.Fatalf("request: %v", err)
+		}
+		pr, err := s.ai.prompt(st, r, room)
+		if err != nil || pr.skip != "" || len(pr.values) == 0 || len(pr.fim.Neighbors) == 0 {
+			t.Fatalf("setup: prompt %v, skip %q, %d values, %d neighbours", err, pr.skip, len(pr.values), len(pr.fim.Neighbors))
+		}
+		room.count(pr.findings)
+		return pr
+	}
+	room := new(promptRoom)
+	prompt(a, room)
+	s.ai.putPromptRoom(room)
+	if room.pr.fim.Prefix != "" || room.pr.values != nil || room.pr.nbValues != nil || room.pr.findings != nil {
+		t.Fatal("a room given back still holds its prompt")
+	}
+	for _, sn := range room.nbs[:cap(room.nbs)] {
+		if sn != (redactedSnippet{}) {
+			t.Fatal("a room given back still holds a neighbour's snippet")
+		}
+	}
+	for _, vs := range room.nbVals[:cap(room.nbVals)] {
+		if vs != nil {
+			t.Fatalf("a room given back still refers to a neighbour's %d values", len(vs))
+		}
+	}
+	for _, sn := range room.cut.snips[:cap(room.cut.snips)] {
+		if sn != (localmodel.Snippet{}) {
+			t.Fatal("a room given back still holds a snippet it picked from")
+		}
+	}
+	for _, p := range room.cut.picked[:cap(room.cut.picked)] {
+		if p != (redactedSnippet{}) {
+			t.Fatal("a room given back still holds a piece it picked")
+		}
+	}
+
+	huge := new(promptRoom)
+	prompt(big, huge)
+	if huge.maskLen <= maxKnownBuf {
+		t.Fatalf("setup: a masked window of %d bytes, want more than %d", huge.maskLen, maxKnownBuf)
+	}
+	s.ai.putPromptRoom(huge)
+	for range 4 {
+		if got, _ := s.ai.rooms.Get().(*promptRoom); got == huge {
+			t.Fatal("a room a huge window grew was kept for reuse")
+		}
+	}
+}

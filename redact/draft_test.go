@@ -137,3 +137,24 @@ func FuzzMaskDraft(f *testing.F) {
 		}
 	})
 }
+
+// Reset leaves a Scratch referring to no value: a scratch kept for reuse
+// (in lspproxy's pooled prompt room) keeps no secret alive, neither the
+// vault's copies nor the merged values' own.
+func TestScratchResetDropsValues(t *testing.T) {
+	text, base, fs := draftCase(t)
+	var sc Scratch
+	d, err := NewVault(testKey, 100).MaskDraft(&sc, []byte(text[base:]), base, fs)
+	if err != nil || len(d.Values()) != len(fs) {
+		t.Fatalf("setup: %v, %d values", err, len(d.Values()))
+	}
+	sc.Reset()
+	if len(sc.text) != 0 || len(sc.spans) != 0 {
+		t.Fatal("a reset scratch still holds a draft")
+	}
+	for i, v := range sc.values[:cap(sc.values)] {
+		if v != "" {
+			t.Fatalf("a reset scratch still refers to value %d (%s)", i, Preview(v))
+		}
+	}
+}
