@@ -231,3 +231,38 @@ func TestEmptyRawMessageIsAnError(t *testing.T) {
 		t.Fatalf("frames %q, want %q", frames, want)
 	}
 }
+
+// TestLargeMessagesAreNotPinned: a huge answer (a big file's diagnostics,
+// a long chat reply) must not stay in memory after it is written: neither
+// its body nor the frame writer's buffer keeps more than its bound, and
+// the frame is still written whole.
+func TestLargeMessagesAreNotPinned(t *testing.T) {
+	var out bytes.Buffer
+	c := New(strings.NewReader(""), &out, Options{})
+	huge := strings.Repeat("v", 2<<20)
+	if err := c.Notify("big", map[string]string{"text": huge}); err != nil {
+		t.Fatal(err)
+	}
+	if cap(c.out.buf) > 1<<20 {
+		t.Fatalf("the frame writer kept a %d-byte buffer after a 2 MiB frame", cap(c.out.buf))
+	}
+	if err := c.Notify("big", json.RawMessage(`"`+huge+`"`)); err != nil {
+		t.Fatal(err)
+	}
+	if cap(c.out.buf) > 1<<20 {
+		t.Fatalf("the frame writer kept a %d-byte buffer after a 2 MiB raw frame", cap(c.out.buf))
+	}
+	o := c.bodies.get()
+	o.b = append(o.b, huge...)
+	c.bodies.put(o)
+	if o := c.bodies.get(); cap(o.b) > maxPooledBody {
+		t.Fatalf("the pool handed out a %d-byte body, bound %d", cap(o.b), maxPooledBody)
+	}
+	fr := NewFrameReader(&out, 4<<20)
+	for range 2 {
+		body, err := fr.Read()
+		if err != nil || !json.Valid(body) || !strings.Contains(string(body), huge) {
+			t.Fatalf("a large frame did not arrive whole: %d bytes, %v", len(body), err)
+		}
+	}
+}
