@@ -58,6 +58,7 @@ type fake struct {
 		Texts    []string          `json:"texts"` // of didOpen
 		Closed   []string          `json:"closed"`
 		Methods  []string          `json:"methods"`
+		Chunks   int               `json:"chunks"` // fetch body chunks received
 	}
 	waiting  map[string]chan message
 	progress map[string]*fakeStream
@@ -107,6 +108,7 @@ func (f *fake) handle(m *message) (int, bool) {
 		if st := f.progress[string(p.Token)]; st != nil {
 			if p.Value.Kind == "report" {
 				st.body += p.Value.Chunk
+				f.seen.Chunks++
 			} else if p.Value.Kind == "end" {
 				close(st.end)
 			}

@@ -123,6 +123,7 @@ func (e *editor) state() (s struct {
 	Texts    []string          `json:"texts"`
 	Closed   []string          `json:"closed"`
 	Methods  []string          `json:"methods"`
+	Chunks   int               `json:"chunks"`
 }) {
 	e.t.Helper()
 	raw, err := e.Call("test/state", nil)
@@ -462,6 +463,13 @@ func TestFetchCancelledByChild(t *testing.T) {
 		done <- raw
 	}()
 	<-gotRequest
+	// Cancel only once the child holds the head and a chunk of the body:
+	// what a disconnect must keep is what already arrived.
+	for deadline := time.Now().Add(10 * time.Second); e.state().Chunks == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the child never received the first chunk")
+		}
+	}
 	if _, err := e.Call("test/cancelAll", nil); err != nil {
 		t.Fatal(err)
 	}
