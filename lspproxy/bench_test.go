@@ -35,16 +35,7 @@ func benchClient(b *testing.B, diagnostics bool) *Client {
 	cfg := pipelineConfig()
 	cfg.LSP.Diagnostics = diagnostics
 	cfg.LSP.MaxFrameBytes = 16 << 20
-	c, err := NewClient(Options{Config: cfg, RedactOptions: testRedactOptions, Model: zeroModel{}}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = c.Close(context.Background()) })
-	if _, err := c.Call(context.Background(), "initialize", map[string]any{
-		"rootUri": "file:///work/ws", "capabilities": map[string]any{}}); err != nil {
-		b.Fatal(err)
-	}
-	return c
+	return initializedClient(b, Options{Config: cfg, RedactOptions: testRedactOptions, Model: zeroModel{}})
 }
 
 func openDoc(b *testing.B, c *Client, uri, text string) {

@@ -112,6 +112,22 @@ func auditedConfig(t *testing.T) (*config.Config, *audit.Log) {
 	return cfg, log
 }
 
+// initializedClient is an in-process session with opts that has answered
+// initialize for file:///work/ws; it closes when the test ends.
+func initializedClient(tb testing.TB, opts Options) *Client {
+	tb.Helper()
+	c, err := NewClient(opts, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = c.Close(context.Background()) })
+	if _, err := c.Call(context.Background(), "initialize", map[string]any{
+		"rootUri": "file:///work/ws", "capabilities": map[string]any{}}); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
 func pipelineOptions(m *fakeModel) Options {
 	return Options{Config: pipelineConfig(), RedactOptions: testRedactOptions, Model: m}
 }

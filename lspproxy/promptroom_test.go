@@ -92,15 +92,8 @@ func TestPromptRoomReuseKeepsPrompt(t *testing.T) {
 func TestPromptRoomConcurrentRequests(t *testing.T) {
 	m := &fakeModel{}
 	cfg := pipelineConfig()
-	c, err := NewClient(Options{Config: cfg, RedactOptions: testRedactOptions, Model: m}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	c := initializedClient(t, Options{Config: cfg, RedactOptions: testRedactOptions, Model: m})
 	ctx := context.Background()
-	if _, err := c.Call(ctx, "initialize", map[string]any{"rootUri": "file:///work/ws", "capabilities": map[string]any{}}); err != nil {
-		t.Fatal(err)
-	}
 	alpha, beta := roomDocs(newSecrets(43))
 	texts := []string{alpha, beta}
 	for i, text := range texts {

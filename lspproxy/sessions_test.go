@@ -29,15 +29,7 @@ type isolatedSession struct {
 // and a neighbour, each holding secrets of their own (seed).
 func openIsolated(t *testing.T, opts Options, name string, seed uint64) *isolatedSession {
 	t.Helper()
-	c, err := NewClient(opts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
-	ctx := context.Background()
-	if _, err := c.Call(ctx, "initialize", map[string]any{"rootUri": "file:///work/ws", "capabilities": map[string]any{}}); err != nil {
-		t.Fatal(err)
-	}
+	c := initializedClient(t, opts)
 	sec := newSecrets(seed)
 	s := &isolatedSession{c: c, uri: "file:///work/ws/" + name + ".go"}
 	doc := func(word string) string {
